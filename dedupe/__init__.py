@@ -1,0 +1,41 @@
+"""Find and remove repeated paragraphs and repeated blocks of paragraphs in scraped text.
+
+>>> import dedupe
+>>> dedupe.dedupe_text("Same paragraph, long enough to be prose and not a heading or a label.\\n" * 2)
+'Same paragraph, long enough to be prose and not a heading or a label.\\n'
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import PackageNotFoundError, version
+
+from dedupe.api import dedupe_and_explain, dedupe_paragraphs, dedupe_text
+from dedupe.config import DedupeConfig
+from dedupe.errors import ConfigError, DedupeError, InputError
+from dedupe.results import Block, Explained, Match, Paragraph
+from dedupe.split import join_paragraphs, split_paragraphs
+
+try:
+    __version__ = version("news-dedupe")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+logging.getLogger("dedupe").addHandler(logging.NullHandler())
+
+__all__ = [
+    "Block",
+    "ConfigError",
+    "DedupeConfig",
+    "DedupeError",
+    "Explained",
+    "InputError",
+    "Match",
+    "Paragraph",
+    "__version__",
+    "dedupe_and_explain",
+    "dedupe_paragraphs",
+    "dedupe_text",
+    "join_paragraphs",
+    "split_paragraphs",
+]

@@ -1,0 +1,15 @@
+"""The exceptions that dedupe raises on purpose."""
+
+from __future__ import annotations
+
+
+class DedupeError(Exception):
+    """Base class of every error that dedupe raises on purpose."""
+
+
+class ConfigError(DedupeError, ValueError):
+    """An option has a value outside its allowed range."""
+
+
+class InputError(DedupeError, ValueError):
+    """The input cannot be read as text (undecodable bytes, binary data)."""

@@ -1,0 +1,35 @@
+"""The matching key of a paragraph: what two copies still share after light noise.
+
+Scrapers and editors change quotes from straight to curly, double spaces, insert no-break
+or zero-width spaces, and change case. None of that makes a paragraph new, so the key
+folds it away. The key is used for matching only; the output keeps the original bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_QUOTES_AND_DASHES = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060\uff07\u02bc", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u301d\u301e\uff02", '"'),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+        # Invisible characters that scrapers leave behind; NFKC keeps them.
+        **dict.fromkeys("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff", None),
+    }
+)
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Return the matching key of ``text``.
+
+    NFKC (which also turns no-break spaces into spaces), case folding, one straight form
+    for quote and dash variants, no zero-width characters, and single spaces.
+
+    >>> normalize("\\u201cSeoul\\u201d\\u00a0 is   BIG \\u2014 ok\\u200b")
+    '"seoul" is big - ok'
+    """
+    key = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES_AND_DASHES)
+    return _SPACES.sub(" ", key).strip()

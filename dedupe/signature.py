@@ -1,0 +1,68 @@
+"""MinHash signatures for a whole batch of paragraphs, with numpy.
+
+The arithmetic is datasketch's ``affine32`` scheme (MurmurHash3 finalizer as a pre-mix,
+then ``a * h + b mod 2**32`` per permutation, with ``a`` and ``b`` drawn exactly as
+``datasketch.MinHash(seed=..., scheme="affine32")`` draws them), so a row of the result is
+the ``hashvalues`` of the datasketch sketch of the same shingle hashes, and
+:func:`to_lean_minhash` turns it into one. datasketch itself is imported only there: it
+imports scipy, which costs most of a second that a one-article CLI call should not pay.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from dedupe.shingle import I64, U32
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
+
+SCHEME = "affine32"
+
+
+@lru_cache(maxsize=8)
+def permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
+    """Return the ``(a, b)`` parameters of datasketch's affine32 permutations."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(h: U32) -> U32:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def signatures(hashes: U32, offsets: I64, num_perm: int, seed: int) -> npt.NDArray[np.uint32]:
+    """Return the ``(len(offsets) - 1, num_perm)`` MinHash signatures of the shingle sets.
+
+    Set ``i`` is ``hashes[offsets[i]:offsets[i + 1]]`` and must not be empty. Each
+    permutation is one vectorised pass and one ``minimum.reduceat`` over the batch.
+    """
+    a, b = permutations(num_perm, seed)
+    mixed = _fmix32(hashes)
+    starts = offsets[:-1]
+    out = np.empty((len(starts), num_perm), dtype=np.uint32)
+    if len(starts) == 0:
+        return out
+    buffer = np.empty_like(mixed)
+    for p in range(num_perm):
+        np.multiply(mixed, a[p], out=buffer)
+        buffer += b[p]
+        out[:, p] = np.minimum.reduceat(buffer, starts)
+    return out
+
+
+def to_lean_minhash(signature: U32, seed: int) -> LeanMinHash:
+    """Wrap one signature row as a datasketch ``LeanMinHash`` (imports datasketch)."""
+    from datasketch import LeanMinHash
+
+    return LeanMinHash(seed=seed, hashvalues=signature, scheme=SCHEME)

@@ -1,0 +1,28 @@
+"""Scores of candidate pairs with rapidfuzz: the only judge of what is a copy.
+
+The score is the normalised Indel similarity of the two normalised texts
+(``rapidfuzz.fuzz.ratio / 100``), on a 0–1 scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz.distance import Indel
+from rapidfuzz.process import cpdist
+
+
+def score_pairs(keys: Sequence[str], pairs: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Return the similarity of ``keys[i]`` and ``keys[j]`` for every row ``(i, j)``."""
+    if len(pairs) == 0:
+        return np.empty(0, dtype=np.float64)
+    left = [keys[i] for i in pairs[:, 0]]
+    right = [keys[j] for j in pairs[:, 1]]
+    return np.asarray(cpdist(left, right, scorer=Indel.normalized_similarity, dtype=np.float64))
+
+
+def score(a: str, b: str) -> float:
+    """Return the similarity of two normalised texts, the reference for one pair."""
+    return float(Indel.normalized_similarity(a, b))
