@@ -1,8 +1,8 @@
 """Find and remove repeated paragraphs and repeated blocks of paragraphs in scraped text.
 
 >>> import dedupe
->>> dedupe.dedupe_text("Same paragraph, long enough to be prose and not a heading or a label.\\n" * 2)
-'Same paragraph, long enough to be prose and not a heading or a label.\\n'
+>>> dedupe.dedupe_text("A paragraph long enough to be prose, not a heading or a label, that a scraper repeated.\\n" * 2)
+'A paragraph long enough to be prose, not a heading or a label, that a scraper repeated.\\n'
 """
 
 from __future__ import annotations

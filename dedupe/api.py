@@ -7,6 +7,7 @@ split → normalize → shingle → sign → band → verify → cluster (in :mo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from dedupe.blocks import decide, group_runs
@@ -22,9 +23,9 @@ def dedupe_text(text: str, *, config: DedupeConfig | None = None, **overrides: A
     Everything that is kept stays byte-identical. Options are the fields of
     :class:`~dedupe.DedupeConfig`, given as ``config`` or as keyword overrides.
 
-    >>> body = "The storm reached the coast on Monday night, cutting power to 40,000 homes."
+    >>> body = "The storm reached the coast on Monday night, cutting power to 40,000 homes in three counties."
     >>> dedupe_text(f"{body}\\nRoads are closed.\\n{body}\\n")
-    'The storm reached the coast on Monday night, cutting power to 40,000 homes.\\nRoads are closed.\\n'
+    'The storm reached the coast on Monday night, cutting power to 40,000 homes in three counties.\\nRoads are closed.\\n'
     """
     return dedupe_and_explain(text, config=config, **overrides).text
 
@@ -32,26 +33,24 @@ def dedupe_text(text: str, *, config: DedupeConfig | None = None, **overrides: A
 def dedupe_and_explain(text: str, *, config: DedupeConfig | None = None, **overrides: Any) -> Explained:
     """Return the cleaned text, one :class:`~dedupe.Match` per removed paragraph, and the blocks.
 
-    >>> body = "The storm reached the coast on Monday night, cutting power to 40,000 homes."
+    >>> body = "The storm reached the coast on Monday night, cutting power to 40,000 homes in three counties."
     >>> text, removed, kept, blocks = dedupe_and_explain(f"{body}\\nRoads are closed.\\n{body}")
     >>> text
-    'The storm reached the coast on Monday night, cutting power to 40,000 homes.\\nRoads are closed.'
+    'The storm reached the coast on Monday night, cutting power to 40,000 homes in three counties.\\nRoads are closed.'
     >>> removed[0].index, removed[0].span, removed[0].kept_index, removed[0].kind
-    (2, (94, 169), 0, 'exact')
+    (2, (112, 205), 0, 'exact')
     """
     cfg = resolve(config, overrides)
     _check_text(text)
     return _explain(text, split_paragraphs(text, cfg.paragraphs), cfg)
 
 
-def dedupe_paragraphs(
-    paragraphs: Sequence[str], *, config: DedupeConfig | None = None, **overrides: Any
-) -> Explained:
+def dedupe_paragraphs(paragraphs: Sequence[str], *, config: DedupeConfig | None = None, **overrides: Any) -> Explained:
     """Deduplicate a list of paragraphs; indices in the result are positions in the list.
 
     The result's text and spans are those of ``"\\n".join(paragraphs)``.
 
-    >>> long = "A paragraph long enough to count as prose, repeated by a careless scraper."
+    >>> long = "A paragraph long enough to count as prose rather than a heading, repeated by a careless scraper."
     >>> [m.index for m in dedupe_paragraphs([long, "Other text.", long]).removed]
     [2]
     """
@@ -68,10 +67,7 @@ def dedupe_paragraphs(
 
 def _check_text(text: object) -> None:
     if isinstance(text, (bytes, bytearray)):
-        raise TypeError(
-            "dedupe works on str, not bytes: decode the text first, "
-            "for example data.decode('utf-8')"
-        )
+        raise TypeError("dedupe works on str, not bytes: decode the text first, for example data.decode('utf-8')")
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
 
@@ -84,9 +80,9 @@ def _explain(text: str, paragraphs: list[Paragraph], config: DedupeConfig) -> Ex
     found: list[tuple[list[Copy], bool, str]] = []
     while True:
         keys, copies = find_copies([paragraphs[i].text for i in active], config)
-        runs = [[c._replace(index=active[c.index], kept_index=active[c.kept_index]) for c in run]
-                for run in group_runs(copies)]
-        decisions = decide(group_runs(copies), keys, config)
+        local_runs = group_runs(copies)
+        decisions = decide(local_runs, keys, config)
+        runs = [[replace(c, index=active[c.index], kept_index=active[c.kept_index]) for c in run] for run in local_runs]
         gone = {c.index for run, (removed, _) in zip(runs, decisions, strict=True) if removed for c in run}
         final = not gone or all(removed for removed, _ in decisions)
         for run, (removed, reason) in zip(runs, decisions, strict=True):
@@ -107,15 +103,22 @@ def _report(text: str, paragraphs: list[Paragraph], found: list[tuple[list[Copy]
         kept_first, kept_last = paragraphs[run[0].kept_index], paragraphs[run[-1].kept_index]
         blocks.append(
             Block(
-                number, first.index, last.index, (first.start, last.end),
-                kept_first.index, kept_last.index, (kept_first.start, kept_last.end),
-                is_removed, reason,
+                number,
+                first.index,
+                last.index,
+                (first.start, last.end),
+                kept_first.index,
+                kept_last.index,
+                (kept_first.start, kept_last.end),
+                is_removed,
+                reason,
             )
         )
         for c in run:
             p, k = paragraphs[c.index], paragraphs[c.kept_index]
-            match = Match(p.index, (p.start, p.end), k.index, (k.start, k.end), c.score,
-                          "exact" if c.exact else "near", number)
+            match = Match(
+                p.index, (p.start, p.end), k.index, (k.start, k.end), c.score, "exact" if c.exact else "near", number
+            )
             (removed if is_removed else kept).append(match)
     cleaned = join_paragraphs(text, paragraphs, {m.index for m in removed})
     return Explained(cleaned, removed, kept, blocks)

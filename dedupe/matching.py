@@ -7,7 +7,7 @@ MinHash and LSH, so a line repeated a thousand times costs one signature.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,7 +20,8 @@ from dedupe.signature import signatures
 from dedupe.verify import score_pairs
 
 
-class Copy(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Copy:
     """Paragraph ``index`` repeats the kept paragraph ``kept_index``."""
 
     index: int

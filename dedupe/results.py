@@ -1,14 +1,20 @@
-"""The vocabulary of an explanation: small immutable records that unpack and print well."""
+"""The vocabulary of an explanation: small immutable records.
+
+Records with an ``index`` field are frozen dataclasses (a NamedTuple field cannot be called
+``index``); :class:`Explained` is a NamedTuple so that it unpacks.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 Kind = Literal["exact", "near"]
 Span = tuple[int, int]
 
 
-class Paragraph(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Paragraph:
     """One paragraph of the input: its position and its exact text."""
 
     index: int
@@ -17,7 +23,8 @@ class Paragraph(NamedTuple):
     text: str
 
 
-class Match(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Match:
     """A paragraph found to repeat another one, which is kept.
 
     Spans are code-point offsets into the input, end exclusive, without the line break.
@@ -35,7 +42,8 @@ class Match(NamedTuple):
     block: int
 
 
-class Block(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Block:
     """A run of consecutive repeated paragraphs that copies a run of consecutive kept ones.
 
     ``first``/``last`` and ``kept_first``/``kept_last`` are paragraph indices (inclusive);
