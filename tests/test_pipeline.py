@@ -1,0 +1,227 @@
+"""The pipeline stages, each against the library or reference it stands in for."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from datasketch import MinHash, MinHashLSH
+from rapidfuzz import fuzz
+
+import dedupe
+from dedupe import ConfigError, DedupeConfig, dedupe_and_explain, dedupe_text, split_paragraphs
+from dedupe.cluster import assign_leaders
+from dedupe.index import candidate_pairs
+from dedupe.normalize import normalize
+from dedupe.shingle import shingle_hashes
+from dedupe.signature import signatures, to_lean_minhash
+from dedupe.verify import score, score_pairs
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEED_INPUTS = sorted(p for p in SEEDS.glob("*.txt") if not p.name.endswith(".expected.txt"))
+
+KEYS = [
+    "the storm reached the coast on monday night",
+    "the storm reached the coast on monday nite",
+    "서울시는 1일 새로운 교통 정책을 발표했다",
+    "abc",
+    "",
+    "a completely different sentence about the harbour",
+]
+
+
+@pytest.mark.parametrize("path", SEED_INPUTS, ids=lambda p: p.stem)
+def test_seed_byte_exact(path: Path) -> None:
+    expected = path.with_name(path.name.removesuffix(".txt") + ".expected.txt").read_bytes()
+    assert dedupe_text(path.read_bytes().decode("utf-8")).encode("utf-8") == expected
+
+
+def test_reference_seed_blocks(seed_path: Path) -> None:
+    text = seed_path.read_text(encoding="utf-8")
+    _, removed, kept, blocks = dedupe_and_explain(text)
+    assert [m.index + 1 for m in removed] == list(range(12, 21))
+    assert [(b.first + 1, b.last + 1, b.kept_first + 1, b.kept_last + 1) for b in blocks] == [
+        (12, 14, 2, 4),
+        (15, 20, 6, 11),
+    ]
+    assert kept == []
+    lines = text.split("\n")
+    for m in removed:
+        assert text[m.span[0] : m.span[1]] == lines[m.index]
+        assert text[m.kept_span[0] : m.kept_span[1]] == lines[m.kept_index]
+
+
+def test_shingles_cover_each_key_once() -> None:
+    hashes, offsets = shingle_hashes(KEYS, 5)
+    counts = np.diff(offsets)
+    assert counts.tolist() == [max(len(k) - 4, 1) for k in KEYS]
+    # Equal n-grams hash equally wherever they occur; different ones (almost always) differ.
+    first, second = hashes[offsets[0] : offsets[1]], hashes[offsets[1] : offsets[2]]
+    shared = next(i for i, (a, b) in enumerate(zip(KEYS[0], KEYS[1])) if a != b)
+    common = shared - 4  # n-grams that lie inside the shared prefix
+    assert (first[:common] == second[:common]).all()
+    assert first[common] != second[common]
+    assert len(set(hashes[offsets[0] : offsets[1]].tolist())) == len(
+        set(KEYS[0][i : i + 5] for i in range(len(KEYS[0]) - 4))
+    )
+
+
+def test_signatures_equal_datasketch_minhash() -> None:
+    hashes, offsets = shingle_hashes(KEYS, 5)
+    sig = signatures(hashes, offsets, 64, 7)
+    for i in range(len(KEYS)):
+        reference = MinHash(num_perm=64, seed=7, scheme="affine32", hashfunc=lambda x: x)
+        reference.update_batch(hashes[offsets[i] : offsets[i + 1]].tolist())
+        assert np.array_equal(sig[i], reference.hashvalues)
+        lean = to_lean_minhash(sig[i], 7)
+        assert lean.jaccard(reference) == 1.0
+
+
+def test_banding_finds_the_pairs_that_datasketch_lsh_finds() -> None:
+    rng = np.random.default_rng(3)
+    base = ["".join(rng.choice(list("abcdefghij "), 80)) for _ in range(30)]
+    noisy = [b[:40] + "xy" + b[42:] for b in base[:15]]
+    keys = base + noisy
+    hashes, offsets = shingle_hashes(keys, 5)
+    sig = signatures(hashes, offsets, 32, 1)
+    pairs = {tuple(p) for p in candidate_pairs(sig, bands=8, rows=4).tolist()}
+    lsh = MinHashLSH(num_perm=32, params=(8, 4))
+    lean = [to_lean_minhash(s, 1) for s in sig]
+    for i, m in enumerate(lean):
+        lsh.insert(i, m)
+    expected = {(min(i, j), max(i, j)) for i, m in enumerate(lean) for j in lsh.query(m) if i != j}
+    assert pairs == expected
+    assert {(i, 30 + i) for i in range(15)} <= pairs  # the noisy copies are proposed
+
+
+def test_bucket_cap_bounds_pairs_of_a_huge_bucket() -> None:
+    sig = np.zeros((500, 8), dtype=np.uint32)  # 500 identical signatures: one bucket per band
+    pairs = candidate_pairs(sig, bands=2, rows=4, bucket_cap=10)
+    assert len(pairs) == sum(min(i, 10) for i in range(500))
+    assert (pairs[:, 0] < pairs[:, 1]).all()
+
+
+def test_scores_are_rapidfuzz_ratio() -> None:
+    pairs = np.array([[0, 1], [0, 2], [3, 4]])
+    got = score_pairs(KEYS, pairs)
+    for (i, j), s in zip(pairs.tolist(), got.tolist(), strict=True):
+        assert s == pytest.approx(fuzz.ratio(KEYS[i], KEYS[j]) / 100)
+        assert s == pytest.approx(score(KEYS[i], KEYS[j]))
+
+
+def test_leaders_never_chain_and_prefer_best_score() -> None:
+    rank = np.arange(4)
+    pairs = np.array([[0, 1], [1, 2], [0, 3], [2, 3]])
+    scores = np.array([0.95, 0.95, 0.91, 0.99])
+    leader, best = assign_leaders(rank, pairs, scores, 0.9)
+    # 1 copies 0; 2 copies 1 only, and 1 is not kept, so 2 is kept; 3 prefers kept 2 (0.99) over 0.
+    assert leader.tolist() == [0, 0, 2, 2]
+    assert best.tolist() == [1.0, 0.95, 1.0, 0.99]
+
+
+def test_leaders_follow_keep_order() -> None:
+    rank = np.array([1, 0])  # unit 1 is kept first (keep="longest")
+    leader, _ = assign_leaders(rank, np.array([[0, 1]]), np.array([0.95]), 0.9)
+    assert leader.tolist() == [1, 1]
+
+
+def test_normalize_folds_light_noise() -> None:
+    variants = [
+        'He said "yes" - twice',
+        "He said \u201cyes\u201d \u2014 twice",
+        'he  said "YES"\u00a0-\ttwice ',
+        'He said\u200b "yes" \u2013 twice',
+        'Ｈｅ said "yes" - twice',
+    ]
+    assert {normalize(v) for v in variants} == {'he said "yes" - twice'}
+    assert normalize("Straße") == normalize("STRASSE")
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("a\nb", [(0, 1), (2, 3)]),
+        ("a\r\nb\r\n", [(0, 1), (3, 4)]),
+        ("a\rb\r", [(0, 1), (2, 3)]),
+        ("\n\n  a  \n \t\n\u200b\nb", [(2, 7), (13, 14)]),
+        ("", []),
+        ("\n\r\n", []),
+    ],
+)
+def test_split_spans(text: str, spans: list[tuple[int, int]]) -> None:
+    paragraphs = split_paragraphs(text)
+    assert [(p.start, p.end) for p in paragraphs] == spans
+    assert [p.text for p in paragraphs] == [text[s:e] for s, e in spans]
+    assert [p.index for p in paragraphs] == list(range(len(spans)))
+
+
+def test_split_blank_mode_joins_wrapped_lines() -> None:
+    text = "one\ntwo\n\n\nthree\r\nfour\n"
+    assert [p.text for p in split_paragraphs(text, "blank")] == ["one\ntwo", "three\r\nfour"]
+
+
+LONG = "A paragraph long enough to count as prose rather than a heading, repeated by a careless scraper."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            f"{LONG}\nB\n{LONG}",
+            "A paragraph long enough to count as prose rather than a heading, repeated by a careless scraper.\nB",
+        ),
+        (f"{LONG}\nB\n{LONG}\n", f"{LONG}\nB\n"),
+        (f"{LONG}\r\nB\r\n{LONG}\r\nC", f"{LONG}\r\nB\r\nC"),
+        (f"{LONG}\n\nB\n\n{LONG}", f"{LONG}\n\nB"),
+        (f"{LONG}\n\n{LONG}\n\nC\n", f"{LONG}\n\nC\n"),
+        (f"  \n{LONG}\n{LONG}", f"  \n{LONG}"),
+    ],
+)
+def test_removal_takes_one_separator_and_never_adds_a_line_break(text: str, expected: str) -> None:
+    assert dedupe_text(text) == expected
+
+
+def test_keep_longest_keeps_fuller_copy_even_when_later() -> None:
+    short = LONG
+    longer = LONG.replace("careless", "very careless")
+    _, removed, _, _ = dedupe_and_explain(f"{short}\nB\n{longer}", keep="longest")
+    assert [(m.index, m.kept_index, m.kind) for m in removed] == [(0, 2, "near")]
+
+
+def test_dedupe_paragraphs_uses_list_positions() -> None:
+    result = dedupe.dedupe_paragraphs([LONG, "", "Other.", LONG])
+    assert [(m.index, m.kept_index) for m in result.removed] == [(3, 0)]
+    assert result.text == f"{LONG}\n\nOther."
+
+
+def test_config_validates_and_overrides() -> None:
+    with pytest.raises(ConfigError, match="threshold"):
+        DedupeConfig(threshold=1.5)
+    with pytest.raises(ConfigError, match="bands"):
+        DedupeConfig(bands=64, rows=4)
+    with pytest.raises(TypeError):
+        dedupe_text("x", thresold=0.5)
+    config = DedupeConfig(threshold=0.8)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.threshold = 0.7  # type: ignore[misc]
+
+
+def test_bytes_input_gets_guidance() -> None:
+    with pytest.raises(TypeError, match="decode"):
+        dedupe_text(b"bytes")  # type: ignore[arg-type]
+
+
+def test_api_does_not_import_datasketch() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, dedupe; dedupe.dedupe_text(open(sys.argv[1]).read()); print('datasketch' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(SEEDS / "000_6ef43e2731afccca.txt")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "False"
