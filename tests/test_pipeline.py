@@ -59,7 +59,7 @@ def test_shingles_cover_each_key_once() -> None:
     assert counts.tolist() == [max(len(k) - 4, 1) for k in KEYS]
     # Equal n-grams hash equally wherever they occur; different ones (almost always) differ.
     first, second = hashes[offsets[0] : offsets[1]], hashes[offsets[1] : offsets[2]]
-    shared = next(i for i, (a, b) in enumerate(zip(KEYS[0], KEYS[1])) if a != b)
+    shared = next(i for i, (a, b) in enumerate(zip(KEYS[0], KEYS[1], strict=False)) if a != b)
     common = shared - 4  # n-grams that lie inside the shared prefix
     assert (first[:common] == second[:common]).all()
     assert first[common] != second[common]
