@@ -7,12 +7,11 @@ split → normalize → shingle → sign → band → verify → cluster (in :mo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from dedupe.blocks import decide, group_runs
 from dedupe.config import DedupeConfig, resolve
-from dedupe.matching import Copy, find_copies
+from dedupe.matching import Copy, Links
 from dedupe.results import Block, Explained, Match, Paragraph
 from dedupe.split import join_paragraphs, split_paragraphs
 
@@ -24,8 +23,8 @@ def dedupe_text(text: str, *, config: DedupeConfig | None = None, **overrides: A
     :class:`~dedupe.DedupeConfig`, given as ``config`` or as keyword overrides.
 
     >>> body = "The storm reached the coast on Monday night, cutting power to 40,000 homes in three counties."
-    >>> dedupe_text(f"{body}\\nRoads are closed.\\n{body}\\n")
-    'The storm reached the coast on Monday night, cutting power to 40,000 homes in three counties.\\nRoads are closed.\\n'
+    >>> dedupe_text(f"{body}\\nRoads are closed.\\n{body}\\n") == f"{body}\\nRoads are closed.\\n"
+    True
     """
     return dedupe_and_explain(text, config=config, **overrides).text
 
@@ -76,13 +75,12 @@ def _explain(text: str, paragraphs: list[Paragraph], config: DedupeConfig) -> Ex
     # The rule looks at how often a line occurs; removing a block can lower that count and
     # make another repeat removable, so repeat until nothing changes. This keeps
     # dedupe_text idempotent. A pass that keeps no repeat cannot expose new ones.
+    links = Links([p.text for p in paragraphs], config)
     active = list(range(len(paragraphs)))
     found: list[tuple[list[Copy], bool, str]] = []
     while True:
-        keys, copies = find_copies([paragraphs[i].text for i in active], config)
-        local_runs = group_runs(copies)
-        decisions = decide(local_runs, keys, config)
-        runs = [[replace(c, index=active[c.index], kept_index=active[c.kept_index]) for c in run] for run in local_runs]
+        runs = group_runs(links.copies(active), active)
+        decisions = decide(runs, links.keys, config)
         gone = {c.index for run, (removed, _) in zip(runs, decisions, strict=True) if removed for c in run}
         final = not gone or all(removed for removed, _ in decisions)
         for run, (removed, reason) in zip(runs, decisions, strict=True):

@@ -20,29 +20,47 @@ plan page, and they remove both blocks of the reference article.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections import Counter
 from collections.abc import Sequence
 
 from dedupe.config import DedupeConfig
 from dedupe.matching import Copy
 
+# The East Asian wide scripts, which carry about twice the text per character of Latin or
+# Cyrillic: Hangul Jamo, CJK punctuation, Kana, CJK ideographs, Yi, Hangul syllables,
+# full-width forms and the supplementary ideograph planes. Every code point here has East
+# Asian width W or F (a test checks it); emoji and rarer wide symbols count 1.
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u3247\u3250-\u33ff\u3400-\u4dbf\u4e00-\ua48c"
+    "\uac00-\ud7a3\uf900-\ufaff\uff01-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]"
+)
+
 
 def display_width(text: str) -> int:
-    """Return the width of ``text`` in columns, East Asian wide and full-width characters counting 2.
+    """Return the width of ``text`` in columns, East Asian wide characters counting 2.
 
     >>> display_width("Seoul"), display_width("서울")
     (5, 4)
     """
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return len(text) if text.isascii() else len(text) + len(_WIDE.findall(text))
 
 
-def group_runs(copies: Sequence[Copy]) -> list[list[Copy]]:
-    """Group copies (in document order) into runs that copy consecutive kept paragraphs."""
+def group_runs(copies: Sequence[Copy], active: Sequence[int]) -> list[list[Copy]]:
+    """Group copies (in document order) into runs that copy consecutive kept paragraphs.
+
+    Paragraphs are consecutive when they are next to each other in ``active``, the
+    paragraphs still present.
+    """
+    position = {index: pos for pos, index in enumerate(active)}
     runs: list[list[Copy]] = []
     for c in copies:
         last = runs[-1][-1] if runs else None
-        if last is not None and last.index == c.index - 1 and last.kept_index == c.kept_index - 1:
+        if (
+            last is not None
+            and position[last.index] == position[c.index] - 1
+            and position[last.kept_index] == position[c.kept_index] - 1
+        ):
             runs[-1].append(c)
         else:
             runs.append([c])

@@ -123,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     match.add_argument("--bands", type=int, default=defaults.bands, help="LSH bands (default: %(default)s)")
     match.add_argument("--rows", type=int, default=defaults.rows, help="LSH rows per band (default: %(default)s)")
+    match.add_argument(
+        "--min-jaccard",
+        type=float,
+        default=defaults.min_jaccard,
+        help="drop LSH candidates whose estimated shingle Jaccard is below this before "
+        "verification (default: %(default)s)",
+    )
     match.add_argument("--seed", type=int, default=defaults.seed, help="MinHash seed (default: %(default)s)")
 
     report = parser.add_argument_group("Reporting")

@@ -26,6 +26,9 @@ class DedupeConfig:
         bands, rows: LSH banding; ``bands * rows`` must not exceed ``num_perm``. The default
             32 × 4 proposes a pair with probability 0.87 at shingle Jaccard 0.5 and 0.99 at
             0.6 (a copy with 5 % typos sits near 0.6); verification removes false candidates.
+        min_jaccard: candidate pairs whose MinHash-estimated shingle Jaccard is below this are
+            dropped before verification. Banding proposes many pairs far below any copy; a
+            copy with 10 % of its characters changed still sits near 0.3.
         seed: seed of the MinHash permutations (datasketch's ``MinHash(seed=...)``).
 
     What is removed (see :mod:`dedupe.blocks` for the rule and its reasons):
@@ -47,6 +50,7 @@ class DedupeConfig:
     num_perm: int = 128
     bands: int = 32
     rows: int = 4
+    min_jaccard: float = 0.2
     seed: int = 1
     min_chars: int = 80
     max_copies: int = 2
@@ -65,6 +69,7 @@ class DedupeConfig:
             self.bands,
             f"such that bands * rows ({self.bands} * {self.rows}) <= num_perm ({self.num_perm})",
         )
+        _check(0.0 <= self.min_jaccard <= 1.0, "min_jaccard", self.min_jaccard, "in [0, 1]")
         _check(0 <= self.seed < 2**32, "seed", self.seed, "in 0..2**32-1")
         _check(self.min_chars >= 0, "min_chars", self.min_chars, "at least 0")
         _check(self.max_copies >= 2, "max_copies", self.max_copies, "at least 2")

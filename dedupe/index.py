@@ -46,3 +46,12 @@ def candidate_pairs(signatures: npt.NDArray[np.uint32], bands: int, rows: int, b
         return np.empty((0, 2), dtype=np.int64)
     packed = np.unique(np.concatenate(found))
     return np.stack([packed // n, packed % n], axis=1)
+
+
+def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: Pairs, chunk: int = 65536) -> npt.NDArray[np.float64]:
+    """Return the MinHash estimate of the Jaccard similarity of each pair (share of equal values)."""
+    out = np.empty(len(pairs), dtype=np.float64)
+    for start in range(0, len(pairs), chunk):  # chunked: two gathered rows per pair add up
+        part = pairs[start : start + chunk]
+        out[start : start + len(part)] = (signatures[part[:, 0]] == signatures[part[:, 1]]).mean(axis=1)
+    return out

@@ -14,13 +14,17 @@ from rapidfuzz.distance import Indel
 from rapidfuzz.process import cpdist
 
 
-def score_pairs(keys: Sequence[str], pairs: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-    """Return the similarity of ``keys[i]`` and ``keys[j]`` for every row ``(i, j)``."""
+def score_pairs(keys: Sequence[str], pairs: npt.NDArray[np.int64], cutoff: float = 0.0) -> npt.NDArray[np.float64]:
+    """Return the similarity of ``keys[i]`` and ``keys[j]`` for every row ``(i, j)``.
+
+    Scores below ``cutoff`` come back as 0, which lets rapidfuzz stop early.
+    """
     if len(pairs) == 0:
         return np.empty(0, dtype=np.float64)
     left = [keys[i] for i in pairs[:, 0]]
     right = [keys[j] for j in pairs[:, 1]]
-    return np.asarray(cpdist(left, right, scorer=Indel.normalized_similarity, dtype=np.float64))
+    scores = cpdist(left, right, scorer=Indel.normalized_similarity, score_cutoff=cutoff, dtype=np.float64)
+    return np.asarray(scores)
 
 
 def score(a: str, b: str) -> float:

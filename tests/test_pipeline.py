@@ -225,3 +225,13 @@ def test_api_does_not_import_datasketch() -> None:
         check=True,
     )
     assert out.stdout.strip() == "False"
+
+
+def test_wide_characters_are_east_asian_wide() -> None:
+    import unicodedata
+
+    from dedupe.blocks import _WIDE, display_width
+
+    wide = [c for c in map(chr, range(0x110000)) if _WIDE.match(c)]
+    assert all(unicodedata.east_asian_width(c) in "WF" for c in wide)
+    assert display_width("서울 Seoul 東京 とうきょう") == 2 * 2 + 1 + 5 + 1 + 2 * 2 + 1 + 5 * 2
