@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import codecs
 import difflib
 import json
 import logging
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -217,6 +219,7 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
     report = Report(check=args.check)
     to_file = bool(args.output) and args.output != "-"
     collected: list[bytes] = []  # for -o, written at the end in one atomic step
+    pending: list[tuple[int, Explained]] = []  # counted once -o is written
 
     def emit(data: bytes) -> None:
         if to_file:
@@ -225,32 +228,38 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
             sys.stdout.buffer.write(data)
 
     for name in args.files:
-        label = "<stdin>" if name == "-" else name
         try:
-            text = _read(name, args.encoding)
-            explained = dedupe_and_explain(text, config=config)
+            source = _read(name, args.encoding)
+            explained = dedupe_and_explain(source.text, config=config)
         except InputError as err:
             report.fail(str(err))
             continue
-        paragraphs = len(split_paragraphs(text, config.paragraphs))
-        report.add(paragraphs, explained)
-        log.info("%s: %d of %d paragraphs removed", label, len(explained.removed), paragraphs)
+        paragraphs = len(split_paragraphs(source.text, config.paragraphs))
+        log.info("%s: %d of %d paragraphs removed", source.label, len(explained.removed), paragraphs)
         if args.diff:
-            emit(_diff(label, text, explained.text).encode(args.encoding))
+            emit(_diff(source, explained.text))
         elif args.explain:
-            for record in _explain_records(label, text, explained):
+            for record in _explain_records(source, explained):
                 emit((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
         elif args.in_place:
             if explained.removed:
                 try:
-                    _write_atomically(name, explained.text.encode(args.encoding))
+                    _write_atomically(name, source.encode(explained.text))
                 except OSError as err:
-                    report.fail(f"{label}: cannot write: {err.strerror or err}")
+                    report.fail(f"{source.label}: cannot write: {err.strerror or err}")
+                    continue
         elif not args.check:
-            emit(explained.text.encode(args.encoding))
-    if to_file:
+            emit(source.encode(explained.text))
+        if to_file:
+            pending.append((paragraphs, explained))
+        else:
+            report.add(paragraphs, explained)
+    # An input that failed would leave -o incomplete: then the old OUT stays as it was.
+    if to_file and not report.errors:
         try:
             _write_atomically(args.output, b"".join(collected))
+            for paragraphs, explained in pending:
+                report.add(paragraphs, explained)
         except OSError as err:
             report.fail(f"{args.output}: cannot write: {err.strerror or err}")
     sys.stdout.flush()
@@ -261,7 +270,9 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
 
 def _check_usage(args: argparse.Namespace) -> None:
     "".encode(args.encoding)  # an unknown encoding raises LookupError here, before any work
-    if args.check and (args.output or args.in_place):
+    if args.output == "":
+        raise _UsageError("-o needs a file name ('-' for standard output)")
+    if args.check and ((args.output and args.output != "-") or args.in_place):
         raise _UsageError("--check writes nothing: it cannot be combined with -o or --in-place")
     if args.in_place and "-" in args.files:
         raise _UsageError("--in-place needs file names, not standard input")
@@ -276,10 +287,38 @@ def _check_usage(args: argparse.Namespace) -> None:
         raise _UsageError(f"-o {args.output} is also an input: use --in-place to rewrite a file")
 
 
-def _read(name: str, encoding: str) -> str:
+@dataclass(frozen=True)
+class _Source:
+    """One decoded input, with what it takes to write kept text back byte for byte."""
+
+    name: str
+    text: str
+    codec: str  # encodes the text as the input had it (explicit byte order, no BOM)
+    bom: bytes  # the byte order mark the input started with, if any
+
+    @property
+    def label(self) -> str:
+        return "<stdin>" if self.name == "-" else self.name
+
+    def encode(self, text: str) -> bytes:
+        return self.bom + text.encode(self.codec)
+
+
+# Codecs that read a byte order mark: the mark and the byte order it names are kept as found.
+_BOM_CODECS = {
+    "utf-8-sig": ((codecs.BOM_UTF8, "utf-8"),),
+    "utf-16": ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")),
+    "utf-32": ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be")),
+}
+_NO_BOM = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}
+
+
+def _read(name: str, encoding: str) -> _Source:
     label = "<stdin>" if name == "-" else name
     try:
         if name == "-":
+            if sys.stdin is None:
+                raise InputError(f"{label}: standard input is closed")
             data = sys.stdin.buffer.read()
         else:
             with open(name, "rb") as f:
@@ -288,29 +327,46 @@ def _read(name: str, encoding: str) -> str:
         raise InputError(f"{label}: is a directory") from None
     except OSError as err:
         raise InputError(f"{label}: {err.strerror or err}") from None
+    codec, bom = codecs.lookup(encoding).name, b""
+    if codec in _BOM_CODECS:
+        bom, codec = next(((m, c) for m, c in _BOM_CODECS[codec] if data.startswith(m)), (b"", _NO_BOM[codec]))
     try:
-        text = data.decode(encoding)
+        text = data[len(bom) :].decode(codec)
     except UnicodeDecodeError as err:
         if b"\x00" in data:
             raise InputError(f"{label}: looks like a binary file (NUL byte at offset {data.index(0)})") from None
         raise InputError(
-            f"{label}: not valid {encoding} at byte {err.start} ({err.reason}); choose another --encoding"
+            f"{label}: not valid {encoding} at byte {err.start + len(bom)} ({err.reason}); choose another --encoding"
         ) from None
     if "\x00" in text:
         raise InputError(f"{label}: looks like a binary file (NUL character at offset {text.index(chr(0))})")
-    return text
+    return _Source(name, text, codec, bom)
 
 
 def _write_atomically(path: str, data: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".dedupe-", dir=directory)
+    """Write ``data`` to ``path`` through a temporary file, so a crash never leaves half a file.
+
+    A symbolic link is followed (its target is replaced); a device or a pipe is written
+    directly, as there is nothing to replace.
+    """
+    if os.path.exists(path):
+        path = os.path.realpath(path)
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            with open(path, "wb") as f:
+                f.write(data)
+            return
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(prefix=".dedupe-", dir=os.path.dirname(os.path.abspath(path)))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if os.path.exists(path):
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -318,23 +374,35 @@ def _write_atomically(path: str, data: bytes) -> None:
         raise
 
 
-def _diff(name: str, before: str, after: str) -> str:
-    label = "<stdin>" if name == "-" else name
-    lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
-        fromfile=label,
-        tofile=f"{label} (deduplicated)",
-    )
-    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _diff(source: _Source, after: str) -> bytes:
+    """A unified diff of the removals; lines break only where the tool breaks them."""
+    body = list(difflib.unified_diff(_LINES.findall(source.text), _LINES.findall(after), n=3))[2:]
+    if not body:
+        return b""
+    name = b"<stdin>" if source.name == "-" else os.fsencode(source.name)
+    out = [b"--- " + name + b"\n", b"+++ " + name + b" (deduplicated)\n"]
+    for line in body:
+        if line.startswith("@@"):
+            out.append(line.encode("ascii"))
+        else:
+            out.append(line.encode(source.codec))
+            if not line.endswith(("\n", "\r")):
+                out.append(b"\n\\ No newline at end of file\n")
+    return b"".join(out)
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _explain_records(name: str, text: str, explained: Explained) -> list[dict[str, Any]]:
+def _explain_records(source: _Source, explained: Explained) -> list[dict[str, Any]]:
     """One JSON-ready record per removed paragraph, with 1-based line numbers."""
+    text = source.text
     breaks = [m.end() for m in _BREAK.finditer(text)]
+    # A file name that is not valid UTF-8 still gives valid JSON.
+    label = source.label.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
     def line(offset: int) -> int:
         return bisect.bisect_right(breaks, offset) + 1
@@ -344,7 +412,7 @@ def _explain_records(name: str, text: str, explained: Explained) -> list[dict[st
         b = explained.blocks[m.block]
         records.append(
             {
-                "file": "<stdin>" if name == "-" else name,
+                "file": label,
                 "index": m.index,
                 "line": line(m.span[0]),
                 "span": list(m.span),
