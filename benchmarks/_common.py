@@ -16,7 +16,8 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 def platform_line() -> str:
     """Machine, Python and library versions, printed first by every script."""
     libs = ", ".join(f"{name} {version(name)}" for name in ("news-dedupe", "numpy", "rapidfuzz", "datasketch"))
-    return f"# {platform.platform()}, {platform.processor() or platform.machine()}, Python {platform.python_version()}; {libs}"
+    machine = platform.processor() or platform.machine()
+    return f"# {platform.platform()}, {machine}, Python {platform.python_version()}; {libs}"
 
 
 def median_time(fn: Callable[[], object], repeats: int = 3) -> float:

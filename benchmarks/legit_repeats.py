@@ -70,23 +70,26 @@ def main(argv: list[str] | None = None) -> int:
                 removed_pages[name].add(page["site"])
             if args.show and name == "dedupe defaults":
                 for m in explained.removed:
-                    print(f"  removed from {page['site']}: {body[m.span[0]:m.span[1]][:80]!r}")
+                    print(f"  removed from {page['site']}: {body[m.span[0] : m.span[1]][:80]!r}")
     elapsed = time.perf_counter() - start
-    print(f"{len(pages)} gold bodies; later exact copies of a line (normalised): {exact_total}; "
-          f"repeats found by dedupe (exact and near): {found_total}")
+    print(
+        f"{len(pages)} gold bodies; later exact copies of a line (normalised): {exact_total}; "
+        f"repeats found by dedupe (exact and near): {found_total}"
+    )
     print()
     print("| rule | gold lines removed | pages touched |")
     print("|---|---:|---:|")
-    print(f"| every exact copy | {exact_total} | "
-          f"{sum(1 for p in pages if exact_later_copies(p['expected']))} |")
+    print(f"| every exact copy | {exact_total} | {sum(1 for p in pages if exact_later_copies(p['expected']))} |")
     for name in systems:
         print(f"| {name} | {removed[name]} | {len(removed_pages[name])} |")
     seed_text = SEED.read_text(encoding="utf-8")
     seed = dedupe_and_explain(seed_text)
     blocks = [(b.first + 1, b.last + 1, b.kept_first + 1, b.kept_last + 1) for b in seed.blocks if b.removed]
     print()
-    print(f"reference article: {len(seed.removed)} of {len(split_paragraphs(seed_text))} lines removed, "
-          f"blocks (lines, copies of lines): {blocks}")
+    print(
+        f"reference article: {len(seed.removed)} of {len(split_paragraphs(seed_text))} lines removed, "
+        f"blocks (lines, copies of lines): {blocks}"
+    )
     print(f"({elapsed:.2f} s for the gold bodies with both configurations)")
     return 0
 

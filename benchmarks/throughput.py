@@ -64,8 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     text = synthetic_text(args.paragraphs)
     megabytes = len(text.encode("utf-8")) / 1e6
     explained = dedupe_and_explain(text)
-    print(f"{args.paragraphs} paragraphs, {megabytes:.1f} MB; dedupe removes {len(explained.removed)}, "
-          f"keeps {len(explained.kept)} repeats; exact-only finds {exact_only(text)} exact copies")
+    print(
+        f"{args.paragraphs} paragraphs, {megabytes:.1f} MB; dedupe removes {len(explained.removed)}, "
+        f"keeps {len(explained.kept)} repeats; exact-only finds {exact_only(text)} exact copies"
+    )
     full = median_time(lambda: dedupe_and_explain(text), args.repeats)
     floor = median_time(lambda: exact_only(text), args.repeats)
     print("| system | median s | paragraphs/s | MB/s |")
