@@ -74,7 +74,8 @@ def _check_text(text: object) -> None:
 def _explain(text: str, paragraphs: list[Paragraph], config: DedupeConfig) -> Explained:
     # The rule looks at how often a line occurs; removing a block can lower that count and
     # make another repeat removable, so repeat until nothing changes. This keeps
-    # dedupe_text idempotent. A pass that keeps no repeat cannot expose new ones.
+    # dedupe_text idempotent. A pass that keeps no repeat cannot expose new ones, unless
+    # banding was capped (then the pairs of the rest differ, and only a pass decides).
     links = Links([p.text for p in paragraphs], config)
     active = list(range(len(paragraphs)))
     found: list[tuple[list[Copy], bool, str]] = []
@@ -82,7 +83,7 @@ def _explain(text: str, paragraphs: list[Paragraph], config: DedupeConfig) -> Ex
         runs = group_runs(links.copies(active), active)
         decisions = decide(runs, links.keys, config)
         gone = {c.index for run, (removed, _) in zip(runs, decisions, strict=True) if removed for c in run}
-        final = not gone or all(removed for removed, _ in decisions)
+        final = not gone or (not links.truncated and all(removed for removed, _ in decisions))
         for run, (removed, reason) in zip(runs, decisions, strict=True):
             if removed or final:
                 found.append((run, removed, reason))

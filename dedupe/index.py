@@ -17,18 +17,24 @@ _BAND_MULTIPLIERS = np.random.default_rng(0xBA4D).integers(0, 2**63, size=1024, 
 Pairs = npt.NDArray[np.int64]
 
 
-def candidate_pairs(signatures: npt.NDArray[np.uint32], bands: int, rows: int, bucket_cap: int = 64) -> Pairs:
-    """Return the candidate pairs of a batch as an ``(m, 2)`` array of ``(i, j)``, ``i < j``.
+def candidate_pairs(
+    signatures: npt.NDArray[np.uint32], bands: int, rows: int, bucket_cap: int = 64
+) -> tuple[Pairs, bool]:
+    """Return the candidate pairs of a batch, and whether a bucket was too big to pair fully.
 
-    Pairs are unique and sorted. In a bucket with more than ``bucket_cap`` members, each
-    member is paired only with the ``bucket_cap`` members just before it (in index order),
-    which bounds the work on huge buckets of near-identical lines.
+    Pairs are an ``(m, 2)`` array of ``(i, j)``, ``i < j``, unique and sorted. In a bucket
+    with more than ``bucket_cap + 1`` members, each member is paired only with the
+    ``bucket_cap`` members just before it (in index order), which bounds the work on huge
+    buckets of lines with the same shingles (rules of "=====" of many lengths); the flag
+    then says that the pairs of a subset are not the pairs of the set restricted to it.
 
     >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
-    >>> candidate_pairs(sig, bands=2, rows=2).tolist()
-    [[0, 1]]
+    >>> pairs, truncated = candidate_pairs(sig, bands=2, rows=2)
+    >>> pairs.tolist(), truncated
+    ([[0, 1]], False)
     """
     n = len(signatures)
+    truncated = False
     found: list[npt.NDArray[np.int64]] = []
     with np.errstate(over="ignore"):
         for band in range(bands):
@@ -42,10 +48,12 @@ def candidate_pairs(signatures: npt.NDArray[np.uint32], bands: int, rows: int, b
                     break
                 # order is stable, so within a bucket earlier positions have smaller indices.
                 found.append(order[:-d][same].astype(np.int64) * n + order[d:][same])
+            far = bucket_cap + 1
+            truncated = truncated or bool(n > far and (sorted_keys[:-far] == sorted_keys[far:]).any())
     if not found:
-        return np.empty((0, 2), dtype=np.int64)
+        return np.empty((0, 2), dtype=np.int64), truncated
     packed = np.unique(np.concatenate(found))
-    return np.stack([packed // n, packed % n], axis=1)
+    return np.stack([packed // n, packed % n], axis=1), truncated
 
 
 def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: Pairs, chunk: int = 65536) -> npt.NDArray[np.float64]:

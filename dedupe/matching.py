@@ -43,18 +43,25 @@ class Links:
         self.units = np.fromiter(
             (unit_of.setdefault(k, len(unit_of)) for k in self.keys), dtype=np.int64, count=len(self.keys)
         )
+        self.unit_keys = list(unit_of)
         self.unit_lengths = np.fromiter((len(k) for k in unit_of), dtype=np.int64, count=len(unit_of))
-        self.pairs, self.scores = _verified_pairs(list(unit_of), config)
+        if len(self.unit_keys) > 1:
+            hashes, offsets = shingle_hashes(self.unit_keys, config.shingle_size)
+            self.signatures = signatures(hashes, offsets, config.num_perm, config.seed)
+        else:
+            self.signatures = np.empty((len(self.unit_keys), config.num_perm), dtype=np.uint32)
+        self.pairs, self.scores, self.truncated = self._verified_pairs(np.arange(len(self.unit_keys)))
 
     def copies(self, active: Sequence[int]) -> list[Copy]:
         """Return every copy among the paragraphs ``active`` (indices, increasing), in order.
 
         Each copy names the kept paragraph it repeats: the first occurrence (in keep order)
-        of a kept unit, verified against it directly.
+        of a kept unit, verified against it directly. The result is what a fresh run on the
+        text made of the ``active`` paragraphs would find.
         """
         positions = np.asarray(active, dtype=np.int64)
         units = self.units[positions]
-        first = np.full(len(self.unit_lengths), -1, dtype=np.int64)
+        first = np.full(len(self.unit_keys), -1, dtype=np.int64)
         first[units[::-1]] = positions[::-1]  # the earliest active occurrence of each unit
         present = first >= 0
         if self.config.keep == "first":
@@ -63,8 +70,15 @@ class Links:
             order = np.lexsort((first, -self.unit_lengths))
             rank = np.empty_like(order)
             rank[order] = np.arange(len(order))
-        usable = present[self.pairs[:, 0]] & present[self.pairs[:, 1]]
-        leader, best = assign_leaders(rank, self.pairs[usable], self.scores[usable], self.config.threshold)
+        if self.truncated and not present.all():
+            # A capped bucket pairs a subset differently: band the present units afresh.
+            # Ordered by first occurrence, as a fresh run on those paragraphs would number them.
+            ids = np.flatnonzero(present)
+            pairs, scores, _ = self._verified_pairs(ids[np.argsort(first[ids], kind="stable")])
+        else:
+            usable = present[self.pairs[:, 0]] & present[self.pairs[:, 1]]
+            pairs, scores = self.pairs[usable], self.scores[usable]
+        leader, best = assign_leaders(rank, pairs, scores, self.config.threshold)
         copies = []
         for i, u in zip(active, units.tolist(), strict=True):
             lead = int(leader[u])
@@ -73,19 +87,19 @@ class Links:
                 copies.append(Copy(i, kept, 1.0 if lead == u else float(best[u]), lead == u))
         return copies
 
-
-def _verified_pairs(
-    unit_keys: list[str], config: DedupeConfig
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """Return the candidate pairs of distinct keys that rapidfuzz verifies, with their scores."""
-    if len(unit_keys) < 2:
-        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float64)
-    hashes, offsets = shingle_hashes(unit_keys, config.shingle_size)
-    sig = signatures(hashes, offsets, config.num_perm, config.seed)
-    pairs = candidate_pairs(sig, config.bands, config.rows)
-    # Banding tuned for recall proposes many pairs far below any plausible copy; the MinHash
-    # estimate drops those before the (costlier) verification.
-    pairs = pairs[estimated_jaccard(sig, pairs) >= config.min_jaccard]
-    scores = score_pairs(unit_keys, pairs, config.threshold)
-    passed = scores >= config.threshold
-    return pairs[passed], scores[passed]
+    def _verified_pairs(
+        self, unit_ids: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], bool]:
+        """Return the verified pairs among ``unit_ids``, their scores, and whether banding was capped."""
+        config = self.config
+        if len(unit_ids) < 2:
+            return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float64), False
+        sig = self.signatures[unit_ids]
+        local, truncated = candidate_pairs(sig, config.bands, config.rows)
+        # Banding tuned for recall proposes many pairs far below any plausible copy; the MinHash
+        # estimate drops those before the (costlier) verification.
+        local = local[estimated_jaccard(sig, local) >= config.min_jaccard]
+        pairs = unit_ids[local]
+        scores = score_pairs(self.unit_keys, pairs, config.threshold)
+        passed = scores >= config.threshold
+        return pairs[passed], scores[passed], truncated

@@ -86,7 +86,9 @@ def test_banding_finds_the_pairs_that_datasketch_lsh_finds() -> None:
     keys = base + noisy
     hashes, offsets = shingle_hashes(keys, 5)
     sig = signatures(hashes, offsets, 32, 1)
-    pairs = {tuple(p) for p in candidate_pairs(sig, bands=8, rows=4).tolist()}
+    found, truncated = candidate_pairs(sig, bands=8, rows=4)
+    assert not truncated
+    pairs = {tuple(p) for p in found.tolist()}
     lsh = MinHashLSH(num_perm=32, params=(8, 4))
     lean = [to_lean_minhash(s, 1) for s in sig]
     for i, m in enumerate(lean):
@@ -98,8 +100,11 @@ def test_banding_finds_the_pairs_that_datasketch_lsh_finds() -> None:
 
 def test_bucket_cap_bounds_pairs_of_a_huge_bucket() -> None:
     sig = np.zeros((500, 8), dtype=np.uint32)  # 500 identical signatures: one bucket per band
-    pairs = candidate_pairs(sig, bands=2, rows=4, bucket_cap=10)
+    pairs, truncated = candidate_pairs(sig, bands=2, rows=4, bucket_cap=10)
+    assert truncated
     assert len(pairs) == sum(min(i, 10) for i in range(500))
+    assert not candidate_pairs(sig[:11], bands=2, rows=4, bucket_cap=10)[1]
+    assert candidate_pairs(sig[:12], bands=2, rows=4, bucket_cap=10)[1]
     assert (pairs[:, 0] < pairs[:, 1]).all()
 
 
