@@ -119,5 +119,8 @@ def _report(text: str, paragraphs: list[Paragraph], found: list[tuple[list[Copy]
                 p.index, (p.start, p.end), k.index, (k.start, k.end), c.score, "exact" if c.exact else "near", number
             )
             (removed if is_removed else kept).append(match)
+    # A block found in a later pass can straddle blocks removed before it: sort the matches.
+    removed.sort(key=lambda m: m.index)
+    kept.sort(key=lambda m: m.index)
     cleaned = join_paragraphs(text, paragraphs, {m.index for m in removed})
     return Explained(cleaned, removed, kept, blocks)
