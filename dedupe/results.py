@@ -50,6 +50,11 @@ class Block:
     ``span`` and ``kept_span`` cover the runs in the input. An isolated repeat is a block
     of one. ``removed`` says whether the removal rule took the block out; ``reason`` says
     which part of the rule decided.
+
+    "Consecutive" means next to each other among the paragraphs still present when the
+    block was judged: the rule is applied again after each removal (until nothing changes),
+    so a block judged later may enclose paragraphs that an earlier block removed, exactly
+    as a second run on the cleaned text would see them.
     """
 
     index: int
