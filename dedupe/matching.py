@@ -18,8 +18,7 @@ from dedupe.cluster import assign_leaders
 from dedupe.config import DedupeConfig
 from dedupe.index import candidate_pairs, estimated_jaccard
 from dedupe.normalize import normalize
-from dedupe.shingle import shingle_hashes
-from dedupe.signature import signatures
+from dedupe.signature import sign_keys
 from dedupe.verify import score_pairs
 
 
@@ -45,11 +44,14 @@ class Links:
         )
         self.unit_keys = list(unit_of)
         self.unit_lengths = np.fromiter((len(k) for k in unit_of), dtype=np.int64, count=len(unit_of))
-        if len(self.unit_keys) > 1:
-            hashes, offsets = shingle_hashes(self.unit_keys, config.shingle_size)
-            self.signatures = signatures(hashes, offsets, config.num_perm, config.seed)
-        else:
-            self.signatures = np.empty((len(self.unit_keys), config.num_perm), dtype=np.uint32)
+        # A pair can reach the threshold only if the shorter key is long enough:
+        # Indel similarity <= 2 * shorter / (shorter + longer). Keys without such a partner
+        # (a 50 MB line among short ones) need no signature at all.
+        self.signatures = np.zeros((len(self.unit_keys), config.num_perm), dtype=np.uint32)
+        ids = np.flatnonzero(_has_length_partner(self.unit_lengths, config.threshold))
+        if len(ids) > 1:
+            signed = sign_keys([self.unit_keys[i] for i in ids], config.shingle_size, config.num_perm, config.seed)
+            self.signatures[ids] = signed
         self.pairs, self.scores, self.truncated = self._verified_pairs(np.arange(len(self.unit_keys)))
 
     def copies(self, active: Sequence[int]) -> list[Copy]:
@@ -92,6 +94,8 @@ class Links:
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], bool]:
         """Return the verified pairs among ``unit_ids``, their scores, and whether banding was capped."""
         config = self.config
+        # As a fresh run on just these units would: only keys with a length partner among them.
+        unit_ids = unit_ids[_has_length_partner(self.unit_lengths[unit_ids], config.threshold)]
         if len(unit_ids) < 2:
             return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float64), False
         sig = self.signatures[unit_ids]
@@ -103,3 +107,17 @@ class Links:
         scores = score_pairs(self.unit_keys, pairs, config.threshold)
         passed = scores >= config.threshold
         return pairs[passed], scores[passed], truncated
+
+
+def _has_length_partner(lengths: npt.NDArray[np.int64], threshold: float) -> npt.NDArray[np.bool_]:
+    """Whether each key has another key whose length allows a score of at least ``threshold``."""
+    ratio = threshold / (2 - threshold)  # shorter / longer must reach this
+    order = np.argsort(lengths, kind="stable")
+    ordered = lengths[order].astype(np.float64)
+    ok = np.zeros(len(lengths), dtype=bool)
+    if len(lengths) > 1:
+        # In sorted order the best partner of each key is a neighbour.
+        fits = ordered[:-1] >= ratio * ordered[1:]
+        ok[order[:-1][fits]] = True
+        ok[order[1:][fits]] = True
+    return ok

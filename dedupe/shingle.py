@@ -31,9 +31,9 @@ def shingle_hashes(keys: Sequence[str], size: int) -> tuple[U32, I64]:
     [0, 2, 3]
     """
     lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
-    # Each key is followed by size-1 NUL pads, so a short key's single window covers the key
-    # and padding only, never the next key.
-    pad = "\0" * (size - 1)
+    # Each key is followed by size NUL pads, so a short (even empty) key's single window
+    # covers the key and padding only, never the next key.
+    pad = "\0" * size
     codes = np.frombuffer((pad.join(keys) + pad).encode("utf-32-le"), dtype=np.uint32)
     window_hash = np.zeros(max(len(codes) - size + 1, 0), dtype=np.uint32)
     for j in range(size):
@@ -42,7 +42,7 @@ def shingle_hashes(keys: Sequence[str], size: int) -> tuple[U32, I64]:
     offsets = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     key_starts = np.zeros(len(keys), dtype=np.int64)
-    np.cumsum(lengths[:-1] + size - 1, out=key_starts[1:])
+    np.cumsum(lengths[:-1] + size, out=key_starts[1:])
     # Position of each shingle in the padded text: its key's start plus its rank in the key.
     positions = np.arange(offsets[-1], dtype=np.int64) + np.repeat(key_starts - offsets[:-1], counts)
     return window_hash[positions], offsets

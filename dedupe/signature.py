@@ -10,13 +10,16 @@ imports scipy, which costs most of a second that a one-article CLI call should n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from dedupe.shingle import I64, U32
+from dedupe.shingle import I64, U32, shingle_hashes
+
+U32Matrix = npt.NDArray[np.uint32]
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
@@ -58,6 +61,44 @@ def signatures(hashes: U32, offsets: I64, num_perm: int, seed: int) -> npt.NDArr
         np.multiply(mixed, a[p], out=buffer)
         buffer += b[p]
         out[:, p] = np.minimum.reduceat(buffer, starts)
+    return out
+
+
+def sign_keys(
+    keys: Sequence[str], shingle_size: int, num_perm: int, seed: int, chunk_chars: int = 1 << 21
+) -> U32Matrix:
+    """Return the MinHash signatures of the character shingles of ``keys``, one row per key.
+
+    Keys are processed in batches of about ``chunk_chars`` characters, and a longer key in
+    overlapping pieces whose minima are combined, so memory stays bounded whatever the input
+    (a 50 MB line costs a few hundred MB at most, not several GB).
+    """
+    out = np.full((len(keys), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    batch_ids: list[int] = []
+    batch: list[str] = []
+    size = 0
+
+    def flush() -> None:
+        hashes, offsets = shingle_hashes(batch, shingle_size)
+        ids = np.asarray(batch_ids, dtype=np.int64)
+        out[ids] = np.minimum(out[ids], signatures(hashes, offsets, num_perm, seed))
+        batch_ids.clear()
+        batch.clear()
+
+    for key_id, key in enumerate(keys):
+        # Pieces overlap by shingle_size - 1 characters, so together they hold every n-gram.
+        step = chunk_chars
+        starts = range(0, max(len(key) - shingle_size + 1, 1), step) if len(key) > chunk_chars else [0]
+        for start in starts:
+            piece = key[start : start + step + shingle_size - 1] if len(key) > chunk_chars else key
+            if batch and size + len(piece) > chunk_chars:
+                flush()
+                size = 0
+            batch_ids.append(key_id)
+            batch.append(piece)
+            size += len(piece)
+    if batch:
+        flush()
     return out
 
 

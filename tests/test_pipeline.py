@@ -16,7 +16,7 @@ from dedupe.cluster import assign_leaders
 from dedupe.index import candidate_pairs
 from dedupe.normalize import normalize
 from dedupe.shingle import shingle_hashes
-from dedupe.signature import signatures, to_lean_minhash
+from dedupe.signature import sign_keys, signatures, to_lean_minhash
 from dedupe.verify import score, score_pairs
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -68,6 +68,14 @@ def test_shingles_cover_each_key_once() -> None:
     )
 
 
+def test_shingles_of_a_key_do_not_depend_on_its_neighbours() -> None:
+    for keys in (KEYS, KEYS[::-1], ["", "ab", ""]):
+        hashes, offsets = shingle_hashes(keys, 5)
+        for i, key in enumerate(keys):
+            alone, _ = shingle_hashes([key], 5)
+            assert hashes[offsets[i] : offsets[i + 1]].tolist() == alone.tolist()
+
+
 def test_signatures_equal_datasketch_minhash() -> None:
     hashes, offsets = shingle_hashes(KEYS, 5)
     sig = signatures(hashes, offsets, 64, 7)
@@ -77,6 +85,15 @@ def test_signatures_equal_datasketch_minhash() -> None:
         assert np.array_equal(sig[i], reference.hashvalues)
         lean = to_lean_minhash(sig[i], 7)
         assert lean.jaccard(reference) == 1.0
+
+
+def test_signatures_in_small_chunks_equal_one_batch() -> None:
+    keys = [*KEYS, "x" * 50 + "long key that will be cut into many overlapping pieces" * 3]
+    whole = sign_keys(keys, 5, 32, 1, chunk_chars=1 << 20)
+    hashes, offsets = shingle_hashes(keys, 5)
+    assert np.array_equal(whole, signatures(hashes, offsets, 32, 1))
+    for chunk in (7, 16, 50):
+        assert np.array_equal(sign_keys(keys, 5, 32, 1, chunk_chars=chunk), whole)
 
 
 def test_banding_finds_the_pairs_that_datasketch_lsh_finds() -> None:
