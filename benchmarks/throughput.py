@@ -63,7 +63,7 @@ def candidate_funnel(text: str) -> str:
     config = DedupeConfig()
     keys = list(dict.fromkeys(normalize(p.text) for p in split_paragraphs(text)))
     sig = sign_keys(keys, config.shingle_size, config.num_perm, config.seed)
-    pairs, _ = candidate_pairs(sig, config.bands, config.rows)
+    pairs = candidate_pairs(sig, config.bands, config.rows).pairs
     estimate = estimated_jaccard(sig, pairs)
     kept = pairs[estimate >= config.min_jaccard]
     verified = score_pairs(keys, pairs, config.threshold) >= config.threshold

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from dedupe.cluster import assign_leaders
 from dedupe.config import DedupeConfig
-from dedupe.index import candidate_pairs, estimated_jaccard
+from dedupe.index import candidate_pairs, estimated_jaccard, window_pairs
 from dedupe.normalize import normalize
 from dedupe.signature import sign_keys
 from dedupe.verify import score_pairs
@@ -47,12 +47,21 @@ class Links:
         # A pair can reach the threshold only if the shorter key is long enough:
         # Indel similarity <= 2 * shorter / (shorter + longer). Keys without such a partner
         # (a 50 MB line among short ones) need no signature at all.
-        self.signatures = np.zeros((len(self.unit_keys), config.num_perm), dtype=np.uint32)
-        ids = np.flatnonzero(_has_length_partner(self.unit_lengths, config.threshold))
-        if len(ids) > 1:
-            signed = sign_keys([self.unit_keys[i] for i in ids], config.shingle_size, config.num_perm, config.seed)
-            self.signatures[ids] = signed
-        self.pairs, self.scores, self.truncated = self._verified_pairs(np.arange(len(self.unit_keys)))
+        members = self._bandable(np.arange(len(self.unit_keys)))
+        signed = sign_keys([self.unit_keys[i] for i in members], config.shingle_size, config.num_perm, config.seed)
+        if len(members) == len(self.unit_keys):
+            self.signatures = signed
+        else:  # rows of units without a signature stay zero and are never read
+            self.signatures = np.zeros((len(self.unit_keys), config.num_perm), dtype=np.uint32)
+            self.signatures[members] = signed
+        candidates = candidate_pairs(signed, config.bands, config.rows)
+        self.capped = [members[bucket] for bucket in candidates.capped]
+        self.pairs, self.scores, self.complete = self._verify(members[candidates.pairs], candidates.complete)
+
+    @property
+    def truncated(self) -> bool:
+        """Whether some bucket was too big to pair fully (then subsets are banded afresh)."""
+        return bool(self.capped)
 
     def copies(self, active: Sequence[int]) -> list[Copy]:
         """Return every copy among the paragraphs ``active`` (indices, increasing), in order.
@@ -72,14 +81,18 @@ class Links:
             order = np.lexsort((first, -self.unit_lengths))
             rank = np.empty_like(order)
             rank[order] = np.arange(len(order))
+        usable = present[self.pairs[:, 0]] & present[self.pairs[:, 1]]
+        pairs, scores = self.pairs[usable], self.scores[usable]
         if self.truncated and not present.all():
-            # A capped bucket pairs a subset differently: band the present units afresh.
-            # Ordered by first occurrence, as a fresh run on those paragraphs would number them.
+            # The capped buckets pair a subset differently: pair them again as a fresh run
+            # would, numbering the units by first occurrence, and keep what verifies.
             ids = np.flatnonzero(present)
-            pairs, scores, _ = self._verified_pairs(ids[np.argsort(first[ids], kind="stable")])
-        else:
-            usable = present[self.pairs[:, 0]] & present[self.pairs[:, 1]]
-            pairs, scores = self.pairs[usable], self.scores[usable]
+            members = self._bandable(ids[np.argsort(first[ids], kind="stable")])
+            again = window_pairs(self.capped, members, len(self.unit_keys))
+            extra, extra_scores, _ = self._verify(again, np.zeros(len(again), dtype=bool))
+            keep = self.complete[usable]
+            pairs = np.concatenate([pairs[keep], extra])
+            scores = np.concatenate([scores[keep], extra_scores])
         leader, best = assign_leaders(rank, pairs, scores, self.config.threshold)
         copies = []
         for i, u in zip(active, units.tolist(), strict=True):
@@ -89,24 +102,22 @@ class Links:
                 copies.append(Copy(i, kept, 1.0 if lead == u else float(best[u]), lead == u))
         return copies
 
-    def _verified_pairs(
-        self, unit_ids: npt.NDArray[np.int64]
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], bool]:
-        """Return the verified pairs among ``unit_ids``, their scores, and whether banding was capped."""
+    def _bandable(self, unit_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The units that take part in banding: those with a length partner among ``unit_ids``."""
+        return unit_ids[_has_length_partner(self.unit_lengths[unit_ids], self.config.threshold)]
+
+    def _verify(
+        self, pairs: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        """Keep the candidate pairs that rapidfuzz verifies; return them, their scores and flags."""
         config = self.config
-        # As a fresh run on just these units would: only keys with a length partner among them.
-        unit_ids = unit_ids[_has_length_partner(self.unit_lengths[unit_ids], config.threshold)]
-        if len(unit_ids) < 2:
-            return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float64), False
-        sig = self.signatures[unit_ids]
-        local, truncated = candidate_pairs(sig, config.bands, config.rows)
         # Banding tuned for recall proposes many pairs far below any plausible copy; the MinHash
         # estimate drops those before the (costlier) verification.
-        local = local[estimated_jaccard(sig, local) >= config.min_jaccard]
-        pairs = unit_ids[local]
+        likely = estimated_jaccard(self.signatures, pairs) >= config.min_jaccard
+        pairs, flags = pairs[likely], flags[likely]
         scores = score_pairs(self.unit_keys, pairs, config.threshold)
         passed = scores >= config.threshold
-        return pairs[passed], scores[passed], truncated
+        return pairs[passed], scores[passed], flags[passed]
 
 
 def _has_length_partner(lengths: npt.NDArray[np.int64], threshold: float) -> npt.NDArray[np.bool_]:

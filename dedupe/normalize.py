@@ -19,7 +19,7 @@ _QUOTES_AND_DASHES = str.maketrans(
         **dict.fromkeys("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff", None),
     }
 )
-_SPACES = re.compile(r"\s+")
+_FOLDED = re.compile("[" + "".join(map(chr, _QUOTES_AND_DASHES)) + "]")
 
 
 def normalize(text: str) -> str:
@@ -31,5 +31,7 @@ def normalize(text: str) -> str:
     >>> normalize("\\u201cSeoul\\u201d\\u00a0 is   BIG \\u2014 ok\\u200b")
     '"seoul" is big - ok'
     """
-    key = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES_AND_DASHES)
-    return _SPACES.sub(" ", key).strip()
+    key = unicodedata.normalize("NFKC", text).casefold()
+    if _FOLDED.search(key):  # most paragraphs have nothing to fold: skip the per-character pass
+        key = key.translate(_QUOTES_AND_DASHES)
+    return " ".join(key.split())

@@ -65,7 +65,7 @@ def signatures(hashes: U32, offsets: I64, num_perm: int, seed: int) -> npt.NDArr
 
 
 def sign_keys(
-    keys: Sequence[str], shingle_size: int, num_perm: int, seed: int, chunk_chars: int = 1 << 21
+    keys: Sequence[str], shingle_size: int, num_perm: int, seed: int, chunk_chars: int = 1 << 18
 ) -> U32Matrix:
     """Return the MinHash signatures of the character shingles of ``keys``, one row per key.
 

@@ -8,7 +8,7 @@ normalised here: the pieces concatenate back to the input, byte for byte.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from dedupe.config import ParagraphMode
 from dedupe.results import Paragraph
@@ -16,6 +16,8 @@ from dedupe.results import Paragraph
 # One line with its break: \r\n, \n or \r, or none at the very end of the text.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _BREAK_CHARS = "\r\n"
+# What str.splitlines breaks at besides \r and \n.
+_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # A line is blank when it has no visible character: whitespace, zero-width spaces and joiners,
 # word joiner, BOM and soft hyphen are all invisible, so such a line separates paragraphs.
 _VISIBLE = re.compile(r"[^\s\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
@@ -36,11 +38,7 @@ def split_paragraphs(text: str, mode: ParagraphMode = "line") -> list[Paragraph]
     spans: list[tuple[int, int]] = []
     open_start = -1  # start of the paragraph being extended in "blank" mode
     open_end = -1
-    for match in _LINE.finditer(text):
-        start, end_with_break = match.span()
-        if start == end_with_break and start == len(text) and start > 0:
-            break  # the empty match after a final line break
-        end = len(match.group().rstrip(_BREAK_CHARS)) + start
+    for start, end in _lines(text):
         visible = _VISIBLE.search(text, start, end) is not None
         if mode == "line":
             if visible:
@@ -52,11 +50,27 @@ def split_paragraphs(text: str, mode: ParagraphMode = "line") -> list[Paragraph]
         elif open_start >= 0:
             spans.append((open_start, open_end))
             open_start = -1
-        if end_with_break == len(text):
-            break
     if open_start >= 0:
         spans.append((open_start, open_end))
     return [Paragraph(i, s, e, text[s:e]) for i, (s, e) in enumerate(spans)]
+
+
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    """Yield the start and end (without its break) of each line; only \\r\\n, \\r and \\n break."""
+    if _OTHER_BREAKS.search(text) is None:
+        # str.splitlines is much faster than a regex, but also breaks at \\v, \\f, U+2028…
+        position = 0
+        for line in text.splitlines(keepends=True):
+            yield position, position + len(line.rstrip(_BREAK_CHARS))
+            position += len(line)
+        return
+    for match in _LINE.finditer(text):
+        start, end_with_break = match.span()
+        if start == end_with_break and start == len(text) and start > 0:
+            return  # the empty match after a final line break
+        yield start, start + len(match.group().rstrip(_BREAK_CHARS))
+        if end_with_break == len(text):
+            return
 
 
 def join_paragraphs(text: str, paragraphs: list[Paragraph], remove: Collection[int] = ()) -> str:

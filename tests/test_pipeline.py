@@ -13,7 +13,7 @@ from rapidfuzz import fuzz
 import dedupe
 from dedupe import ConfigError, DedupeConfig, dedupe_and_explain, dedupe_text, split_paragraphs
 from dedupe.cluster import assign_leaders
-from dedupe.index import candidate_pairs
+from dedupe.index import candidate_pairs, window_pairs
 from dedupe.normalize import normalize
 from dedupe.shingle import shingle_hashes
 from dedupe.signature import sign_keys, signatures, to_lean_minhash
@@ -103,9 +103,9 @@ def test_banding_finds_the_pairs_that_datasketch_lsh_finds() -> None:
     keys = base + noisy
     hashes, offsets = shingle_hashes(keys, 5)
     sig = signatures(hashes, offsets, 32, 1)
-    found, truncated = candidate_pairs(sig, bands=8, rows=4)
-    assert not truncated
-    pairs = {tuple(p) for p in found.tolist()}
+    found = candidate_pairs(sig, bands=8, rows=4)
+    assert found.capped == [] and found.complete.all()
+    pairs = {tuple(p) for p in found.pairs.tolist()}
     lsh = MinHashLSH(num_perm=32, params=(8, 4))
     lean = [to_lean_minhash(s, 1) for s in sig]
     for i, m in enumerate(lean):
@@ -117,12 +117,18 @@ def test_banding_finds_the_pairs_that_datasketch_lsh_finds() -> None:
 
 def test_bucket_cap_bounds_pairs_of_a_huge_bucket() -> None:
     sig = np.zeros((500, 8), dtype=np.uint32)  # 500 identical signatures: one bucket per band
-    pairs, truncated = candidate_pairs(sig, bands=2, rows=4, bucket_cap=10)
-    assert truncated
-    assert len(pairs) == sum(min(i, 10) for i in range(500))
-    assert not candidate_pairs(sig[:11], bands=2, rows=4, bucket_cap=10)[1]
-    assert candidate_pairs(sig[:12], bands=2, rows=4, bucket_cap=10)[1]
-    assert (pairs[:, 0] < pairs[:, 1]).all()
+    found = candidate_pairs(sig, bands=2, rows=4, bucket_cap=10)
+    assert len(found.pairs) == sum(min(i, 10) for i in range(500))
+    assert (found.pairs[:, 0] < found.pairs[:, 1]).all() and not found.complete.any()
+    assert [bucket.tolist() for bucket in found.capped] == [list(range(500))] * 2
+    assert candidate_pairs(sig[:11], bands=2, rows=4, bucket_cap=10).capped == []
+    assert len(candidate_pairs(sig[:12], bands=2, rows=4, bucket_cap=10).capped) == 2
+    # Paired again for a subset, in a new order, as a fresh run on the subset would pair it.
+    members = np.array([7, 3, 9, 1])
+    again = window_pairs(found.capped, members, 500, bucket_cap=2)
+    fresh = candidate_pairs(sig[members], bands=2, rows=4, bucket_cap=2).pairs
+    expected = sorted(tuple(sorted((int(members[i]), int(members[j])))) for i, j in fresh.tolist())
+    assert sorted(map(tuple, again.tolist())) == expected
 
 
 def test_scores_are_rapidfuzz_ratio() -> None:
