@@ -54,29 +54,36 @@ def candidate_pairs(
     complete: list[Pairs] = []
     windowed: list[Pairs] = []
     capped: list[npt.NDArray[np.int64]] = []
-    with np.errstate(over="ignore"):
-        for band in range(bands):
-            cols = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
-            keys = (cols * _BAND_MULTIPLIERS[:rows]).sum(axis=1, dtype=np.uint64)
-            order = np.argsort(keys, kind="stable").astype(np.int64)  # stable: members by index
-            sorted_keys = keys[order]
-            starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-            lengths = np.diff(np.r_[starts, n])
-            for start, length in zip(
-                starts[lengths > bucket_cap + 1].tolist(), lengths[lengths > bucket_cap + 1].tolist(), strict=True
-            ):
-                capped.append(order[start : start + length])
-            run_end = np.repeat(starts + lengths, lengths)
-            run_length = np.repeat(lengths, lengths)
-            alive = np.flatnonzero(run_end - np.arange(n) > 1)
-            for d in range(1, bucket_cap + 1):
-                alive = alive[run_end[alive] - alive > d]
-                if len(alive) == 0:
-                    break
-                packed = order[alive] * n + order[alive + d]
-                full = run_length[alive] <= bucket_cap + 1
-                complete.append(packed[full])
-                windowed.append(packed[~full])
+    # Several bands are sorted at once (fewer numpy calls on small batches), in groups that
+    # keep the working arrays to a few million entries on large ones.
+    group = max(1, min(bands, (1 << 22) // n))
+    for first_band in range(0, bands, group):
+        last_band = min(first_band + group, bands)
+        cols = signatures[:, first_band * rows : last_band * rows].reshape(n, last_band - first_band, rows)
+        with np.errstate(over="ignore"):
+            keys = (cols.astype(np.uint64) * _BAND_MULTIPLIERS[:rows]).sum(axis=2, dtype=np.uint64)
+        order = np.argsort(keys, axis=0, kind="stable")  # stable: a bucket's members by index
+        sorted_keys = np.take_along_axis(keys, order, axis=0).T.ravel()
+        order = order.T.ravel()  # band after band
+        boundary = np.empty(len(order), dtype=bool)
+        boundary[0] = True
+        np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=boundary[1:])
+        boundary[::n] = True  # a bucket never spans two bands
+        starts = np.flatnonzero(boundary)
+        lengths = np.diff(np.append(starts, len(order)))
+        big = lengths > bucket_cap + 1
+        capped.extend(order[start : start + length] for start, length in zip(starts[big], lengths[big], strict=True))
+        run_end = np.repeat(starts + lengths, lengths)
+        run_length = np.repeat(lengths, lengths)
+        alive = np.flatnonzero(run_end - np.arange(len(order)) > 1)
+        for d in range(1, bucket_cap + 1):
+            alive = alive[run_end[alive] - alive > d]
+            if len(alive) == 0:
+                break
+            packed = order[alive] * n + order[alive + d]
+            full = run_length[alive] <= bucket_cap + 1
+            complete.append(packed[full])
+            windowed.append(packed[~full])
     return _unpack(complete, windowed, n, capped)
 
 
