@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
 SCHEME = "affine32"
+_SMALL = 4096  # shingles; below this the blocked form is faster (measured: 0.6 vs 0.9 ms at 2,500)
 
 
 @lru_cache(maxsize=8)
@@ -55,6 +56,13 @@ def signatures(hashes: U32, offsets: I64, num_perm: int, seed: int) -> npt.NDArr
     starts = offsets[:-1]
     out = np.empty((len(starts), num_perm), dtype=np.uint32)
     if len(starts) == 0:
+        return out
+    if len(mixed) <= _SMALL:
+        # A small batch (one article) is dominated by per-call overhead: do 32 permutations
+        # per numpy call on a (shingles x 32) matrix instead.
+        column = mixed[:, None]
+        for p in range(0, num_perm, 32):
+            out[:, p : p + 32] = np.minimum.reduceat(column * a[p : p + 32] + b[p : p + 32], starts, axis=0)
         return out
     buffer = np.empty_like(mixed)
     for p in range(num_perm):

@@ -87,6 +87,16 @@ def test_signatures_equal_datasketch_minhash() -> None:
         assert lean.jaccard(reference) == 1.0
 
 
+def test_small_and_large_batches_sign_alike() -> None:
+    keys = [f"paragraph number {i} with some text " * 3 for i in range(200)]
+    hashes, offsets = shingle_hashes(keys, 5)
+    assert len(hashes) > 4096  # the per-permutation path
+    large = signatures(hashes, offsets, 64, 3)
+    for i in range(0, 200, 50):  # the blocked path, a few keys at a time
+        small_hashes, small_offsets = shingle_hashes(keys[i : i + 3], 5)
+        assert np.array_equal(signatures(small_hashes, small_offsets, 64, 3), large[i : i + 3])
+
+
 def test_signatures_in_small_chunks_equal_one_batch() -> None:
     keys = [*KEYS, "x" * 50 + "long key that will be cut into many overlapping pieces" * 3]
     whole = sign_keys(keys, 5, 32, 1, chunk_chars=1 << 20)
