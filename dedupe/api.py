@@ -14,6 +14,7 @@ from dedupe.config import DedupeConfig, resolve
 from dedupe.matching import Copy, Links
 from dedupe.results import Block, Explained, Match, Paragraph
 from dedupe.split import join_paragraphs, split_paragraphs
+from dedupe.stopwatch import OFF, Stopwatch
 
 
 def dedupe_text(text: str, *, config: DedupeConfig | None = None, **overrides: Any) -> str:
@@ -44,6 +45,16 @@ def dedupe_and_explain(text: str, *, config: DedupeConfig | None = None, **overr
     return _explain(text, split_paragraphs(text, cfg.paragraphs), cfg)
 
 
+def timed_explain(text: str, config: DedupeConfig | None = None) -> tuple[Explained, dict[str, float]]:
+    """Return :func:`dedupe_and_explain` of ``text`` and the seconds spent per stage (for benchmarks)."""
+    cfg = config if config is not None else DedupeConfig()
+    _check_text(text)
+    stopwatch = Stopwatch()
+    with stopwatch("split"):
+        paragraphs = split_paragraphs(text, cfg.paragraphs)
+    return _explain(text, paragraphs, cfg, stopwatch), stopwatch.seconds
+
+
 def dedupe_paragraphs(paragraphs: Sequence[str], *, config: DedupeConfig | None = None, **overrides: Any) -> Explained:
     """Deduplicate a list of paragraphs; indices in the result are positions in the list.
 
@@ -71,17 +82,19 @@ def _check_text(text: object) -> None:
         raise TypeError(f"expected str, got {type(text).__name__}")
 
 
-def _explain(text: str, paragraphs: list[Paragraph], config: DedupeConfig) -> Explained:
+def _explain(text: str, paragraphs: list[Paragraph], config: DedupeConfig, stopwatch: Stopwatch = OFF) -> Explained:
     # The rule looks at how often a line occurs; removing a block can lower that count and
     # make another repeat removable, so repeat until nothing changes. This keeps
     # dedupe_text idempotent. A pass that keeps no repeat cannot expose new ones, unless
     # banding was capped (then the pairs of the rest differ, and only a pass decides).
-    links = Links([p.text for p in paragraphs], config)
+    links = Links([p.text for p in paragraphs], config, stopwatch)
     active = list(range(len(paragraphs)))
     found: list[tuple[list[Copy], bool, str]] = []
     while True:
-        runs = group_runs(links.copies(active), active)
-        decisions = decide(runs, links.keys, config)
+        copies = links.copies(active)
+        with stopwatch("blocks"):
+            runs = group_runs(copies, active)
+            decisions = decide(runs, links.keys, config)
         gone = {c.index for run, (removed, _) in zip(runs, decisions, strict=True) if removed for c in run}
         final = not gone or (not links.truncated and all(removed for removed, _ in decisions))
         for run, (removed, reason) in zip(runs, decisions, strict=True):
@@ -90,7 +103,8 @@ def _explain(text: str, paragraphs: list[Paragraph], config: DedupeConfig) -> Ex
         if final:
             break
         active = [i for i in active if i not in gone]
-    return _report(text, paragraphs, sorted(found, key=lambda f: f[0][0].index))
+    with stopwatch("render"):
+        return _report(text, paragraphs, sorted(found, key=lambda f: f[0][0].index))
 
 
 def _report(text: str, paragraphs: list[Paragraph], found: list[tuple[list[Copy], bool, str]]) -> Explained:

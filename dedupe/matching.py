@@ -19,6 +19,7 @@ from dedupe.config import DedupeConfig
 from dedupe.index import candidate_pairs, estimated_jaccard, window_pairs
 from dedupe.normalize import normalize
 from dedupe.signature import sign_keys
+from dedupe.stopwatch import OFF, Stopwatch
 from dedupe.verify import score_pairs
 
 
@@ -35,26 +36,31 @@ class Copy:
 class Links:
     """The normalised keys of a document's paragraphs and the verified links between them."""
 
-    def __init__(self, texts: Sequence[str], config: DedupeConfig) -> None:
+    def __init__(self, texts: Sequence[str], config: DedupeConfig, stopwatch: Stopwatch = OFF) -> None:
         self.config = config
-        self.keys = [normalize(t) for t in texts]
-        unit_of: dict[str, int] = {}
-        self.units = np.fromiter(
-            (unit_of.setdefault(k, len(unit_of)) for k in self.keys), dtype=np.int64, count=len(self.keys)
-        )
-        self.unit_keys = list(unit_of)
-        self.unit_lengths = np.fromiter((len(k) for k in unit_of), dtype=np.int64, count=len(unit_of))
+        self.stopwatch = stopwatch
+        with stopwatch("normalize"):
+            self.keys = [normalize(t) for t in texts]
+            unit_of: dict[str, int] = {}
+            self.units = np.fromiter(
+                (unit_of.setdefault(k, len(unit_of)) for k in self.keys), dtype=np.int64, count=len(self.keys)
+            )
+            self.unit_keys = list(unit_of)
+            self.unit_lengths = np.fromiter((len(k) for k in unit_of), dtype=np.int64, count=len(unit_of))
         # A pair can reach the threshold only if the shorter key is long enough:
         # Indel similarity <= 2 * shorter / (shorter + longer). Keys without such a partner
         # (a 50 MB line among short ones) need no signature at all.
         members = self._bandable(np.arange(len(self.unit_keys)))
-        signed = sign_keys([self.unit_keys[i] for i in members], config.shingle_size, config.num_perm, config.seed)
+        signed = sign_keys(
+            [self.unit_keys[i] for i in members], config.shingle_size, config.num_perm, config.seed, stopwatch=stopwatch
+        )
         if len(members) == len(self.unit_keys):
             self.signatures = signed
         else:  # rows of units without a signature stay zero and are never read
             self.signatures = np.zeros((len(self.unit_keys), config.num_perm), dtype=np.uint32)
             self.signatures[members] = signed
-        candidates = candidate_pairs(signed, config.bands, config.rows)
+        with stopwatch("index"):
+            candidates = candidate_pairs(signed, config.bands, config.rows)
         self.capped = [members[bucket] for bucket in candidates.capped]
         self.pairs, self.scores, self.complete = self._verify(members[candidates.pairs], candidates.complete)
 
@@ -70,6 +76,10 @@ class Links:
         of a kept unit, verified against it directly. The result is what a fresh run on the
         text made of the ``active`` paragraphs would find.
         """
+        with self.stopwatch("cluster"):
+            return self._copies(active)
+
+    def _copies(self, active: Sequence[int]) -> list[Copy]:
         positions = np.asarray(active, dtype=np.int64)
         units = self.units[positions]
         first = np.full(len(self.unit_keys), -1, dtype=np.int64)
@@ -111,13 +121,14 @@ class Links:
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
         """Keep the candidate pairs that rapidfuzz verifies; return them, their scores and flags."""
         config = self.config
-        # Banding tuned for recall proposes many pairs far below any plausible copy; the MinHash
-        # estimate drops those before the (costlier) verification.
-        likely = estimated_jaccard(self.signatures, pairs) >= config.min_jaccard
-        pairs, flags = pairs[likely], flags[likely]
-        scores = score_pairs(self.unit_keys, pairs, config.threshold)
-        passed = scores >= config.threshold
-        return pairs[passed], scores[passed], flags[passed]
+        with self.stopwatch("verify"):
+            # Banding tuned for recall proposes many pairs far below any plausible copy; the
+            # MinHash estimate drops those before the (costlier) verification.
+            likely = estimated_jaccard(self.signatures, pairs) >= config.min_jaccard
+            pairs, flags = pairs[likely], flags[likely]
+            scores = score_pairs(self.unit_keys, pairs, config.threshold)
+            passed = scores >= config.threshold
+            return pairs[passed], scores[passed], flags[passed]
 
 
 def _has_length_partner(lengths: npt.NDArray[np.int64], threshold: float) -> npt.NDArray[np.bool_]:

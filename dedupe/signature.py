@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedupe.shingle import I64, U32, shingle_hashes
+from dedupe.stopwatch import OFF, Stopwatch
 
 U32Matrix = npt.NDArray[np.uint32]
 
@@ -73,7 +74,12 @@ def signatures(hashes: U32, offsets: I64, num_perm: int, seed: int) -> npt.NDArr
 
 
 def sign_keys(
-    keys: Sequence[str], shingle_size: int, num_perm: int, seed: int, chunk_chars: int = 1 << 18
+    keys: Sequence[str],
+    shingle_size: int,
+    num_perm: int,
+    seed: int,
+    chunk_chars: int = 1 << 18,
+    stopwatch: Stopwatch = OFF,
 ) -> U32Matrix:
     """Return the MinHash signatures of the character shingles of ``keys``, one row per key.
 
@@ -87,9 +93,11 @@ def sign_keys(
     size = 0
 
     def flush() -> None:
-        hashes, offsets = shingle_hashes(batch, shingle_size)
-        ids = np.asarray(batch_ids, dtype=np.int64)
-        out[ids] = np.minimum(out[ids], signatures(hashes, offsets, num_perm, seed))
+        with stopwatch("shingle"):
+            hashes, offsets = shingle_hashes(batch, shingle_size)
+        with stopwatch("sign"):
+            ids = np.asarray(batch_ids, dtype=np.int64)
+            out[ids] = np.minimum(out[ids], signatures(hashes, offsets, num_perm, seed))
         batch_ids.clear()
         batch.clear()
 
