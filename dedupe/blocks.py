@@ -73,14 +73,18 @@ def decide(runs: Sequence[list[Copy]], keys: Sequence[str], config: DedupeConfig
     occurrences = Counter(c.kept_index for run in runs for c in run)
     decisions = []
     for run in runs:
-        mean_width = sum(display_width(keys[c.index]) for c in run) / len(run)
+        mean_length = sum(len(keys[c.index]) for c in run) / len(run)
+        # Width is at least the length: only short runs need their East Asian characters counted.
+        if mean_length < config.min_chars:
+            mean_width = sum(display_width(keys[c.index]) for c in run) / len(run)
+            if mean_width < config.min_chars:
+                decisions.append((False, f"short: {mean_width:.0f} columns on average < min_chars={config.min_chars}"))
+                continue
         count = occurrences[run[0].kept_index] + 1
-        if mean_width < config.min_chars:
-            decisions.append((False, f"short: {mean_width:.0f} columns on average < min_chars={config.min_chars}"))
-        elif len(run) == 1 and count > config.max_copies:
+        if len(run) == 1 and count > config.max_copies:
             decisions.append((False, f"template line: occurs {count} times > max_copies={config.max_copies}"))
         elif len(run) == 1:
-            decisions.append((True, f"repeated paragraph of {mean_width:.0f} columns"))
+            decisions.append((True, f"repeated paragraph of {mean_length:.0f} characters"))
         else:
-            decisions.append((True, f"repeated run of {len(run)} paragraphs, {mean_width:.0f} columns on average"))
+            decisions.append((True, f"repeated run of {len(run)} paragraphs, {mean_length:.0f} characters on average"))
     return decisions
