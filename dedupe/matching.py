@@ -9,7 +9,7 @@ cheap and can be redone on any subset of the paragraphs (see :meth:`Links.copies
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -23,11 +23,10 @@ from dedupe.stopwatch import OFF, Stopwatch
 from dedupe.verify import score_pairs
 
 
-@dataclass(frozen=True, slots=True)
-class Copy:
+class Copy(NamedTuple):
     """Paragraph ``index`` repeats the kept paragraph ``kept_index``."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, on purpose
     kept_index: int
     score: float
     exact: bool

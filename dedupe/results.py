@@ -1,30 +1,27 @@
-"""The vocabulary of an explanation: small immutable records.
+"""The vocabulary of an explanation: small immutable records that unpack and print well.
 
-Records with an ``index`` field are frozen dataclasses (a NamedTuple field cannot be called
-``index``); :class:`Explained` is a NamedTuple so that it unpacks.
+They are NamedTuples: cheap to make by the hundred thousand, and they unpack. Their field
+``index`` shadows ``tuple.index``, which mypy reports once per class (hence the ignores).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 Kind = Literal["exact", "near"]
 Span = tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class Paragraph:
+class Paragraph(NamedTuple):
     """One paragraph of the input: its position and its exact text."""
 
-    index: int
+    index: int  # type: ignore[assignment]
     start: int
     end: int
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     """A paragraph found to repeat another one, which is kept.
 
     Spans are code-point offsets into the input, end exclusive, without the line break.
@@ -33,7 +30,7 @@ class Match:
     ``block`` is the index of the :class:`Block` it belongs to.
     """
 
-    index: int
+    index: int  # type: ignore[assignment]
     span: Span
     kept_index: int
     kept_span: Span
@@ -42,8 +39,7 @@ class Match:
     block: int
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """A run of consecutive repeated paragraphs that copies a run of consecutive kept ones.
 
     ``first``/``last`` and ``kept_first``/``kept_last`` are paragraph indices (inclusive);
@@ -57,7 +53,7 @@ class Block:
     as a second run on the cleaned text would see them.
     """
 
-    index: int
+    index: int  # type: ignore[assignment]
     first: int
     last: int
     span: Span

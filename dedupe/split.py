@@ -8,7 +8,8 @@ normalised here: the pieces concatenate back to the input, byte for byte.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from itertools import accumulate
 
 from dedupe.config import ParagraphMode
 from dedupe.results import Paragraph
@@ -16,8 +17,6 @@ from dedupe.results import Paragraph
 # One line with its break: \r\n, \n or \r, or none at the very end of the text.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _BREAK_CHARS = "\r\n"
-# What str.splitlines breaks at besides \r and \n.
-_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # A line is blank when it has no visible character: whitespace, zero-width spaces and joiners,
 # word joiner, BOM and soft hyphen are all invisible, so such a line separates paragraphs.
 _VISIBLE = re.compile(r"[^\s\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
@@ -35,15 +34,15 @@ def split_paragraphs(text: str, mode: ParagraphMode = "line") -> list[Paragraph]
     >>> split_paragraphs("a\\nb\\n\\nc", mode="blank")[0]
     Paragraph(index=0, start=0, end=3, text='a\\nb')
     """
+    if mode == "line":
+        visible = _VISIBLE.search
+        lines = (line for line in _lines(text) if visible(line[2]))
+        return [Paragraph(i, start, end, content) for i, (start, end, content) in enumerate(lines)]
     spans: list[tuple[int, int]] = []
-    open_start = -1  # start of the paragraph being extended in "blank" mode
+    open_start = -1  # start of the paragraph being extended
     open_end = -1
-    for start, end in _lines(text):
-        visible = _VISIBLE.search(text, start, end) is not None
-        if mode == "line":
-            if visible:
-                spans.append((start, end))
-        elif visible:
+    for start, end, content in _lines(text):
+        if _VISIBLE.search(content):
             if open_start < 0:
                 open_start = start
             open_end = end
@@ -55,20 +54,26 @@ def split_paragraphs(text: str, mode: ParagraphMode = "line") -> list[Paragraph]
     return [Paragraph(i, s, e, text[s:e]) for i, (s, e) in enumerate(spans)]
 
 
-def _lines(text: str) -> Iterator[tuple[int, int]]:
-    """Yield the start and end (without its break) of each line; only \\r\\n, \\r and \\n break."""
-    if _OTHER_BREAKS.search(text) is None:
-        # str.splitlines is much faster than a regex, but also breaks at \\v, \\f, U+2028…
-        position = 0
-        for line in text.splitlines(keepends=True):
-            yield position, position + len(line.rstrip(_BREAK_CHARS))
-            position += len(line)
-        return
+def _lines(text: str) -> Iterable[tuple[int, int, str]]:
+    """Start, end and text of each line, without its break; only \\r\\n, \\r and \\n break."""
+    lines = text.splitlines(keepends=True)
+    # str.splitlines is much faster than a regex, but also breaks at \\v, \\f, U+2028…:
+    # use it when counting the three real breaks gives the same number of lines.
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    if len(lines) == breaks + (not text.endswith(("\n", "\r"))) - (not text):
+        contents = [line.rstrip(_BREAK_CHARS) for line in lines]
+        starts = accumulate(map(len, lines), initial=0)
+        return [(start, start + len(content), content) for start, content in zip(starts, contents, strict=False)]
+    return _lines_by_regex(text)
+
+
+def _lines_by_regex(text: str) -> Iterator[tuple[int, int, str]]:
     for match in _LINE.finditer(text):
         start, end_with_break = match.span()
         if start == end_with_break and start == len(text) and start > 0:
             return  # the empty match after a final line break
-        yield start, start + len(match.group().rstrip(_BREAK_CHARS))
+        content = match.group().rstrip(_BREAK_CHARS)
+        yield start, start + len(content), content
         if end_with_break == len(text):
             return
 
