@@ -20,6 +20,8 @@ _FOLD = {
 # A regex that touches only the few characters to fold: str.translate with a dict looks up
 # every character and took 7 times as long on news text.
 _FOLDED = re.compile("[" + "".join(_FOLD) + "]")
+# Characters to fold, and whitespace that NFKC leaves other than the plain space.
+_UNUSUAL = re.compile("[" + "".join(_FOLD) + "\t\n\r\x0b\x0c\x1c-\x1f\x85\u1680\u2028\u2029]")
 
 
 def normalize(text: str) -> str:
@@ -31,9 +33,12 @@ def normalize(text: str) -> str:
     >>> normalize("\\u201cSeoul\\u201d\\u00a0 is   BIG \\u2014 ok\\u200b")
     '"seoul" is big - ok'
     """
-    key = unicodedata.normalize("NFKC", text).casefold()
-    key = _FOLDED.sub(_fold, key)
-    return " ".join(key.split())
+    # is_normalized answers in a fraction of the time normalize takes to copy an unchanged text.
+    key = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    key = key.casefold()
+    if _UNUSUAL.search(key) is None and "  " not in key and key[:1] != " " and key[-1:] != " ":
+        return key  # the common case: nothing to fold, single spaces only (no new strings)
+    return " ".join(_FOLDED.sub(_fold, key).split())
 
 
 def _fold(match: re.Match[str]) -> str:
