@@ -12,8 +12,8 @@ from typing import Any
 from dedupe.blocks import decide, group_runs
 from dedupe.config import DedupeConfig, resolve
 from dedupe.matching import Copy, Links
-from dedupe.results import Block, Explained, Match, Paragraph
-from dedupe.split import join_paragraphs, split_paragraphs
+from dedupe.results import Block, Explained, Kind, Match, Span
+from dedupe.split import join_spans, paragraph_spans
 from dedupe.stopwatch import OFF, Stopwatch
 
 
@@ -42,7 +42,7 @@ def dedupe_and_explain(text: str, *, config: DedupeConfig | None = None, **overr
     """
     cfg = resolve(config, overrides)
     _check_text(text)
-    return _explain(text, split_paragraphs(text, cfg.paragraphs), cfg)
+    return _explain(text, paragraph_spans(text, cfg.paragraphs), cfg)
 
 
 def timed_explain(text: str, config: DedupeConfig | None = None) -> tuple[Explained, dict[str, float]]:
@@ -51,8 +51,8 @@ def timed_explain(text: str, config: DedupeConfig | None = None) -> tuple[Explai
     _check_text(text)
     stopwatch = Stopwatch()
     with stopwatch("split"):
-        paragraphs = split_paragraphs(text, cfg.paragraphs)
-    return _explain(text, paragraphs, cfg, stopwatch), stopwatch.seconds
+        spans = paragraph_spans(text, cfg.paragraphs)
+    return _explain(text, spans, cfg, stopwatch), stopwatch.seconds
 
 
 def dedupe_paragraphs(paragraphs: Sequence[str], *, config: DedupeConfig | None = None, **overrides: Any) -> Explained:
@@ -69,8 +69,8 @@ def dedupe_paragraphs(paragraphs: Sequence[str], *, config: DedupeConfig | None 
     for item in items:
         _check_text(item)
     spans, start = [], 0
-    for i, item in enumerate(items):
-        spans.append(Paragraph(i, start, start + len(item), item))
+    for item in items:
+        spans.append((start, start + len(item)))
         start += len(item) + 1
     return _explain("\n".join(items), spans, cfg)
 
@@ -82,13 +82,14 @@ def _check_text(text: object) -> None:
         raise TypeError(f"expected str, got {type(text).__name__}")
 
 
-def _explain(text: str, paragraphs: list[Paragraph], config: DedupeConfig, stopwatch: Stopwatch = OFF) -> Explained:
+def _explain(text: str, spans: list[Span], config: DedupeConfig, stopwatch: Stopwatch = OFF) -> Explained:
     # The rule looks at how often a line occurs; removing a block can lower that count and
     # make another repeat removable, so repeat until nothing changes. This keeps
     # dedupe_text idempotent. A pass that keeps no repeat cannot expose new ones, unless
     # banding was capped (then the pairs of the rest differ, and only a pass decides).
-    links = Links([p.text for p in paragraphs], config, stopwatch)
-    active = list(range(len(paragraphs)))
+    # Paragraph texts are sliced one at a time, normalised and dropped: only keys are kept.
+    links = Links((text[start:end] for start, end in spans), config, stopwatch)
+    active = list(range(len(spans)))
     found: list[tuple[list[Copy], bool, str]] = []
     while True:
         copies = links.copies(active)
@@ -104,37 +105,34 @@ def _explain(text: str, paragraphs: list[Paragraph], config: DedupeConfig, stopw
             break
         active = [i for i in active if i not in gone]
     with stopwatch("render"):
-        return _report(text, paragraphs, sorted(found, key=lambda f: f[0][0].index))
+        return _report(text, spans, sorted(found, key=lambda f: f[0][0].index))
 
 
-def _report(text: str, paragraphs: list[Paragraph], found: list[tuple[list[Copy], bool, str]]) -> Explained:
+def _report(text: str, spans: list[Span], found: list[tuple[list[Copy], bool, str]]) -> Explained:
     removed: list[Match] = []
     kept: list[Match] = []
     blocks: list[Block] = []
     for number, (run, is_removed, reason) in enumerate(found):
-        first, last = paragraphs[run[0].index], paragraphs[run[-1].index]
-        kept_first, kept_last = paragraphs[run[0].kept_index], paragraphs[run[-1].kept_index]
+        first, last = run[0], run[-1]
         blocks.append(
             Block(
                 number,
                 first.index,
                 last.index,
-                (first.start, last.end),
-                kept_first.index,
-                kept_last.index,
-                (kept_first.start, kept_last.end),
+                (spans[first.index][0], spans[last.index][1]),
+                first.kept_index,
+                last.kept_index,
+                (spans[first.kept_index][0], spans[last.kept_index][1]),
                 is_removed,
                 reason,
             )
         )
+        matches = removed if is_removed else kept
         for c in run:
-            p, k = paragraphs[c.index], paragraphs[c.kept_index]
-            match = Match(
-                p.index, (p.start, p.end), k.index, (k.start, k.end), c.score, "exact" if c.exact else "near", number
-            )
-            (removed if is_removed else kept).append(match)
+            kind: Kind = "exact" if c.exact else "near"
+            matches.append(Match(c.index, spans[c.index], c.kept_index, spans[c.kept_index], c.score, kind, number))
     # A block found in a later pass can straddle blocks removed before it: sort the matches.
     removed.sort(key=lambda m: m.index)
     kept.sort(key=lambda m: m.index)
-    cleaned = join_paragraphs(text, paragraphs, {m.index for m in removed})
+    cleaned = join_spans(text, spans, {m.index for m in removed})
     return Explained(cleaned, removed, kept, blocks)

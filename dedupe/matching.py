@@ -8,7 +8,7 @@ cheap and can be redone on any subset of the paragraphs (see :meth:`Links.copies
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -35,7 +35,7 @@ class Copy(NamedTuple):
 class Links:
     """The normalised keys of a document's paragraphs and the verified links between them."""
 
-    def __init__(self, texts: Sequence[str], config: DedupeConfig, stopwatch: Stopwatch = OFF) -> None:
+    def __init__(self, texts: Iterable[str], config: DedupeConfig, stopwatch: Stopwatch = OFF) -> None:
         self.config = config
         self.stopwatch = stopwatch
         with stopwatch("normalize"):

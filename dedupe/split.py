@@ -8,11 +8,11 @@ normalised here: the pieces concatenate back to the input, byte for byte.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from itertools import accumulate
 
 from dedupe.config import ParagraphMode
-from dedupe.results import Paragraph
+from dedupe.results import Paragraph, Span
 
 # One line with its break: \r\n, \n or \r, or none at the very end of the text.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -34,15 +34,19 @@ def split_paragraphs(text: str, mode: ParagraphMode = "line") -> list[Paragraph]
     >>> split_paragraphs("a\\nb\\n\\nc", mode="blank")[0]
     Paragraph(index=0, start=0, end=3, text='a\\nb')
     """
+    return [Paragraph(i, s, e, text[s:e]) for i, (s, e) in enumerate(paragraph_spans(text, mode))]
+
+
+def paragraph_spans(text: str, mode: ParagraphMode = "line") -> list[Span]:
+    """The spans of :func:`split_paragraphs`, without copying the paragraphs' text."""
+    visible = _VISIBLE.search
     if mode == "line":
-        visible = _VISIBLE.search
-        lines = (line for line in _lines(text) if visible(line[2]))
-        return [Paragraph(i, start, end, content) for i, (start, end, content) in enumerate(lines)]
-    spans: list[tuple[int, int]] = []
+        return [(start, end) for start, end in _line_spans(text) if visible(text, start, end)]
+    spans: list[Span] = []
     open_start = -1  # start of the paragraph being extended
     open_end = -1
-    for start, end, content in _lines(text):
-        if _VISIBLE.search(content):
+    for start, end in _line_spans(text):
+        if visible(text, start, end):
             if open_start < 0:
                 open_start = start
             open_end = end
@@ -51,34 +55,38 @@ def split_paragraphs(text: str, mode: ParagraphMode = "line") -> list[Paragraph]
             open_start = -1
     if open_start >= 0:
         spans.append((open_start, open_end))
-    return [Paragraph(i, s, e, text[s:e]) for i, (s, e) in enumerate(spans)]
+    return spans
 
 
-def _lines(text: str) -> Iterable[tuple[int, int, str]]:
-    """Start, end and text of each line, without its break; only \\r\\n, \\r and \\n break."""
-    lines = text.splitlines(keepends=True)
-    # str.splitlines is much faster than a regex, but also breaks at \\v, \\f, U+2028…:
-    # use it when counting the three real breaks gives the same number of lines.
-    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
-    if len(lines) == breaks + (not text.endswith(("\n", "\r"))) - (not text):
-        contents = [line.rstrip(_BREAK_CHARS) for line in lines]
-        starts = accumulate(map(len, lines), initial=0)
-        return [(start, start + len(content), content) for start, content in zip(starts, contents, strict=False)]
-    return _lines_by_regex(text)
+def _line_spans(text: str) -> Iterable[Span]:
+    """Start and end of each line, without its break; only \\r\\n, \\r and \\n break."""
+    newlines, returns = text.count("\n"), text.count("\r")
+    crlf = text.count("\r\n") if newlines and returns else 0
+    # When every break is the same (\\n, \\r or \\r\\n), str.splitlines finds them much faster
+    # than a regex, unless the text also holds what splitlines alone breaks at (\\v, U+2028…):
+    # then its lines and breaks do not add up to the text.
+    width = 1 if not (newlines and returns) else 2 if newlines == returns == crlf else 0
+    if width:
+        lengths = [len(line) for line in text.splitlines()]
+        breaks = max(newlines, returns)
+        lines = breaks + (not text.endswith(("\n", "\r"))) - (not text)
+        if len(lengths) == lines and sum(lengths) + breaks * width == len(text):
+            starts = accumulate((n + width for n in lengths), initial=0)
+            return [(start, start + n) for start, n in zip(starts, lengths, strict=False)]
+    return _line_spans_by_regex(text)
 
 
-def _lines_by_regex(text: str) -> Iterator[tuple[int, int, str]]:
+def _line_spans_by_regex(text: str) -> Iterator[Span]:
     for match in _LINE.finditer(text):
         start, end_with_break = match.span()
         if start == end_with_break and start == len(text) and start > 0:
             return  # the empty match after a final line break
-        content = match.group().rstrip(_BREAK_CHARS)
-        yield start, start + len(content), content
+        yield start, start + len(match.group().rstrip(_BREAK_CHARS))
         if end_with_break == len(text):
             return
 
 
-def join_paragraphs(text: str, paragraphs: list[Paragraph], remove: Collection[int] = ()) -> str:
+def join_paragraphs(text: str, paragraphs: Sequence[Paragraph], remove: Collection[int] = ()) -> str:
     """Rebuild ``text`` without the paragraphs whose indices are in ``remove``.
 
     A removed paragraph takes the separator that follows it; when the last paragraphs are
@@ -89,16 +97,19 @@ def join_paragraphs(text: str, paragraphs: list[Paragraph], remove: Collection[i
     >>> join_paragraphs(t, split_paragraphs(t), remove={2})
     'A\\nB'
     """
-    if not paragraphs:
+    return join_spans(text, [(p.start, p.end) for p in paragraphs], remove)
+
+
+def join_spans(text: str, spans: Sequence[Span], remove: Collection[int] = ()) -> str:
+    """:func:`join_paragraphs` on spans; ``remove`` holds positions in ``spans``."""
+    if not spans:
         return text
-    kept = [p for p in paragraphs if p.index not in remove]
+    kept = [i for i in range(len(spans)) if i not in remove]
     if not kept:
-        return text[: paragraphs[0].start] + text[paragraphs[-1].end :]
-    pieces = [text[: paragraphs[0].start]]
-    for p in kept[:-1]:
-        following = paragraphs[p.index + 1].start
-        pieces.append(text[p.start : following])
-    last = kept[-1]
-    pieces.append(last.text)
-    pieces.append(text[paragraphs[-1].end :])
+        return text[: spans[0][0]] + text[spans[-1][1] :]
+    pieces = [text[: spans[0][0]]]
+    pieces.extend(text[spans[i][0] : spans[i + 1][0]] for i in kept[:-1])
+    last = spans[kept[-1]]
+    pieces.append(text[last[0] : last[1]])
+    pieces.append(text[spans[-1][1] :])
     return "".join(pieces)
