@@ -33,7 +33,7 @@ def load_corpus(n: int, seed: int, cache: Path | None, *, text_only: bool = Fals
     if cache is None:
         corpus = make_corpus(n, seed)
         return corpus, "\n".join(corpus.paragraphs) if text_only else None
-    text_path, labels_path = cache / f"corpus-{n}-{seed}.txt", cache / f"corpus-{n}-{seed}.json"
+    text_path, labels_path = cache / f"corpus-{n}-{seed}.txt", cache / f"corpus-{n}-{seed}.labels.json"
     if not labels_path.exists():
         corpus = make_corpus(n, seed)
         cache.mkdir(parents=True, exist_ok=True)
