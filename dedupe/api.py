@@ -104,6 +104,7 @@ def _explain(text: str, spans: list[Span], config: DedupeConfig, stopwatch: Stop
         if final:
             break
         active = [i for i in active if i not in gone]
+    del links  # signatures and keys: hundreds of MB at corpus scale, not needed to render
     with stopwatch("render"):
         return _report(text, spans, sorted(found, key=lambda f: f[0][0].index))
 

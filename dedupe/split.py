@@ -102,14 +102,19 @@ def join_paragraphs(text: str, paragraphs: Sequence[Paragraph], remove: Collecti
 
 def join_spans(text: str, spans: Sequence[Span], remove: Collection[int] = ()) -> str:
     """:func:`join_paragraphs` on spans; ``remove`` holds positions in ``spans``."""
-    if not spans:
+    gone = sorted(i for i in set(remove) if 0 <= i < len(spans))
+    if not gone:
         return text
-    kept = [i for i in range(len(spans)) if i not in remove]
-    if not kept:
-        return text[: spans[0][0]] + text[spans[-1][1] :]
-    pieces = [text[: spans[0][0]]]
-    pieces.extend(text[spans[i][0] : spans[i + 1][0]] for i in kept[:-1])
-    last = spans[kept[-1]]
-    pieces.append(text[last[0] : last[1]])
-    pieces.append(text[spans[-1][1] :])
+    kept_after = [i for i in range(len(spans) - 1, -1, -1) if i not in remove]
+    last_kept = kept_after[0] if kept_after else -1
+    # Text to cut: each removed paragraph with the separator after it; the paragraphs after
+    # the last kept one together with the separator before them.
+    cuts = [(spans[i][0], spans[i + 1][0]) for i in gone if i < last_kept]
+    if gone[-1] > last_kept:
+        cuts.append((spans[last_kept][1], spans[-1][1]) if last_kept >= 0 else (spans[0][0], spans[-1][1]))
+    pieces, cursor = [], 0
+    for start, end in cuts:  # in order; touching cuts leave empty pieces, which cost nothing
+        pieces.append(text[cursor:start])
+        cursor = end
+    pieces.append(text[cursor:])
     return "".join(pieces)
