@@ -55,8 +55,8 @@ def candidate_pairs(
     windowed: list[Pairs] = []
     capped: list[npt.NDArray[np.int64]] = []
     # Several bands are sorted at once (fewer numpy calls on small batches), in groups that
-    # keep the working arrays to a few million entries on large ones.
-    group = max(1, min(bands, (1 << 22) // n))
+    # keep the working arrays to about a million entries on large ones.
+    group = max(1, min(bands, (1 << 20) // n))
     for first_band in range(0, bands, group):
         last_band = min(first_band + group, bands)
         cols = signatures[:, first_band * rows : last_band * rows].reshape(n, last_band - first_band, rows)
@@ -73,7 +73,8 @@ def candidate_pairs(
         starts = np.flatnonzero(boundary)
         lengths = np.diff(np.append(starts, len(order)))
         big = lengths > bucket_cap + 1
-        capped.extend(order[start : start + length] for start, length in zip(starts[big], lengths[big], strict=True))
+        # Copies, not views: a view would keep this group's whole order array alive.
+        capped.extend(order[s : s + k].copy() for s, k in zip(starts[big], lengths[big], strict=True))
         run_end = np.repeat(starts + lengths, lengths)
         run_length = np.repeat(lengths, lengths)
         alive = np.flatnonzero(run_end - np.arange(len(order)) > 1)

@@ -67,13 +67,26 @@ def _line_spans(text: str) -> Iterable[Span]:
     # then its lines and breaks do not add up to the text.
     width = 1 if not (newlines and returns) else 2 if newlines == returns == crlf else 0
     if width:
-        lengths = [len(line) for line in text.splitlines()]
+        lengths = _line_lengths(text, "\r\n" if width == 2 else "\n" if newlines else "\r")
         breaks = max(newlines, returns)
         lines = breaks + (not text.endswith(("\n", "\r"))) - (not text)
         if len(lengths) == lines and sum(lengths) + breaks * width == len(text):
             starts = accumulate((n + width for n in lengths), initial=0)
             return [(start, start + n) for start, n in zip(starts, lengths, strict=False)]
     return _line_spans_by_regex(text)
+
+
+def _line_lengths(text: str, separator: str, chunk: int = 1 << 20) -> list[int]:
+    """Lengths of the lines of ``str.splitlines``, a chunk at a time (all lines at once would
+    copy the whole text; at 600 MB that copy outlives its use in the process's heap)."""
+    lengths: list[int] = []
+    position = 0
+    while position < len(text):
+        end = text.find(separator, min(position + chunk, len(text)))
+        end = len(text) if end < 0 else end + len(separator)
+        lengths.extend(map(len, text[position:end].splitlines()))
+        position = end
+    return lengths
 
 
 def _line_spans_by_regex(text: str) -> Iterator[Span]:

@@ -273,3 +273,27 @@ def test_wide_characters_are_east_asian_wide() -> None:
     wide = [c for c in map(chr, range(0x110000)) if _WIDE.match(c)]
     assert all(unicodedata.east_asian_width(c) in "WF" for c in wide)
     assert display_width("서울 Seoul 東京 とうきょう") == 2 * 2 + 1 + 5 + 1 + 2 * 2 + 1 + 5 * 2
+
+
+@pytest.mark.parametrize("separator", ["\n", "\r", "\r\n"])
+def test_line_lengths_in_chunks_equal_splitlines(separator: str) -> None:
+    from dedupe.split import _line_lengths
+
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        lines = ["".join(rng.choice(list("ab 가"), rng.integers(0, 6))) for _ in range(rng.integers(1, 8))]
+        text = separator.join(lines) + (separator if rng.random() < 0.5 else "")
+        for chunk in (1, 2, 3, 7, 1 << 20):
+            assert _line_lengths(text, separator, chunk) == [len(line) for line in text.splitlines()]
+
+
+def test_line_spans_fast_path_agrees_with_the_regex() -> None:
+    from dedupe.split import _line_spans, _line_spans_by_regex
+
+    rng = np.random.default_rng(6)
+    for alphabet in ("ab \n", "ab \r", "ab \r\n", "a\r\n\x0c\u2028\x85 ", "a\n\x0c", "a\r\n\x1c"):
+        for _ in range(2000):
+            text = "".join(rng.choice(list(alphabet), rng.integers(1, 14)))
+            assert list(_line_spans(text)) == list(_line_spans_by_regex(text)), repr(text)
+        crlf = "".join(rng.choice(["a", " ", "\r\n"], 30))  # every break a \r\n: the fast path
+        assert list(_line_spans(crlf)) == list(_line_spans_by_regex(crlf))
