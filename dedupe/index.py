@@ -63,7 +63,7 @@ def candidate_pairs(
         with np.errstate(over="ignore"):
             keys = (cols.astype(np.uint64) * _BAND_MULTIPLIERS[:rows]).sum(axis=2, dtype=np.uint64)
         keys = np.ascontiguousarray(keys.T)  # one row per band: sorting along rows is faster
-        order = np.argsort(keys, axis=1, kind="stable")  # stable: a bucket's members by index
+        order = np.argsort(keys, axis=1)  # not stable: members are put in index order where it matters
         sorted_keys = np.take_along_axis(keys, order, axis=1).ravel()
         order = order.ravel()  # band after band
         boundary = np.empty(len(order), dtype=bool)
@@ -73,19 +73,17 @@ def candidate_pairs(
         starts = np.flatnonzero(boundary)
         lengths = np.diff(np.append(starts, len(order)))
         big = lengths > bucket_cap + 1
-        # Copies, not views: a view would keep this group's whole order array alive.
-        capped.extend(order[s : s + k].copy() for s, k in zip(starts[big], lengths[big], strict=True))
+        capped.extend(np.sort(order[s : s + k]) for s, k in zip(starts[big], lengths[big], strict=True))
+        # Buckets paired fully: every member with every other, by distance d in sorted order.
         run_end = np.repeat(starts + lengths, lengths)
-        run_length = np.repeat(lengths, lengths)
-        alive = np.flatnonzero(run_end - np.arange(len(order)) > 1)
+        alive = np.flatnonzero((run_end - np.arange(len(order)) > 1) & ~np.repeat(big, lengths))
         for d in range(1, bucket_cap + 1):
             alive = alive[run_end[alive] - alive > d]
             if len(alive) == 0:
                 break
-            packed = order[alive] * n + order[alive + d]
-            full = run_length[alive] <= bucket_cap + 1
-            complete.append(packed[full])
-            windowed.append(packed[~full])
+            a, b = order[alive], order[alive + d]
+            complete.append(np.minimum(a, b) * n + np.maximum(a, b))
+    windowed = [_window(bucket, n, bucket_cap) for bucket in capped]
     return _unpack(complete, windowed, n, capped)
 
 
@@ -102,12 +100,18 @@ def window_pairs(
     found: list[Pairs] = []
     for bucket in capped:
         present = bucket[position[bucket] >= 0]
-        present = present[np.argsort(position[present], kind="stable")]
-        for d in range(1, min(bucket_cap, len(present) - 1) + 1):
-            a, b = present[:-d], present[d:]
-            found.append(np.minimum(a, b) * n + np.maximum(a, b))
+        found.append(_window(present[np.argsort(position[present], kind="stable")], n, bucket_cap))
     packed = _sorted_unique(found)
     return np.stack([packed // n, packed % n], axis=1)
+
+
+def _window(members: npt.NDArray[np.int64], n: int, bucket_cap: int) -> Pairs:
+    """Each member paired with the ``bucket_cap`` members before it, packed as ``i * n + j``, ``i < j``."""
+    found = [
+        np.minimum(members[:-d], members[d:]) * n + np.maximum(members[:-d], members[d:])
+        for d in range(1, min(bucket_cap, len(members) - 1) + 1)
+    ]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 def _unpack(complete: list[Pairs], windowed: list[Pairs], n: int, capped: list[npt.NDArray[np.int64]]) -> Candidates:

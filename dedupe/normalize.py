@@ -20,7 +20,8 @@ _FOLD = {
 # A regex that touches only the few characters to fold: str.translate with a dict looks up
 # every character and took 7 times as long on news text.
 _FOLDED = re.compile("[" + "".join(_FOLD) + "]")
-# Characters to fold, and whitespace that NFKC leaves other than the plain space.
+# Whitespace that NFKC leaves, other than the plain space; and that or a character to fold.
+_ODD_SPACE = re.compile("[\t\n\r\x0b\x0c\x1c-\x1f\x85\u1680\u2028\u2029]")
 _UNUSUAL = re.compile("[" + "".join(_FOLD) + "\t\n\r\x0b\x0c\x1c-\x1f\x85\u1680\u2028\u2029]")
 
 
@@ -35,10 +36,14 @@ def normalize(text: str) -> str:
     """
     # is_normalized answers in a fraction of the time normalize takes to copy an unchanged text.
     key = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
-    key = key.casefold()
-    if _UNUSUAL.search(key) is None and "  " not in key and key[:1] != " " and key[-1:] != " ":
-        return key  # the common case: nothing to fold, single spaces only (no new strings)
-    return " ".join(_FOLDED.sub(_fold, key).split())
+    key = key.lower() if key.isascii() else key.casefold()  # equal on ASCII, and faster
+    if _UNUSUAL.search(key) is not None:
+        key = _FOLDED.sub(_fold, key)
+    elif "  " not in key and key[:1] != " " and key[-1:] != " ":
+        return key  # the common case: nothing to fold, single spaces only
+    if "  " in key or key[:1] == " " or key[-1:] == " " or _ODD_SPACE.search(key) is not None:
+        key = " ".join(key.split())
+    return key
 
 
 def _fold(match: re.Match[str]) -> str:
