@@ -3,7 +3,8 @@
 A fresh process per measurement gives a clean peak memory figure (``ru_maxrss``) and keeps
 one system's imports and caches from helping another.
 
-Run: ``python -m benchmarks.run_one SYSTEM N [--seed S] [--repeats R] [--cache DIR]``.
+Run: ``python -m benchmarks.run_one SYSTEM N [--seed S] [--repeats R] [--cache DIR]``. The
+corpus is generated once and cached in DIR (``results/cache``) as text plus JSON labels.
 """
 
 from __future__ import annotations
@@ -18,36 +19,29 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.baselines import BASELINES
-from benchmarks.corpus import Corpus, make_corpus
+from benchmarks.corpus import Corpus, corpus_text, make_corpus
 from benchmarks.quality import Match, score
 
 SYSTEMS = ("dedupe", *BASELINES)
 
 
-def load_corpus(n: int, seed: int, cache: Path | None, *, text_only: bool = False) -> tuple[Corpus, str | None]:
-    """The corpus, from the cache an earlier run wrote if there is one (plain text and JSON).
-
-    With ``text_only`` the paragraphs stay one string (what dedupe is given), so that a
-    million paragraphs are held once, not three times, when peak memory is measured.
-    """
-    if cache is None:
-        corpus = make_corpus(n, seed)
-        return corpus, "\n".join(corpus.paragraphs) if text_only else None
+def cached_corpus(n: int, seed: int, cache: Path) -> tuple[Path, Path]:
+    """Paths of the corpus text and labels, written by the first run that needs them."""
     text_path, labels_path = cache / f"corpus-{n}-{seed}.txt", cache / f"corpus-{n}-{seed}.labels.json"
     if not labels_path.exists():
         corpus = make_corpus(n, seed)
         cache.mkdir(parents=True, exist_ok=True)
-        text_path.write_text("\n".join(corpus.paragraphs), encoding="utf-8")
+        text_path.write_text(corpus_text(corpus), encoding="utf-8")
         labels = {"kinds": corpus.kinds, "sources": corpus.sources, "languages": corpus.languages}
         tmp = labels_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(labels), encoding="utf-8")
         tmp.replace(labels_path)  # written last: its presence means the cache is whole
-        del corpus
+    return text_path, labels_path
+
+
+def labelled(paragraphs: list[str], labels_path: Path) -> Corpus:
     labels = json.loads(labels_path.read_text(encoding="utf-8"))
-    text = text_path.read_text(encoding="utf-8")
-    paragraphs: list[str] = [] if text_only else text.split("\n")
-    corpus = Corpus(paragraphs, labels["kinds"], [tuple(s) for s in labels["sources"]], labels["languages"])
-    return corpus, text if text_only else None
+    return Corpus(paragraphs, labels["kinds"], [tuple(s) for s in labels["sources"]], labels["languages"])
 
 
 def peak_mb() -> float:
@@ -70,10 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--cache", type=Path)
+    parser.add_argument("--cache", type=Path, default=Path("results") / "cache")
     args = parser.parse_args(argv)
-    corpus, text = load_corpus(args.n, args.seed, args.cache, text_only=args.system == "dedupe")
-    if args.system == "dedupe":
+    text_path, labels_path = cached_corpus(args.n, args.seed, args.cache)
+    # dedupe is given the text as one string; the baselines a list of paragraphs. Labels are
+    # read after the runs, so that peak memory is the system's plus its input's.
+    text = text_path.read_text(encoding="utf-8")
+    paragraphs = [] if args.system == "dedupe" else text.split("\n")
+    megabytes = len(text.encode("utf-8")) / 1e6
+    if args.system != "dedupe":
+        del text
+    else:
         import dedupe  # noqa: F401  (imported before timing, as the baselines' libraries are)
     loaded_mb = peak_mb()
     times: list[float] = []
@@ -81,17 +82,16 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.repeats):
         start = time.perf_counter()
         if args.system == "dedupe":
-            assert text is not None
             found, removed, stages = run_dedupe(text)
         else:
-            found = BASELINES[args.system](corpus.paragraphs)
+            found = BASELINES[args.system](paragraphs)
         times.append(time.perf_counter() - start)
     peak = peak_mb()  # before the scoring below allocates anything
+    corpus = labelled(paragraphs, labels_path)
     result["quality"] = {k: v.as_dict() for k, v in score(corpus, found).items()}
     if args.system == "dedupe":
         result["stages"] = {k: round(v, 4) for k, v in stages.items()}
         result["quality_removed"] = {k: v.as_dict() for k, v in score(corpus, removed).items()}
-    megabytes = len((text if text is not None else "\n".join(corpus.paragraphs)).encode("utf-8")) / 1e6
     result.update(
         system=args.system,
         n=args.n,
