@@ -65,7 +65,7 @@ class Links:
 
     @property
     def truncated(self) -> bool:
-        """Whether some bucket was too big to pair fully (then subsets are banded afresh)."""
+        """Whether some bucket was too big to pair fully (a subset then pairs those buckets again)."""
         return bool(self.capped)
 
     def copies(self, active: Sequence[int]) -> list[Copy]:
