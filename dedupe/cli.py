@@ -25,7 +25,7 @@ from dedupe.api import dedupe_and_explain
 from dedupe.config import DedupeConfig
 from dedupe.errors import ConfigError, InputError
 from dedupe.results import Explained
-from dedupe.split import split_paragraphs
+from dedupe.split import paragraph_spans
 
 PROG = "dedupe-file"
 log = logging.getLogger("dedupe")
@@ -234,7 +234,7 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
         except InputError as err:
             report.fail(str(err))
             continue
-        paragraphs = len(split_paragraphs(source.text, config.paragraphs))
+        paragraphs = len(paragraph_spans(source.text, config.paragraphs))
         log.info("%s: %d of %d paragraphs removed", source.label, len(explained.removed), paragraphs)
         if args.diff:
             emit(_diff(source, explained.text))
