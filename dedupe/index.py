@@ -52,7 +52,6 @@ def candidate_pairs(
     if n < 2:
         return Candidates(np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=bool), [])
     complete: list[Pairs] = []
-    windowed: list[Pairs] = []
     capped: list[npt.NDArray[np.int64]] = []
     # Several bands are sorted at once (fewer numpy calls on small batches), in groups that
     # keep the working arrays to about a million entries on large ones.

@@ -102,11 +102,16 @@ def sign_keys(
         batch.clear()
 
     for key_id, key in enumerate(keys):
-        # Pieces overlap by shingle_size - 1 characters, so together they hold every n-gram.
-        step = chunk_chars
-        starts = range(0, max(len(key) - shingle_size + 1, 1), step) if len(key) > chunk_chars else [0]
-        for start in starts:
-            piece = key[start : start + step + shingle_size - 1] if len(key) > chunk_chars else key
+        # A long key goes in pieces that overlap by shingle_size - 1 characters, so that
+        # together they hold every n-gram.
+        pieces = (
+            [key]
+            if len(key) <= chunk_chars
+            else [
+                key[s : s + chunk_chars + shingle_size - 1] for s in range(0, len(key) - shingle_size + 1, chunk_chars)
+            ]
+        )
+        for piece in pieces:
             if batch and size + len(piece) > chunk_chars:
                 flush()
                 size = 0

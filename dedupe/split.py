@@ -118,8 +118,7 @@ def join_spans(text: str, spans: Sequence[Span], remove: Collection[int] = ()) -
     gone = sorted(i for i in set(remove) if 0 <= i < len(spans))
     if not gone:
         return text
-    kept_after = [i for i in range(len(spans) - 1, -1, -1) if i not in remove]
-    last_kept = kept_after[0] if kept_after else -1
+    last_kept = next((i for i in range(len(spans) - 1, -1, -1) if i not in remove), -1)
     # Text to cut: each removed paragraph with the separator after it; the paragraphs after
     # the last kept one together with the separator before them.
     cuts = [(spans[i][0], spans[i + 1][0]) for i in gone if i < last_kept]
