@@ -83,19 +83,30 @@ def _check_text(text: object) -> None:
 
 
 def _explain(text: str, spans: list[Span], config: DedupeConfig, stopwatch: Stopwatch = OFF) -> Explained:
+    # Paragraph texts are sliced one at a time, normalised and dropped: only keys are kept.
+    links = Links((text[start:end] for start, end in spans), config, stopwatch)
+    found = resolve_within(links, len(spans), stopwatch)
+    del links  # signatures and keys: hundreds of MB at corpus scale, not needed to render
+    with stopwatch("render"):
+        return report(text, spans, found)
+
+
+Found = list[tuple[list[Copy], bool, str]]
+
+
+def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF) -> Found:
+    """Apply the removal rule to the copies among ``count`` paragraphs; return each run and its verdict."""
     # The rule looks at how often a line occurs; removing a block can lower that count and
     # make another repeat removable, so repeat until nothing changes. This keeps
     # dedupe_text idempotent. A pass that keeps no repeat cannot expose new ones, unless
     # banding was capped (then the pairs of the rest differ, and only a pass decides).
-    # Paragraph texts are sliced one at a time, normalised and dropped: only keys are kept.
-    links = Links((text[start:end] for start, end in spans), config, stopwatch)
-    active = list(range(len(spans)))
-    found: list[tuple[list[Copy], bool, str]] = []
+    active = list(range(count))
+    found: Found = []
     while True:
         copies = links.copies(active)
         with stopwatch("blocks"):
             runs = group_runs(copies, active)
-            decisions = decide(runs, links.keys, config)
+            decisions = decide(runs, links.keys, links.config)
         gone = {c.index for run, (removed, _) in zip(runs, decisions, strict=True) if removed for c in run}
         final = not gone or (not links.truncated and all(removed for removed, _ in decisions))
         for run, (removed, reason) in zip(runs, decisions, strict=True):
@@ -104,17 +115,21 @@ def _explain(text: str, spans: list[Span], config: DedupeConfig, stopwatch: Stop
         if final:
             break
         active = [i for i in active if i not in gone]
-    del links  # signatures and keys: hundreds of MB at corpus scale, not needed to render
-    with stopwatch("render"):
-        return _report(text, spans, sorted(found, key=lambda f: f[0][0].index))
+    return sorted(found, key=lambda f: f[0][0].index)
 
 
-def _report(text: str, spans: list[Span], found: list[tuple[list[Copy], bool, str]]) -> Explained:
+def report(text: str, spans: list[Span], found: Found, foreign: Sequence[Block | Match] = ()) -> Explained:
+    """Render the cleaned text and its explanation.
+
+    ``foreign`` holds removals whose kept copy is in another document, as :class:`Block`
+    records each followed by its :class:`Match` records (block numbers are reassigned).
+    """
     removed: list[Match] = []
     kept: list[Match] = []
     blocks: list[Block] = []
-    for number, (run, is_removed, reason) in enumerate(found):
+    for run, is_removed, reason in found:
         first, last = run[0], run[-1]
+        number = len(blocks)
         blocks.append(
             Block(
                 number,
@@ -132,6 +147,11 @@ def _report(text: str, spans: list[Span], found: list[tuple[list[Copy], bool, st
         for c in run:
             kind: Kind = "exact" if c.exact else "near"
             matches.append(Match(c.index, spans[c.index], c.kept_index, spans[c.kept_index], c.score, kind, number))
+    for record in foreign:
+        if isinstance(record, Block):
+            blocks.append(record._replace(index=len(blocks)))
+        else:
+            removed.append(record._replace(block=len(blocks) - 1))
     # A block found in a later pass can straddle blocks removed before it: sort the matches.
     removed.sort(key=lambda m: m.index)
     kept.sort(key=lambda m: m.index)

@@ -13,3 +13,11 @@ class ConfigError(DedupeError, ValueError):
 
 class InputError(DedupeError, ValueError):
     """The input cannot be read as text (undecodable bytes, binary data)."""
+
+
+class CorpusIndexError(DedupeError):
+    """A corpus index cannot be used: a corrupt or foreign file, or a Redis server gone away."""
+
+
+class IndexMismatchError(CorpusIndexError):
+    """A corpus index was built with other parameters than the run that opens it."""

@@ -58,10 +58,7 @@ def candidate_pairs(
     group = max(1, min(bands, (1 << 20) // n))
     for first_band in range(0, bands, group):
         last_band = min(first_band + group, bands)
-        cols = signatures[:, first_band * rows : last_band * rows].reshape(n, last_band - first_band, rows)
-        with np.errstate(over="ignore"):
-            keys = (cols.astype(np.uint64) * _BAND_MULTIPLIERS[:rows]).sum(axis=2, dtype=np.uint64)
-        keys = np.ascontiguousarray(keys.T)  # one row per band: sorting along rows is faster
+        keys = np.ascontiguousarray(band_keys(signatures, first_band, last_band, rows).T)  # sorting rows is faster
         order = np.argsort(keys, axis=1)  # not stable: members are put in index order where it matters
         sorted_keys = np.take_along_axis(keys, order, axis=1).ravel()
         order = order.ravel()  # band after band
@@ -84,6 +81,19 @@ def candidate_pairs(
             complete.append(np.minimum(a, b) * n + np.maximum(a, b))
     windowed = [_window(bucket, n, bucket_cap) for bucket in capped]
     return _unpack(complete, windowed, n, capped)
+
+
+def band_keys(signatures: npt.NDArray[np.uint32], first_band: int, last_band: int, rows: int) -> npt.NDArray[np.uint64]:
+    """Return the bucket keys of bands ``first_band`` to ``last_band - 1``, one row per signature.
+
+    >>> band_keys(np.array([[1, 2, 3, 4]], dtype=np.uint32), 0, 2, 2).shape
+    (1, 2)
+    """
+    n = len(signatures)
+    cols = signatures[:, first_band * rows : last_band * rows].reshape(n, last_band - first_band, rows)
+    with np.errstate(over="ignore"):
+        keys: npt.NDArray[np.uint64] = (cols.astype(np.uint64) * _BAND_MULTIPLIERS[:rows]).sum(axis=2, dtype=np.uint64)
+    return keys
 
 
 def window_pairs(

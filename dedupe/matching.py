@@ -35,7 +35,9 @@ class Copy(NamedTuple):
 class Links:
     """The normalised keys of a document's paragraphs and the verified links between them."""
 
-    def __init__(self, texts: Iterable[str], config: DedupeConfig, stopwatch: Stopwatch = OFF) -> None:
+    def __init__(
+        self, texts: Iterable[str], config: DedupeConfig, stopwatch: Stopwatch = OFF, *, sign_all: bool = False
+    ) -> None:
         self.config = config
         self.stopwatch = stopwatch
         with stopwatch("normalize"):
@@ -49,12 +51,16 @@ class Links:
         # A pair can reach the threshold only if the shorter key is long enough:
         # Indel similarity <= 2 * shorter / (shorter + longer). Keys without such a partner
         # (a 50 MB line among short ones) need no signature at all.
+        # (Across documents every unit is compared with the index: ``sign_all``.)
         members = self._bandable(np.arange(len(self.unit_keys)))
+        signing = np.arange(len(self.unit_keys)) if sign_all else members
         signed = sign_keys(
-            [self.unit_keys[i] for i in members], config.shingle_size, config.num_perm, config.seed, stopwatch=stopwatch
+            [self.unit_keys[i] for i in signing], config.shingle_size, config.num_perm, config.seed, stopwatch=stopwatch
         )
-        if len(members) == len(self.unit_keys):
+        if len(signing) == len(self.unit_keys):
             self.signatures = signed
+            if len(members) < len(signing):
+                signed = signed[members]
         else:  # rows of units without a signature stay zero and are never read
             self.signatures = np.zeros((len(self.unit_keys), config.num_perm), dtype=np.uint32)
             self.signatures[members] = signed

@@ -27,7 +27,10 @@ class Match(NamedTuple):
     Spans are code-point offsets into the input, end exclusive, without the line break.
     ``kind`` is ``"exact"`` when the two normalised keys are equal, ``"near"`` otherwise;
     ``score`` is the rapidfuzz similarity of the normalised texts (1.0 for exact).
-    ``block`` is the index of the :class:`Block` it belongs to.
+    ``block`` is the index of the :class:`Block` it belongs to. ``kept_doc`` is ``None``
+    when the kept paragraph is in the same document; across documents (see
+    :class:`dedupe.Deduper`) it names the document that holds it, and ``kept_index`` and
+    ``kept_span`` are positions in that document.
     """
 
     index: int  # type: ignore[assignment]
@@ -37,6 +40,7 @@ class Match(NamedTuple):
     score: float
     kind: Kind
     block: int
+    kept_doc: str | None = None
 
 
 class Block(NamedTuple):
@@ -51,6 +55,9 @@ class Block(NamedTuple):
     block was judged: the rule is applied again after each removal (until nothing changes),
     so a block judged later may enclose paragraphs that an earlier block removed, exactly
     as a second run on the cleaned text would see them.
+
+    ``kept_doc`` names the other document that holds the kept run, for blocks found across
+    documents; ``None`` within one document.
     """
 
     index: int  # type: ignore[assignment]
@@ -62,6 +69,7 @@ class Block(NamedTuple):
     kept_span: Span
     removed: bool
     reason: str
+    kept_doc: str | None = None
 
 
 class Explained(NamedTuple):

@@ -1,0 +1,385 @@
+"""What the corpus index remembers, and the in-memory store that keeps it (saved to a file).
+
+An index holds *entries*: distinct normalised paragraphs of earlier documents, each with
+its MinHash signature, where it first occurred (document id, paragraph index, span), and,
+for the boilerplate policy, the set of documents it occurs in. Lookups go two ways: the
+exact key (a dict, per scope) and LSH bucket keys (salted per band and scope by the
+caller). Two stores share this protocol: :class:`MemoryStore` here, which saves to one
+``.npz`` file, and :class:`dedupe.redis_store.RedisStore`, shared by many processes.
+
+The file holds numpy arrays and a JSON header only, read back with ``allow_pickle=False``:
+opening an index handed to you never runs code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from itertools import pairwise
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from dedupe.errors import CorpusIndexError, IndexMismatchError
+from dedupe.results import Span
+
+FORMAT = "dedupe-index"
+VERSION = 1
+
+Ids = npt.NDArray[np.int64]
+BandKeys = npt.NDArray[np.uint64]
+Signatures = npt.NDArray[np.uint32]
+
+
+class Location(NamedTuple):
+    """Where an entry occurred: document id, paragraph index in it, and the paragraph's span."""
+
+    doc: str
+    index: int  # type: ignore[assignment]
+    span: Span
+
+
+class Records(NamedTuple):
+    """What verification and explanation need of some entries, row by row."""
+
+    keys: list[str]
+    signatures: Signatures
+    locations: list[Location]
+
+
+class Store(Protocol):
+    """The operations the corpus pipeline needs of an index."""
+
+    def check(self, params: dict[str, Any]) -> None:
+        """Record ``params`` in an empty index; raise IndexMismatchError if they differ from the stored ones."""
+
+    def find_exact(self, scope: str, keys: Sequence[str]) -> Ids:
+        """Return the entry id of each key in ``scope``, -1 where there is none."""
+
+    def find_near(self, bands: BandKeys) -> tuple[Ids, Ids]:
+        """Return ``(rows, ids)``: each entry sharing a bucket key with row ``rows[k]`` of ``bands``."""
+
+    def fetch(self, ids: Ids) -> Records:
+        """Return the keys, signatures and locations of entries ``ids``."""
+
+    def add(
+        self, scope: str, keys: Sequence[str], signatures: Signatures, bands: BandKeys, locations: Sequence[Location]
+    ) -> tuple[Ids, npt.NDArray[np.bool_]]:
+        """Add entries; return their ids, and whether each was new.
+
+        A key that is already in ``scope`` (another writer added it since ``find_exact``)
+        is not added again: its existing id comes back, marked as not new.
+        """
+
+    def add_docs(self, ids: Ids, doc: str, locations: Sequence[Location]) -> None:
+        """Record that entries ``ids`` occur in document ``doc``, at ``locations``.
+
+        Each entry's location becomes the least ``(doc, index)`` among its occurrences, so
+        that it does not depend on the order in which documents were added.
+        """
+
+    def doc_counts(self, groups: Sequence[Ids]) -> list[int]:
+        """For each group of entries, the number of distinct documents they occur in."""
+
+    def stats(self) -> tuple[int, int]:
+        """Return ``(entries, bytes)``: the number of entries and the memory they take."""
+
+    def close(self) -> None:
+        """Release the store (connections); the in-memory store has nothing to release."""
+
+
+class _Buckets:
+    """Bucket key → entry ids, as sorted arrays plus a small unsorted tail (merged when it grows).
+
+    Sorted numpy arrays take 12 bytes per (bucket, entry) where a dict of lists takes about
+    ten times that; a batch of queries is one ``searchsorted``.
+    """
+
+    def __init__(self, keys: BandKeys | None = None, ids: Ids | None = None) -> None:
+        self.keys = np.empty(0, dtype=np.uint64) if keys is None else keys
+        self.ids = np.empty(0, dtype=np.int64) if ids is None else ids
+        self.tail_keys: list[BandKeys] = []
+        self.tail_ids: list[Ids] = []
+        self.tail = 0
+        if len(self.keys):
+            self._merge()
+
+    def add(self, bands: BandKeys, ids: Ids) -> None:
+        self.tail_keys.append(bands.ravel())
+        self.tail_ids.append(np.repeat(ids, bands.shape[1]))
+        self.tail += bands.size
+        if self.tail > max(1 << 16, len(self.keys) // 4):
+            self._merge()
+
+    def _merge(self) -> None:
+        keys = np.concatenate([self.keys, *self.tail_keys])
+        ids = np.concatenate([self.ids, *self.tail_ids])
+        order = np.lexsort((ids, keys))
+        self.keys, self.ids = keys[order], ids[order]
+        self.tail_keys, self.tail_ids, self.tail = [], [], 0
+
+    def find(self, bands: BandKeys) -> tuple[Ids, Ids]:
+        if self.tail:
+            self._merge()  # a query after inserts: one merge keeps lookups on one sorted array
+        flat = bands.ravel()
+        lo = np.searchsorted(self.keys, flat, side="left")
+        hi = np.searchsorted(self.keys, flat, side="right")
+        counts = hi - lo
+        total = int(counts.sum())
+        if total == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        rows = np.repeat(np.arange(len(flat), dtype=np.int64) // bands.shape[1], counts)
+        starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
+        ids = self.ids[starts + np.arange(total)]
+        width = int(self.ids.max()) + 1
+        packed = np.unique(rows * width + ids)  # a row meets an entry in several bands: once is enough
+        return packed // width, packed % width
+
+
+class MemoryStore:
+    """The index in this process; :meth:`save` writes it to a file and :meth:`load` reads it."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = None if path is None else os.fspath(path)
+        self.params: dict[str, Any] | None = None
+        self.num_perm = 0
+        self.keys: list[str] = []
+        self.scopes: list[str] = []
+        self.scope_of: list[int] = []
+        self.exact: dict[str, dict[str, int]] = {}
+        self._signatures = np.empty((0, 0), dtype=np.uint32)  # rows beyond len(keys) are spare capacity
+        self.docs: list[str] = []
+        self.doc_number: dict[str, int] = {}
+        self.loc_doc: list[int] = []
+        self.loc_index: list[int] = []
+        self.loc_span: list[Span] = []
+        self.doc_sets: list[set[int] | None] = []  # None until the entry occurs in a counted document
+        self.buckets = _Buckets()
+        if self.path is not None and os.path.exists(self.path):
+            self._load(self.path)
+
+    # -- the Store protocol --------------------------------------------------------------
+
+    def check(self, params: dict[str, Any]) -> None:
+        if self.params is None:
+            self.params = dict(params)
+            self.num_perm = int(params["num_perm"])
+            self._signatures = np.empty((0, self.num_perm), dtype=np.uint32)
+            return
+        _compare(self.params, params, self.path or "the index")
+
+    def find_exact(self, scope: str, keys: Sequence[str]) -> Ids:
+        table = self.exact.get(scope, {})
+        return np.fromiter((table.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
+
+    def find_near(self, bands: BandKeys) -> tuple[Ids, Ids]:
+        return self.buckets.find(bands)
+
+    def fetch(self, ids: Ids) -> Records:
+        docs = self.docs
+        locations = [Location(docs[self.loc_doc[i]], self.loc_index[i], self.loc_span[i]) for i in ids.tolist()]
+        return Records([self.keys[i] for i in ids.tolist()], self.signatures[ids], locations)
+
+    def add(
+        self, scope: str, keys: Sequence[str], signatures: Signatures, bands: BandKeys, locations: Sequence[Location]
+    ) -> tuple[Ids, npt.NDArray[np.bool_]]:
+        table = self.exact.setdefault(scope, {})
+        if scope not in self.scopes:
+            self.scopes.append(scope)
+        scope_number = self.scopes.index(scope)
+        ids = np.empty(len(keys), dtype=np.int64)
+        new = np.zeros(len(keys), dtype=bool)
+        for row, (key, loc) in enumerate(zip(keys, locations, strict=True)):
+            known = table.get(key)
+            if known is not None:
+                ids[row] = known
+                continue
+            ids[row] = table[key] = len(self.keys)
+            new[row] = True
+            self.keys.append(key)
+            self.scope_of.append(scope_number)
+            self.loc_doc.append(self._doc(loc.doc))
+            self.loc_index.append(loc.index)
+            self.loc_span.append(loc.span)
+            self.doc_sets.append(None)
+        if new.any():
+            self._append_signatures(signatures[new])
+            self.buckets.add(bands[new], ids[new])
+        return ids, new
+
+    def add_docs(self, ids: Ids, doc: str, locations: Sequence[Location]) -> None:
+        number = self._doc(doc)
+        for i, loc in zip(ids.tolist(), locations, strict=True):
+            docs = self.doc_sets[i]
+            if docs is None:
+                self.doc_sets[i] = docs = set()
+            docs.add(number)
+            if (loc.doc, loc.index) < (self.docs[self.loc_doc[i]], self.loc_index[i]):
+                self.loc_doc[i], self.loc_index[i], self.loc_span[i] = number, loc.index, loc.span
+
+    def doc_counts(self, groups: Sequence[Ids]) -> list[int]:
+        counts = []
+        for group in groups:
+            if len(group) == 1:
+                counts.append(len(self.doc_sets[int(group[0])] or ()))
+                continue
+            union: set[int] = set()
+            for i in group.tolist():
+                union |= self.doc_sets[i] or set()
+            counts.append(len(union))
+        return counts
+
+    def stats(self) -> tuple[int, int]:
+        return len(self.keys), self._bytes()
+
+    @property
+    def signatures(self) -> Signatures:
+        return self._signatures[: len(self.keys)]
+
+    def _append_signatures(self, rows: Signatures) -> None:
+        # Doubling capacity: a stream of small documents must not copy the whole array each time.
+        start = len(self.keys) - len(rows)
+        if len(self.keys) > len(self._signatures):
+            grown = np.empty((max(1024, 2 * len(self.keys)), self.num_perm), dtype=np.uint32)
+            grown[:start] = self._signatures[:start]
+            self._signatures = grown
+        self._signatures[start : len(self.keys)] = rows
+
+    def close(self) -> None:
+        pass
+
+    # -- persistence ---------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> None:
+        """Write the index to ``path`` (default: the path it was opened from), atomically."""
+        target = os.fspath(path) if path is not None else self.path
+        if target is None:
+            raise CorpusIndexError("this index has no file: give save() a path")
+        if self.params is None:
+            raise CorpusIndexError("nothing to save: the index was never used")
+        arrays = self._arrays()
+        directory = os.path.dirname(os.path.abspath(target))
+        fd, tmp = tempfile.mkstemp(prefix=".dedupe-index-", suffix=".npz", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)  # type: ignore[arg-type]
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        self.path = target
+
+    def _arrays(self) -> dict[str, npt.NDArray[Any]]:
+        header = {"format": FORMAT, "version": VERSION, "params": self.params, "entries": len(self.keys)}
+        key_blob, key_offsets = _pack(self.keys)
+        doc_blob, doc_offsets = _pack(self.docs)
+        scope_blob, scope_offsets = _pack(self.scopes)
+        sets = [sorted(s) if s is not None else [] for s in self.doc_sets]
+        return {
+            "header": np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8),
+            "signatures": self.signatures,
+            "key_blob": key_blob,
+            "key_offsets": key_offsets,
+            "scope_blob": scope_blob,
+            "scope_offsets": scope_offsets,
+            "scope_of": np.asarray(self.scope_of, dtype=np.int32),
+            "doc_blob": doc_blob,
+            "doc_offsets": doc_offsets,
+            "loc_doc": np.asarray(self.loc_doc, dtype=np.int64),
+            "loc_index": np.asarray(self.loc_index, dtype=np.int64),
+            "loc_span": np.asarray(self.loc_span, dtype=np.int64).reshape(-1, 2),
+            "counted": np.asarray([s is not None for s in self.doc_sets], dtype=bool),
+            "set_offsets": np.cumsum([0] + [len(s) for s in sets], dtype=np.int64),
+            "set_docs": np.asarray([d for s in sets for d in s], dtype=np.int64),
+        }
+
+    def _load(self, path: str) -> None:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files}
+            header = json.loads(arrays["header"].tobytes().decode("utf-8"))
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as err:
+            raise CorpusIndexError(f"{path}: not a dedupe index, or a damaged one ({err})") from None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise CorpusIndexError(f"{path}: not a dedupe index (no '{FORMAT}' header)")
+        if header.get("version") != VERSION:
+            raise CorpusIndexError(
+                f"{path}: index format version {header.get('version')!r}; this dedupe reads version {VERSION}"
+            )
+        try:
+            self._restore(header, arrays)
+        except (KeyError, ValueError, IndexError, TypeError) as err:
+            raise CorpusIndexError(f"{path}: damaged index ({err})") from None
+
+    def _restore(self, header: dict[str, Any], a: dict[str, npt.NDArray[Any]]) -> None:
+        n = int(header["entries"])
+        self.params = dict(header["params"])
+        self.num_perm = int(self.params["num_perm"])
+        self.keys = _unpack(a["key_blob"], a["key_offsets"])
+        self.docs = _unpack(a["doc_blob"], a["doc_offsets"])
+        self.scopes = _unpack(a["scope_blob"], a["scope_offsets"])
+        self._signatures = np.ascontiguousarray(a["signatures"], dtype=np.uint32)
+        self.scope_of = a["scope_of"].astype(np.int64).tolist()
+        self.loc_doc = a["loc_doc"].tolist()
+        self.loc_index = a["loc_index"].tolist()
+        self.loc_span = [(int(s), int(e)) for s, e in a["loc_span"].tolist()]
+        offsets, docs, counted = a["set_offsets"], a["set_docs"].tolist(), a["counted"]
+        self.doc_sets = [set(docs[offsets[i] : offsets[i + 1]]) if counted[i] else None for i in range(n)]
+        lengths = {len(self.keys), len(self.scope_of), len(self.loc_doc), len(self.loc_span), len(self.doc_sets)}
+        if lengths != {n} or self.signatures.shape != (n, self.num_perm) or len(offsets) != n + 1:
+            raise ValueError("array lengths disagree with the header")
+        if n and (max(self.scope_of) >= len(self.scopes) or max(self.loc_doc) >= len(self.docs)):
+            raise ValueError("references out of range")
+        self.doc_number = {d: i for i, d in enumerate(self.docs)}
+        self.exact = {}
+        for i, (key, scope) in enumerate(zip(self.keys, self.scope_of, strict=True)):
+            self.exact.setdefault(self.scopes[scope], {})[key] = i
+        # Bucket keys are not stored: they are a function of the signatures and the
+        # parameters, which the caller recomputes (see :meth:`rebuild_buckets`).
+
+    def rebuild_buckets(self, bands: BandKeys) -> None:
+        """Rebuild the LSH buckets from the band keys of every entry (after loading)."""
+        self.buckets = _Buckets(bands.ravel(), np.repeat(np.arange(len(bands), dtype=np.int64), bands.shape[1]))
+
+    def _doc(self, doc: str) -> int:
+        number = self.doc_number.get(doc)
+        if number is None:
+            number = self.doc_number[doc] = len(self.docs)
+            self.docs.append(doc)
+        return number
+
+    def _bytes(self) -> int:
+        import sys
+
+        per_key = sum(sys.getsizeof(k) for k in self.keys)
+        exact = sum(sys.getsizeof(t) for t in self.exact.values())
+        sets = sum(sys.getsizeof(s) + 36 * len(s) for s in self.doc_sets if s is not None)
+        lists = 9 * 8 * len(self.keys)  # pointers in the per-entry lists and the loc_span tuples
+        arrays = self._signatures.nbytes + self.buckets.keys.nbytes + self.buckets.ids.nbytes
+        return per_key + exact + sets + lists + arrays
+
+
+def _compare(stored: dict[str, Any], wanted: dict[str, Any], where: str) -> None:
+    differ = [k for k in sorted(set(stored) | set(wanted)) if stored.get(k) != wanted.get(k)]
+    if differ:
+        said = ", ".join(f"{k}={stored.get(k)!r} (this run: {wanted.get(k)!r})" for k in differ)
+        raise IndexMismatchError(f"{where} was built with other parameters: {said}")
+
+
+def _pack(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+    offsets = np.cumsum([0] + [len(e) for e in encoded], dtype=np.int64)
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
+
+
+def _unpack(blob: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64]) -> list[str]:
+    data = blob.tobytes()
+    bounds = offsets.tolist()
+    return [data[s:e].decode("utf-8", "surrogatepass") for s, e in pairwise(bounds)]
