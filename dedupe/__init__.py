@@ -12,7 +12,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from dedupe.api import dedupe_and_explain, dedupe_paragraphs, dedupe_text
 from dedupe.config import DedupeConfig
-from dedupe.errors import ConfigError, DedupeError, InputError
+from dedupe.corpus import Deduper, IndexStats
+from dedupe.errors import ConfigError, CorpusIndexError, DedupeError, IndexMismatchError, InputError
 from dedupe.results import Block, Explained, Match, Paragraph
 from dedupe.split import join_paragraphs, split_paragraphs
 
@@ -26,9 +27,13 @@ logging.getLogger("dedupe").addHandler(logging.NullHandler())
 __all__ = [
     "Block",
     "ConfigError",
+    "CorpusIndexError",
     "DedupeConfig",
     "DedupeError",
+    "Deduper",
     "Explained",
+    "IndexMismatchError",
+    "IndexStats",
     "InputError",
     "Match",
     "Paragraph",

@@ -93,51 +93,54 @@ class Store(Protocol):
 
 
 class _Buckets:
-    """Bucket key → entry ids, as sorted arrays plus a small unsorted tail (merged when it grows).
+    """Bucket key → entry ids, as a few sorted runs of geometrically growing size.
 
-    Sorted numpy arrays take 12 bytes per (bucket, entry) where a dict of lists takes about
-    ten times that; a batch of queries is one ``searchsorted``.
+    Sorted numpy arrays take 16 bytes per (bucket, entry) where a dict of lists takes about
+    ten times that, and a batch of queries is one ``searchsorted`` per run. A stream of
+    small documents adds a small run each time; runs of similar size are merged, so each
+    entry is re-sorted O(log n) times and a query looks at O(log n) runs.
     """
 
     def __init__(self, keys: BandKeys | None = None, ids: Ids | None = None) -> None:
-        self.keys = np.empty(0, dtype=np.uint64) if keys is None else keys
-        self.ids = np.empty(0, dtype=np.int64) if ids is None else ids
-        self.tail_keys: list[BandKeys] = []
-        self.tail_ids: list[Ids] = []
-        self.tail = 0
-        if len(self.keys):
-            self._merge()
+        self.runs: list[tuple[BandKeys, Ids]] = []
+        if keys is not None and ids is not None and len(keys):
+            self.add_flat(keys, ids)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(k.nbytes + i.nbytes for k, i in self.runs)
 
     def add(self, bands: BandKeys, ids: Ids) -> None:
-        self.tail_keys.append(bands.ravel())
-        self.tail_ids.append(np.repeat(ids, bands.shape[1]))
-        self.tail += bands.size
-        if self.tail > max(1 << 16, len(self.keys) // 4):
-            self._merge()
+        self.add_flat(bands.ravel(), np.repeat(ids, bands.shape[1]))
 
-    def _merge(self) -> None:
-        keys = np.concatenate([self.keys, *self.tail_keys])
-        ids = np.concatenate([self.ids, *self.tail_ids])
-        order = np.lexsort((ids, keys))
-        self.keys, self.ids = keys[order], ids[order]
-        self.tail_keys, self.tail_ids, self.tail = [], [], 0
+    def add_flat(self, keys: BandKeys, ids: Ids) -> None:
+        order = np.argsort(keys, kind="stable")
+        self.runs.append((keys[order], ids[order]))
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (k1, i1), (k2, i2) = self.runs.pop(), self.runs.pop()
+            keys = np.concatenate([k2, k1])
+            order = np.argsort(keys, kind="stable")  # two sorted runs: timsort merges them in linear time
+            self.runs.append((keys[order], np.concatenate([i2, i1])[order]))
 
     def find(self, bands: BandKeys) -> tuple[Ids, Ids]:
-        if self.tail:
-            self._merge()  # a query after inserts: one merge keeps lookups on one sorted array
         flat = bands.ravel()
-        lo = np.searchsorted(self.keys, flat, side="left")
-        hi = np.searchsorted(self.keys, flat, side="right")
-        counts = hi - lo
-        total = int(counts.sum())
-        if total == 0:
+        width = bands.shape[1]
+        found_rows: list[Ids] = []
+        found_ids: list[Ids] = []
+        for keys, ids in self.runs:
+            lo = np.searchsorted(keys, flat, side="left")
+            counts = np.searchsorted(keys, flat, side="right") - lo
+            total = int(counts.sum())
+            if total:
+                found_rows.append(np.repeat(np.arange(len(flat), dtype=np.int64) // width, counts))
+                starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
+                found_ids.append(ids[starts + np.arange(total)])
+        if not found_rows:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        rows = np.repeat(np.arange(len(flat), dtype=np.int64) // bands.shape[1], counts)
-        starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
-        ids = self.ids[starts + np.arange(total)]
-        width = int(self.ids.max()) + 1
-        packed = np.unique(rows * width + ids)  # a row meets an entry in several bands: once is enough
-        return packed // width, packed % width
+        rows, ids = np.concatenate(found_rows), np.concatenate(found_ids)
+        span = int(ids.max()) + 1
+        packed = np.unique(rows * span + ids)  # a row meets an entry in several bands: once is enough
+        return packed // span, packed % span
 
 
 class MemoryStore:
@@ -362,7 +365,7 @@ class MemoryStore:
         exact = sum(sys.getsizeof(t) for t in self.exact.values())
         sets = sum(sys.getsizeof(s) + 36 * len(s) for s in self.doc_sets if s is not None)
         lists = 9 * 8 * len(self.keys)  # pointers in the per-entry lists and the loc_span tuples
-        arrays = self._signatures.nbytes + self.buckets.keys.nbytes + self.buckets.ids.nbytes
+        arrays = self._signatures.nbytes + self.buckets.nbytes
         return per_key + exact + sets + lists + arrays
 
 
