@@ -1,0 +1,126 @@
+"""Corpus mode at scale: a stream of documents through ``Deduper``, against baselines in the same run.
+
+The benchmark corpus (``benchmarks/corpus.py``) is cut into documents of 25 paragraphs and
+fed in order with the seen-before policy. Compared, each in its own process (clean peak
+memory):
+
+* ``deduper``: ``Deduper(policy="seen")`` in memory, then ``save()`` and a reload;
+* ``within``: the same text as one document through ``dedupe_text`` (the core pipeline,
+  which sees everything at once and so is the speed to aim for);
+* ``datasketch``: the stock streaming loop with datasketch (``MinHash.update_batch`` per
+  paragraph, ``MinHashLSH.query``, rapidfuzz on every candidate, ``insert`` of the kept
+  ones; ``benchmarks.baselines.datasketch_update_batch``), on the first ``--baseline``
+  paragraphs because it is slow; its rate is compared with the deduper's.
+
+Run: ``python -m benchmarks.corpus_mode [--paragraphs N] [--baseline M]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks._common import ROOT, platform_line
+from benchmarks.run_one import cached_corpus
+
+DOC_SIZE = 25
+CACHE = ROOT / "results" / "cache"
+
+
+def measure(system: str, n: int, seed: int) -> dict[str, Any]:
+    text_path, _ = cached_corpus(n, seed, CACHE)
+    paragraphs = text_path.read_text(encoding="utf-8").split("\n")
+    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out: dict[str, Any] = {"system": system, "paragraphs": len(paragraphs)}
+    start = time.perf_counter()
+    if system == "within":
+        from dedupe import dedupe_and_explain
+
+        out["removed"] = len(dedupe_and_explain("\n".join(paragraphs)).removed)
+    elif system == "datasketch":
+        from benchmarks.baselines import datasketch_update_batch
+
+        out["removed"] = len(datasketch_update_batch(paragraphs))
+    else:
+        from dedupe import Deduper
+
+        deduper = Deduper()
+        removed = 0
+        for k in range(0, len(paragraphs), DOC_SIZE):
+            doc = "\n".join(paragraphs[k : k + DOC_SIZE])
+            removed += len(deduper.feed(doc, doc_id=str(k // DOC_SIZE)).removed)
+        out["removed"] = removed
+        out["seconds"] = time.perf_counter() - start
+        stats = deduper.stats()
+        out["entries"], out["index_bytes"] = stats.entries, stats.bytes
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "index.npz"
+            t = time.perf_counter()
+            deduper.save(path)
+            out["save_seconds"] = time.perf_counter() - t
+            out["file_bytes"] = path.stat().st_size
+            t = time.perf_counter()
+            Deduper(index=path)
+            out["load_seconds"] = time.perf_counter() - t
+    out.setdefault("seconds", time.perf_counter() - start)
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["import_and_corpus_mb"] = baseline_rss / 1024
+    return out
+
+
+def run(system: str, n: int, seed: int) -> dict[str, Any]:
+    """Run one system in a fresh process and return what it printed."""
+    command = [sys.executable, "-m", "benchmarks.corpus_mode", "--one", system, "--paragraphs", str(n)]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--paragraphs", type=int, default=100_000)
+    parser.add_argument("--baseline", type=int, default=10_000, help="paragraphs for the datasketch loop")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure(args.one, args.paragraphs, args.seed)))
+        return 0
+    print(platform_line())
+    deduper = run("deduper", args.paragraphs, args.seed)
+    within = run("within", args.paragraphs, args.seed)
+    small = run("deduper", args.baseline, args.seed)
+    stock = run("datasketch", args.baseline, args.seed)
+    rate = {name: r["paragraphs"] / r["seconds"] for name, r in (("deduper", deduper), ("within", within))}
+    print(f"\n{args.paragraphs:,} paragraphs in documents of {DOC_SIZE}, fed in order (seen-before policy):\n")
+    print("| system | paragraphs | seconds | paragraphs/s | removed | peak MB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, r in (("Deduper, in memory", deduper), ("within one document", within)):
+        row = f"| {name} | {r['paragraphs']:,} | {r['seconds']:.2f} | {r['paragraphs'] / r['seconds']:,.0f} |"
+        print(f"{row} {r['removed']:,} | {r['peak_mb']:,.0f} |")
+    for name, r in (("Deduper, in memory", small), ("datasketch streaming loop", stock)):
+        row = f"| {name} | {r['paragraphs']:,} | {r['seconds']:.2f} | {r['paragraphs'] / r['seconds']:,.0f} |"
+        print(f"{row} {r['removed']:,} | {r['peak_mb']:,.0f} |")
+    print()
+    print(f"Deduper vs the datasketch loop ({args.baseline:,} paragraphs): {stock['seconds'] / small['seconds']:.1f}x")
+    print(f"Deduper vs one document (same text): {rate['deduper'] / rate['within']:.2f} of its speed")
+    entries = deduper["entries"]
+    print(
+        f"Index: {entries:,} entries, {deduper['index_bytes'] / entries:,.0f} bytes each in memory "
+        f"(peak for the process {deduper['peak_mb']:,.0f} MB, of which {deduper['import_and_corpus_mb']:,.0f} MB "
+        f"imports and corpus); file {deduper['file_bytes'] / entries:,.0f} bytes each, "
+        f"saved in {deduper['save_seconds']:.2f} s, loaded in {deduper['load_seconds']:.2f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
