@@ -187,12 +187,17 @@ class Deduper:
         known = self.store.fetch(hit_ids[hit_ids >= 0])
         where = iter(known.locations)
         hits: dict[int, tuple[Location, float, bool]] = {}
+        again: set[int] = set()  # units that this very document put in the index before
         for u, e, m, score in zip(units.tolist(), exact.tolist(), matched.tolist(), scores.tolist(), strict=True):
-            if e >= 0:
-                hits[u] = (next(where), 1.0, True)
-            elif m >= 0:
-                hits[u] = (next(where), score, False)
-        new = np.asarray([k for k, u in enumerate(units.tolist()) if u not in hits], dtype=np.int64)
+            if e < 0 and m < 0:
+                continue
+            location = next(where)
+            # A document fed again (a job run twice) is not a copy of itself: it keeps what it kept.
+            if location.doc == doc:
+                again.add(u)
+            else:
+                hits[u] = (location, 1.0, True) if e >= 0 else (location, score, False)
+        new = np.asarray([k for k, u in enumerate(units.tolist()) if u not in hits and u not in again], dtype=np.int64)
         if len(new):
             sub_units = units[new]
             _, fresh = self._index_units(links, scope, first[new], doc, spans, sub_units)

@@ -34,7 +34,8 @@ def shingle_hashes(keys: Sequence[str], size: int) -> tuple[U32, I64]:
     # Each key is followed by size NUL pads, so a short (even empty) key's single window
     # covers the key and padding only, never the next key.
     pad = "\0" * size
-    codes = np.frombuffer((pad.join(keys) + pad).encode("utf-32-le"), dtype=np.uint32)
+    # surrogatepass: a lone surrogate (text decoded with surrogateescape) is a code point like any other.
+    codes = np.frombuffer((pad.join(keys) + pad).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     window_hash = np.zeros(max(len(codes) - size + 1, 0), dtype=np.uint32)
     for j in range(size):
         window_hash += codes[j : j + len(window_hash)] * _MULTIPLIERS[j]

@@ -367,7 +367,8 @@ class MemoryStore:
         exact = sum(sys.getsizeof(t) for t in self.exact.values())
         sets = sum(sys.getsizeof(s) + 36 * len(s) for s in self.doc_sets if s is not None)
         lists = 9 * 8 * len(self.keys)  # pointers in the per-entry lists and the loc_span tuples
-        arrays = self._signatures.nbytes + self.buckets.nbytes
+        # Signature rows in use; the array grows by doubling, so up to as many again are reserved.
+        arrays = self.signatures.nbytes + self.buckets.nbytes
         return per_key + exact + sets + lists + arrays
 
 

@@ -341,3 +341,21 @@ def test_seen_before_matches_brute_force(raw):
             expected_gone = any(score(key, e) >= 0.9 for e in earlier)
             assert (p.index in removed) == expected_gone, (p.text, earlier)
         earlier.extend(normalize(p.text) for p in split_paragraphs(result.text))
+
+
+def test_a_document_fed_again_is_not_a_copy_of_itself():
+    d = Deduper()
+    text = page(BODIES[0])
+    first = d.feed(text, doc_id="a")
+    assert d.feed(text, doc_id="a") == first  # a job run twice keeps what it kept
+    assert d.stats().entries == len(MENU) + 2  # and adds nothing to the index
+    assert d.feed(page(BODIES[1]), doc_id="b").text == BODIES[1] + "\n"
+
+
+def test_lone_surrogates_are_text_like_any_other():
+    # Text decoded with errors="surrogateescape" carries lone surrogates.
+    line = "Undecodable byte \udcff in a paragraph long enough to count as prose, repeated by the scraper."
+    d = Deduper()
+    d.feed(line, doc_id="a")
+    assert d.feed(f"{line}\nNew.", doc_id="b").text == "New."
+    assert dedupe_and_explain(f"{line}\n{line}").text == line
