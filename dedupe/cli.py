@@ -7,27 +7,22 @@ Exit status: 0 when all went well (and, with ``--check``, nothing would be remov
 from __future__ import annotations
 
 import argparse
-import bisect
 import codecs
-import difflib
 import json
 import logging
 import os
-import re
-import stat
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from dedupe.api import dedupe_and_explain
+from dedupe.cli_corpus import DEFAULT_PREFIX, REDIS_SCHEMES, policy_of, run_corpus
 from dedupe.config import DedupeConfig
 from dedupe.errors import ConfigError, InputError
+from dedupe.files import PROG, diff_bytes, explain_records, read_source, write_atomically
 from dedupe.results import Explained
 from dedupe.split import paragraph_spans
 
-PROG = "dedupe-file"
 log = logging.getLogger("dedupe")
 
 _MATCHING_OPTIONS = (
@@ -134,6 +129,62 @@ def build_parser() -> argparse.ArgumentParser:
     )
     match.add_argument("--seed", type=int, default=defaults.seed, help="MinHash seed (default: %(default)s)")
 
+    corpus = parser.add_argument_group(
+        "Corpus",
+        "Across documents. With --jsonl every line of a FILE is a document; otherwise every FILE is one.",
+    )
+    corpus.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="the FILEs are JSON Lines: one object per line, whose text field is cleaned; every other "
+        "byte of the line is kept",
+    )
+    corpus.add_argument("--field", metavar="NAME", help="with --jsonl: the string field to clean (default: text)")
+    corpus.add_argument(
+        "--id-field",
+        metavar="NAME",
+        help="with --jsonl: the field holding a document's id (default: id); without it the id is FILE:LINE",
+    )
+    corpus.add_argument(
+        "--skip-bad-lines",
+        action="store_true",
+        help="with --jsonl: leave out a line that is not a record (with a warning) instead of stopping",
+    )
+    corpus.add_argument(
+        "--scope",
+        choices=("document", "corpus"),
+        help="'document' (default): each document is cleaned on its own; 'corpus': a paragraph that an "
+        "earlier document already kept is removed",
+    )
+    corpus.add_argument(
+        "--boilerplate",
+        type=int,
+        metavar="N",
+        help="remove every paragraph found in at least N (>= 2) documents; reads the input twice",
+    )
+    corpus.add_argument(
+        "--pass",
+        dest="pass_",
+        choices=("count", "clean", "all"),
+        help="with --boilerplate and --index: 'count' only records the documents in the index, 'clean' "
+        "only cleans them (after every worker counted), 'all' does both (default)",
+    )
+    corpus.add_argument(
+        "--site-field",
+        metavar="NAME",
+        help="with --jsonl: documents are compared only with documents of the same site, named by this "
+        "field (for a URL, its host name)",
+    )
+    corpus.add_argument(
+        "--index",
+        metavar="PATH|URL",
+        help="remember documents across runs: a file (read if it exists, written after the output) or a "
+        "shared redis://host:port/db",
+    )
+    corpus.add_argument(
+        "--index-prefix", metavar="PREFIX", help=f"key prefix in a Redis index (default: {DEFAULT_PREFIX})"
+    )
+
     report = parser.add_argument_group("Reporting")
     noise = report.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print no summary on standard error")
@@ -208,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, _UsageError, LookupError) as err:
         parser.error(str(err))
     try:
-        return _run(args, config)
+        return run_corpus(args, config) if _corpus_mode(args) else _run(args, config)
     except BrokenPipeError:
         # The reader went away (``dedupe-file big.txt | head``): stop quietly, like cat.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -229,7 +280,7 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
 
     for name in args.files:
         try:
-            source = _read(name, args.encoding)
+            source = read_source(name, args.encoding)
             explained = dedupe_and_explain(source.text, config=config)
         except InputError as err:
             report.fail(str(err))
@@ -237,14 +288,14 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
         paragraphs = len(paragraph_spans(source.text, config.paragraphs))
         log.info("%s: %d of %d paragraphs removed", source.label, len(explained.removed), paragraphs)
         if args.diff:
-            emit(_diff(source, explained.text))
+            emit(diff_bytes(source, explained.text))
         elif args.explain:
-            for record in _explain_records(source, explained):
+            for record in explain_records(source, explained):
                 emit((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
         elif args.in_place:
             if explained.removed:
                 try:
-                    _write_atomically(name, source.encode(explained.text))
+                    write_atomically(name, source.encode(explained.text))
                 except OSError as err:
                     report.fail(f"{source.label}: cannot write: {err.strerror or err}")
                     continue
@@ -257,7 +308,7 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
     # An input that failed would leave -o incomplete: then the old OUT stays as it was.
     if to_file and not report.errors:
         try:
-            _write_atomically(args.output, b"".join(collected))
+            write_atomically(args.output, b"".join(collected))
             for paragraphs, explained in pending:
                 report.add(paragraphs, explained)
         except OSError as err:
@@ -278,6 +329,7 @@ def _check_usage(args: argparse.Namespace) -> None:
         raise _UsageError("--in-place needs file names, not standard input")
     if args.in_place and (args.diff or args.explain):
         raise _UsageError("--in-place cannot be combined with --diff or --explain")
+    _check_corpus_usage(args)
     if (
         args.output
         and args.output != "-"
@@ -287,149 +339,44 @@ def _check_usage(args: argparse.Namespace) -> None:
         raise _UsageError(f"-o {args.output} is also an input: use --in-place to rewrite a file")
 
 
-@dataclass(frozen=True)
-class _Source:
-    """One decoded input, with what it takes to write kept text back byte for byte."""
-
-    name: str
-    text: str
-    codec: str  # encodes the text as the input had it (explicit byte order, no BOM)
-    bom: bytes  # the byte order mark the input started with, if any
-
-    @property
-    def label(self) -> str:
-        return "<stdin>" if self.name == "-" else self.name
-
-    def encode(self, text: str) -> bytes:
-        return self.bom + text.encode(self.codec)
+def _corpus_mode(args: argparse.Namespace) -> bool:
+    return bool(args.jsonl) or policy_of(args) is not None
 
 
-# Codecs that read a byte order mark: the mark and the byte order it names are kept as found.
-_BOM_CODECS = {
-    "utf-8-sig": ((codecs.BOM_UTF8, "utf-8"),),
-    "utf-16": ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")),
-    "utf-32": ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be")),
-}
-_NO_BOM = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}
-
-
-def _read(name: str, encoding: str) -> _Source:
-    label = "<stdin>" if name == "-" else name
-    try:
-        if name == "-":
-            if sys.stdin is None:
-                raise InputError(f"{label}: standard input is closed")
-            data = sys.stdin.buffer.read()
-        else:
-            with open(name, "rb") as f:
-                data = f.read()
-    except IsADirectoryError:
-        raise InputError(f"{label}: is a directory") from None
-    except OSError as err:
-        raise InputError(f"{label}: {err.strerror or err}") from None
-    codec, bom = codecs.lookup(encoding).name, b""
-    if codec in _BOM_CODECS:
-        bom, codec = next(((m, c) for m, c in _BOM_CODECS[codec] if data.startswith(m)), (b"", _NO_BOM[codec]))
-    try:
-        text = data[len(bom) :].decode(codec)
-    except UnicodeDecodeError as err:
-        if b"\x00" in data:
-            raise InputError(f"{label}: looks like a binary file (NUL byte at offset {data.index(0)})") from None
-        raise InputError(
-            f"{label}: not valid {encoding} at byte {err.start + len(bom)} ({err.reason}); choose another --encoding"
-        ) from None
-    if "\x00" in text:
-        raise InputError(f"{label}: looks like a binary file (NUL character at offset {text.index(chr(0))})")
-    return _Source(name, text, codec, bom)
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so a crash never leaves half a file.
-
-    A symbolic link is followed (its target is replaced); a device or a pipe is written
-    directly, as there is nothing to replace.
-    """
-    if os.path.exists(path):
-        path = os.path.realpath(path)
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            with open(path, "wb") as f:
-                f.write(data)
-            return
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=".dedupe-", dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
-def _diff(source: _Source, after: str) -> bytes:
-    """A unified diff of the removals; lines break only where the tool breaks them."""
-    body = list(difflib.unified_diff(_LINES.findall(source.text), _LINES.findall(after), n=3))[2:]
-    if not body:
-        return b""
-    name = b"<stdin>" if source.name == "-" else os.fsencode(source.name)
-    out = [b"--- " + name + b"\n", b"+++ " + name + b" (deduplicated)\n"]
-    for line in body:
-        if line.startswith("@@"):
-            out.append(line.encode("ascii"))
-        else:
-            out.append(line.encode(source.codec))
-            if not line.endswith(("\n", "\r")):
-                out.append(b"\n\\ No newline at end of file\n")
-    return b"".join(out)
-
-
-_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def _explain_records(source: _Source, explained: Explained) -> list[dict[str, Any]]:
-    """One JSON-ready record per removed paragraph, with 1-based line numbers."""
-    text = source.text
-    breaks = [m.end() for m in _BREAK.finditer(text)]
-    # A file name that is not valid UTF-8 still gives valid JSON.
-    label = source.label.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-    def line(offset: int) -> int:
-        return bisect.bisect_right(breaks, offset) + 1
-
-    records = []
-    for m in explained.removed:
-        b = explained.blocks[m.block]
-        records.append(
-            {
-                "file": label,
-                "index": m.index,
-                "line": line(m.span[0]),
-                "span": list(m.span),
-                "kept_index": m.kept_index,
-                "kept_line": line(m.kept_span[0]),
-                "kept_span": list(m.kept_span),
-                "score": round(m.score, 6),
-                "kind": m.kind,
-                "block": {
-                    "index": b.index,
-                    "lines": [line(b.span[0]), line(b.span[1])],
-                    "kept_lines": [line(b.kept_span[0]), line(b.kept_span[1])],
-                    "span": list(b.span),
-                    "kept_span": list(b.kept_span),
-                    "reason": b.reason,
-                },
-                "text": text[m.span[0] : m.span[1]],
-            }
-        )
-    return records
+def _check_corpus_usage(args: argparse.Namespace) -> None:
+    policy = policy_of(args)
+    for option, value in (
+        ("--field", args.field),
+        ("--id-field", args.id_field),
+        ("--site-field", args.site_field),
+        ("--skip-bad-lines", args.skip_bad_lines),
+    ):
+        if value is not None and value is not False and not args.jsonl:
+            raise _UsageError(f"{option} needs --jsonl (without it every FILE is one document)")
+    if args.jsonl and args.diff:
+        raise _UsageError("--diff is for text files: with --jsonl use --explain")
+    if args.jsonl and codecs.lookup(args.encoding).name not in ("utf-8", "utf-8-sig"):
+        raise _UsageError("--jsonl reads UTF-8 (JSON Lines are UTF-8): drop --encoding")
+    if args.boilerplate is not None and args.scope is not None:
+        raise _UsageError("--scope and --boilerplate are two policies: choose one per run")
+    if args.boilerplate is not None and args.boilerplate < 2:
+        raise _UsageError(f"--boilerplate {args.boilerplate}: N must be at least 2 documents")
+    if policy is None:
+        for option, value in (("--index", args.index), ("--site-field", args.site_field)):
+            if value is not None:
+                raise _UsageError(f"{option} needs --scope corpus or --boilerplate N")
+    redis = args.index is not None and args.index.startswith(REDIS_SCHEMES)
+    if args.index == "":
+        raise _UsageError("--index needs a file name or a redis:// URL")
+    if args.index_prefix is not None and not redis:
+        raise _UsageError("--index-prefix is for a Redis --index")
+    if redis and (args.check or args.diff or args.explain):
+        raise _UsageError("--check, --diff and --explain run the documents through the index: not a shared Redis one")
+    if args.pass_ is not None and args.boilerplate is None:
+        raise _UsageError("--pass needs --boilerplate N")
+    if args.pass_ in ("count", "clean") and args.index is None:
+        raise _UsageError(f"--pass {args.pass_} needs --index, where the counts are kept between the passes")
+    if args.pass_ == "count" and (
+        args.check or args.diff or args.explain or args.in_place or (args.output and args.output != "-")
+    ):
+        raise _UsageError("--pass count writes no text: no -o, --in-place, --check, --diff or --explain")

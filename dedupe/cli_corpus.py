@@ -1,0 +1,489 @@
+"""Corpus mode of ``dedupe-file``: many documents through one :class:`~dedupe.Deduper`.
+
+Documents are JSON Lines records (``--jsonl``) or whole text files. One run opens the
+index, makes one pass (seen before) or two (boilerplate: count, then clean) over the
+input, writes the output through temporary files, and saves a file index last, so that
+an error leaves output and index as they were. A shared Redis index is written as the
+documents go: then the output of the documents already recorded is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from typing import IO, Any
+
+from dedupe import jsonl
+from dedupe.api import dedupe_and_explain
+from dedupe.config import DedupeConfig
+from dedupe.corpus import Deduper, IndexStats
+from dedupe.errors import DedupeError, InputError
+from dedupe.files import PROG, AtomicFile, Source, diff_bytes, explain_records, open_input, read_source
+from dedupe.results import Explained
+from dedupe.split import paragraph_spans
+
+DEFAULT_PREFIX = "dedupe"
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+log = logging.getLogger("dedupe")
+
+
+def policy_of(args: argparse.Namespace) -> str | None:
+    if args.boilerplate is not None:
+        return "boilerplate"
+    return "seen" if args.scope == "corpus" else None
+
+
+class _Fatal(Exception):
+    """Stops a corpus run; the message is printed as the run's one error line."""
+
+
+@dataclass
+class _CorpusReport:
+    """Counts of a corpus run, for the summary line."""
+
+    unit: str  # "record" or "file"
+    policy: str | None
+    check: bool
+    documents: int = 0
+    paragraphs: int = 0
+    removed: int = 0
+    across: int = 0  # removed because of another document (or, boilerplate, many documents)
+    exact: int = 0
+    skipped: int = 0
+
+    def add(self, paragraphs: int, explained: Explained | None) -> None:
+        self.documents += 1
+        self.paragraphs += paragraphs
+        if explained is not None:
+            self.removed += len(explained.removed)
+            self.across += sum(m.kept_doc is not None for m in explained.removed)
+            self.exact += sum(m.kind == "exact" for m in explained.removed)
+
+    def summary(self, counted_only: bool, stats: IndexStats | None, raced: int) -> str:
+        docs = _plural(self.documents, self.unit)
+        if counted_only:
+            parts = [f"counted {docs} ({_plural(self.paragraphs, 'paragraph')})"]
+        else:
+            verb = "would be removed" if self.check else "removed"
+            kinds = f"{self.exact:,} exact, {self.removed - self.exact:,} near"
+            if self.policy is not None:
+                across = "seen before" if self.policy == "seen" else "boilerplate"
+                within = self.removed - self.across
+                kinds = f"{self.across:,} {across}, {within:,} within {self.unit}s; {kinds}"
+            parts = [f"{docs}: {self.removed:,} of {self.paragraphs:,} paragraphs {verb} ({kinds})"]
+        if self.skipped:
+            parts.append(f"{_plural(self.skipped, 'bad line')} skipped")
+        if stats is not None:
+            parts.append(
+                f"index: {_plural(stats.entries, 'entry', 'entries')}, {stats.bytes / 1e6:.1f} MB "
+                f"({stats.bytes_per_entry:,.0f} bytes per entry)"
+            )
+        if raced:
+            parts.append(f"{_plural(raced, 'paragraph')} indexed by another worker at the same moment")
+        return "; ".join(parts)
+
+
+def _plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count:,} {word if count == 1 else words or word + 's'}"
+
+
+class _TextDocument:
+    """A whole text file as one document of a corpus run (its id is the file name)."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.label = self.doc_id = source.label
+        self.site = ""
+        self.text = source.text
+
+    def output(self, explained: Explained) -> bytes:
+        return self.source.encode(explained.text)
+
+    def explain(self, explained: Explained) -> list[dict[str, Any]]:
+        return explain_records(self.source, explained, corpus=True)
+
+
+class _Sink:
+    """Where a corpus run writes: standard output, one file (-o), each input file (--in-place), or nowhere.
+
+    Files are streamed through temporary files and renamed only by :meth:`commit`, so an
+    error leaves every target as it was; with --in-place a file with nothing changed is
+    not touched.
+    """
+
+    def __init__(self, output: str | None, in_place: bool, silent: bool) -> None:
+        self.in_place, self.silent = in_place, silent
+        self.file: AtomicFile | None = None
+        self.name = ""
+        self.changed = False  # the current --in-place file differs from its input
+        self.done: list[AtomicFile] = []  # --in-place files written, renamed by commit()
+        if output and output != "-" and not silent:
+            try:
+                self.file = AtomicFile(output)
+            except OSError as err:
+                raise _Fatal(f"{output}: cannot write: {err.strerror or err}") from None
+
+    def begin(self, name: str) -> None:
+        if self.in_place:
+            self.name, self.changed = name, False
+            try:
+                self.file = AtomicFile(name)
+            except OSError as err:
+                raise _Fatal(f"{name}: cannot write: {err.strerror or err}") from None
+
+    def write(self, data: bytes) -> None:
+        if self.silent:
+            return
+        try:
+            if self.file is not None:
+                self.file.write(data)
+            else:
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()  # a record written is a record out, even if a later one fails
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise _Fatal(f"{self.name or 'output'}: cannot write: {err.strerror or err}") from None
+
+    def end(self) -> None:
+        if self.in_place and self.file is not None:
+            if self.changed:
+                self.file.finish()
+                self.done.append(self.file)
+            else:
+                self.file.discard()
+            self.file = None
+
+    def commit(self) -> None:
+        for target in [*self.done, *([self.file] if self.file is not None else [])]:
+            try:
+                target.commit()
+            except OSError as err:
+                raise _Fatal(f"{target.path}: cannot write: {err.strerror or err}") from None
+        self.done, self.file = [], None
+        if not self.silent:
+            sys.stdout.flush()
+
+    def discard(self) -> None:
+        for target in [*self.done, *([self.file] if self.file is not None else [])]:
+            target.discard()
+        self.done, self.file = [], None
+
+
+class _CorpusRun:
+    """One run of corpus mode: open the index, make one or two passes over the input, write, save."""
+
+    def __init__(self, args: argparse.Namespace, config: DedupeConfig) -> None:
+        self.args, self.config = args, config
+        self.policy = policy_of(args)
+        self.passes = args.pass_ or "all"
+        self.counting = self.policy == "boilerplate" and self.passes in ("count", "all")
+        self.cleaning = self.passes != "count"
+        self.shared = args.index is not None and args.index.startswith(REDIS_SCHEMES)
+        self.fields = jsonl.Fields(args.field or "text", args.id_field or "id", args.site_field)
+        unit = "record" if args.jsonl else "file"
+        self.report = _CorpusReport(unit, self.policy, args.check)
+        self.deduper: Deduper | None = None
+        self.sink: _Sink | None = None
+        self.spool: IO[bytes] | None = None  # standard input, kept for a second pass
+        self.stream: IO[bytes] | None = None  # the JSON Lines file being read
+        self.unwritten = b""  # the line being processed, not yet in the output
+        self.bar: Any = None
+        self.written = 0  # documents whose output went to the sink
+        self.writing = False  # in the cleaning pass
+
+    def run(self) -> int:
+        args = self.args
+        try:
+            self._check_inputs()
+            self._open_index()
+            if self.counting and self.cleaning and "-" in args.files:
+                self._spool_stdin()
+            if self.cleaning:  # before counting: an -o that cannot be written fails at once
+                self.sink = _Sink(args.output, args.in_place, silent=args.check)
+            if self.counting:
+                self._pass(clean=False, first=True)
+            if self.sink is not None:
+                self.writing = True
+                self._pass(clean=True, first=not self.counting)
+                self.sink.commit()
+            self._save_index()
+        except _Fatal as err:
+            message = str(err)
+            if self.shared and self.sink is not None and self.writing:
+                message += self._keep_partial()
+            elif self.sink is not None:
+                self.sink.discard()
+            print(f"{PROG}: error: {message}", file=sys.stderr)
+            return 2
+        if not args.quiet:
+            stats, raced = None, 0
+            if self.deduper is not None:
+                raced = self.deduper.raced
+                try:
+                    stats = self.deduper.stats()
+                except DedupeError as err:  # the work is done: a server gone now only costs the figures
+                    log.warning("index size unknown: %s", err)
+            print(f"{PROG}: {self.report.summary(not self.cleaning, stats, raced)}", file=sys.stderr)
+        return 1 if args.check and self.report.removed else 0
+
+    def close(self) -> None:
+        if self.sink is not None:
+            self.sink.discard()
+        for stream in (self.stream, self.spool):
+            if stream is not None and stream is not getattr(sys.stdin, "buffer", None):
+                stream.close()
+        if self.bar is not None:
+            self.bar.close()
+        if self.deduper is not None:
+            try:
+                self.deduper.close()
+            except DedupeError as err:
+                log.warning("closing the index: %s", err)
+
+    # -- setting up ------------------------------------------------------------------------
+
+    def _check_inputs(self) -> None:
+        """Refuse a missing file or a directory before any work (a corpus run is all or nothing)."""
+        for name in self.args.files:
+            if name == "-":
+                if sys.stdin is None:
+                    raise _Fatal("<stdin>: standard input is closed")
+            elif os.path.isdir(name):
+                raise _Fatal(f"{name}: is a directory")
+            elif not os.access(name, os.R_OK):
+                reason = "No such file or directory" if not os.path.exists(name) else "Permission denied"
+                raise _Fatal(f"{name}: {reason}")
+
+    def _open_index(self) -> None:
+        args = self.args
+        if self.policy is None:
+            return
+        if args.index is not None and not self.shared and self._saves():
+            folder = os.path.dirname(os.path.abspath(args.index))
+            if not os.path.isdir(folder):
+                raise _Fatal(f"--index {args.index}: no directory {folder} to save it in")
+        try:
+            self.deduper = Deduper(
+                policy="boilerplate" if self.policy == "boilerplate" else "seen",
+                min_docs=args.boilerplate or 2,
+                index=args.index,
+                prefix=args.index_prefix or DEFAULT_PREFIX,
+                config=self.config,
+            )
+        except ImportError as err:
+            raise _Fatal(f"--index {args.index}: a Redis index needs the redis extra ({err})") from None
+        except DedupeError as err:
+            raise _Fatal(str(err)) from None
+
+    def _saves(self) -> bool:
+        """Whether this run writes a file index back: not for a look (--check and co) or a clean pass."""
+        args = self.args
+        return not (args.check or args.explain or args.diff) and (self.policy == "seen" or self.counting)
+
+    def _save_index(self) -> None:
+        if self.deduper is None or self.args.index is None or self.shared or not self._saves():
+            return
+        try:
+            self.deduper.save()
+        except (OSError, DedupeError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else err
+            raise _Fatal(f"--index {self.args.index}: cannot save the index: {reason}") from None
+
+    def _spool_stdin(self) -> None:
+        """Copy standard input to a temporary file, to read it once per pass."""
+        self.spool = tempfile.TemporaryFile(prefix=".dedupe-stdin-")  # noqa: SIM115 (closed by close())
+        try:
+            shutil.copyfileobj(open_input("-"), self.spool)
+        except InputError as err:
+            raise _Fatal(str(err)) from None
+        except OSError as err:
+            raise _Fatal(f"<stdin>: {err.strerror or err}") from None
+
+    # -- the passes ------------------------------------------------------------------------
+
+    def _pass(self, *, clean: bool, first: bool) -> None:
+        """Count (``clean=False``) or clean every document; warnings and skips are told in the ``first`` pass."""
+        self._progress("cleaning" if clean else "counting")
+        for name in self.args.files:
+            if self.sink is not None and self.writing:
+                self.sink.begin(name)
+            if self.args.jsonl:
+                self._jsonl_file(name, clean, first)
+            else:
+                self._text_file(name, clean)
+            if self.sink is not None and self.writing:
+                self.sink.end()
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def _stream_of(self, name: str) -> IO[bytes]:
+        if name == "-" and self.spool is not None:
+            self.spool.seek(0)
+            return self.spool
+        try:
+            return open_input(name)
+        except InputError as err:
+            raise _Fatal(str(err)) from None
+
+    def _jsonl_file(self, name: str, clean: bool, first: bool) -> None:
+        label = "<stdin>" if name == "-" else name
+        self.stream = self._stream_of(name)
+        try:
+            for number, raw in jsonl.read_lines(self.stream):
+                self.unwritten = raw
+                if jsonl.is_blank(raw):
+                    if not self.args.explain:
+                        self._write(raw)  # kept as it was, and not a document
+                    continue
+                try:
+                    record = jsonl.parse(raw, number, label, self.fields)
+                except jsonl.BadLine as err:
+                    self._bad_line(f"{label}:{number}", str(err), first)
+                    continue
+                self._document(record, clean)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise _Fatal(f"{label}: {err.strerror or err}") from None
+        if self.stream is not self.spool and name != "-":
+            self.stream.close()
+        self.stream = None
+
+    def _text_file(self, name: str, clean: bool) -> None:
+        data = None
+        if name == "-" and self.spool is not None:
+            self.spool.seek(0)
+            data = self.spool.read()
+        try:
+            source = read_source(name, self.args.encoding, data)
+        except InputError as err:
+            raise _Fatal(str(err)) from None
+        self._document(_TextDocument(source), clean)
+
+    def _bad_line(self, where: str, reason: str, first: bool) -> None:
+        if not self.args.skip_bad_lines:
+            raise _Fatal(f"{where}: {reason} (--skip-bad-lines leaves such lines out)")
+        self.unwritten = b""
+        if self.sink is not None and self.writing:
+            self.sink.changed = True
+        if first:
+            self.report.skipped += 1
+            message = f"{PROG}: {where}: skipped: {reason}"
+            if self.bar is not None:
+                self.bar.write(message, file=sys.stderr)
+            else:
+                print(message, file=sys.stderr)
+
+    def _document(self, doc: jsonl.Record | _TextDocument, clean: bool) -> None:
+        paragraphs = len(paragraph_spans(doc.text, self.config.paragraphs))
+        try:
+            if not clean:
+                assert self.deduper is not None
+                self.deduper.count(doc.text, doc_id=doc.doc_id, site=doc.site)
+                explained = None
+            elif self.deduper is not None:
+                explained = self.deduper.feed(doc.text, doc_id=doc.doc_id, site=doc.site)
+            else:
+                explained = dedupe_and_explain(doc.text, config=self.config)
+        except DedupeError as err:
+            raise _Fatal(f"{doc.label}: {err}") from None
+        if clean or not self.cleaning:  # a document is counted in the summary once
+            self.report.add(paragraphs, explained)
+        if explained is not None:
+            self._output(doc, explained)
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def _output(self, doc: jsonl.Record | _TextDocument, explained: Explained) -> None:
+        args = self.args
+        if args.explain:
+            self._write(b"".join(_json_line(row) for row in doc.explain(explained)))
+        elif args.diff and isinstance(doc, _TextDocument):
+            self._write(diff_bytes(doc.source, explained.text))
+        else:
+            if explained.removed and self.sink is not None:
+                self.sink.changed = True
+            self._write(doc.output(explained))
+        self.written += 1
+
+    def _write(self, data: bytes) -> None:
+        if self.sink is not None and self.writing:
+            self.sink.write(data)
+        self.unwritten = b""
+
+    def _progress(self, what: str) -> None:
+        """A progress bar on a terminal, for a large input (or standard input, which may be large)."""
+        args = self.args
+        stderr = sys.stderr
+        if args.quiet or stderr is None or not stderr.isatty():
+            return
+        if "-" not in args.files and sum(os.path.getsize(f) for f in args.files) < 1_000_000:
+            return
+        from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
+
+        try:
+            screen = os.get_terminal_size(stderr.fileno())
+        except (OSError, ValueError):
+            screen = os.terminal_size((0, 0))
+        # A terminal that tells no size (0 × 0, as a new pseudo-terminal) would hide the bar.
+        known = screen.columns > 0 and screen.lines > 0
+        self.bar = tqdm(
+            desc=f"{PROG}: {what}",
+            unit=" docs",
+            file=stderr,
+            mininterval=0.25,
+            leave=False,
+            ncols=None if known else 80,
+            nrows=None if known else 24,
+        )
+
+    # -- after an error --------------------------------------------------------------------
+
+    def _keep_partial(self) -> str:
+        """Keep the output of the documents already recorded in a shared index; say where it is."""
+        assert self.sink is not None
+        sink, count = self.sink, _plural(self.written, self.report.unit)
+        where = ""
+        if self.args.in_place and sink.file is not None:
+            # The current file: its cleaned records, then the rest as it was.
+            try:
+                sink.write(self.unwritten)
+                if self.stream is not None:
+                    shutil.copyfileobj(self.stream, sink.file.file)
+                    sink.changed = True
+                    where = f"; {sink.name} holds its cleaned records so far, then the rest unchanged"
+            except (OSError, _Fatal):
+                sink.changed = False
+            if not sink.changed:
+                where = f"; {sink.name} is unchanged"
+            sink.end()
+        elif self.args.output and self.args.output != "-" and not self.args.in_place:
+            where = f"; {self.args.output} holds the first {count}"
+        elif not self.args.in_place:
+            where = f"; standard output holds the first {count}"
+        try:
+            sink.commit()
+        except _Fatal as err:
+            return f"{where}; and then {err}"
+        return where
+
+
+def _json_line(row: dict[str, Any]) -> bytes:
+    # A file name or an id that is not valid Unicode is written as a JSON escape.
+    return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
+
+
+def run_corpus(args: argparse.Namespace, config: DedupeConfig) -> int:
+    run = _CorpusRun(args, config)
+    try:
+        return run.run()
+    finally:
+        run.close()

@@ -1,0 +1,233 @@
+"""JSON Lines for ``dedupe-file --jsonl``: one record per line, one string field cleaned in each.
+
+A record's output is its input line with only the cleaned field's value token replaced:
+the other fields, their order, the spacing, number formats, escapes and the line break
+stay byte for byte. The line is scanned once, member by member, to find where the
+top-level field's value starts and ends; when a key occurs twice the last one counts (as
+``json.loads`` has it) and is the one replaced. A record with nothing removed is written
+back exactly as it was read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from dedupe.results import Explained
+
+_DECODER = json.JSONDecoder()  # strict: control characters in strings are errors, as in json.loads
+_SPACE = re.compile(r"[ \t\n\r]*")
+_BLANK = b" \t\r\n"
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Line breaks to str.splitlines that JSON leaves unescaped: escaped, so no reader splits a record.
+_ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+class BadLine(Exception):
+    """A line that is not a usable record; the message says why (without file and line)."""
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Which fields of a record hold its text, its id and its site."""
+
+    text: str = "text"
+    id: str = "id"
+    site: str | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One JSON Lines record: the line as read, and where the text field's value lies in it."""
+
+    file: str  # the file's name, <stdin> for standard input
+    number: int  # line number, from 1
+    raw: bytes  # the line as read, with its line break
+    line: str  # the line decoded, without a byte order mark
+    bom: bytes  # a UTF-8 byte order mark that started the file, kept on output
+    start: int  # the text field's value token: line[start:end]
+    end: int
+    text: str
+    doc_id: str
+    site: str
+
+    def output(self, explained: Explained) -> bytes:
+        """The line with the field's value replaced by the cleaned text (the line itself if nothing went)."""
+        if not explained.removed:
+            return self.raw
+        spliced = self.line[: self.start] + _json_string(explained.text) + self.line[self.end :]
+        return self.bom + spliced.encode("utf-8")
+
+    @property
+    def label(self) -> str:
+        """``FILE:LINE``, which names the record in messages and is its id when it has none."""
+        return f"{self.file}:{self.number}"
+
+    def explain(self, explained: Explained) -> list[dict[str, Any]]:
+        """One JSON-ready record per removed paragraph; spans are offsets into the field's text."""
+        rows = []
+        for m in explained.removed:
+            b = explained.blocks[m.block]
+            rows.append(
+                {
+                    "file": self.file,
+                    "line": self.number,
+                    "id": self.doc_id,
+                    "index": m.index,
+                    "span": list(m.span),
+                    "kept_doc": m.kept_doc,
+                    "kept_index": m.kept_index,
+                    "kept_span": list(m.kept_span),
+                    "score": round(m.score, 6),
+                    "kind": m.kind,
+                    "block": {"reason": b.reason, "span": list(b.span), "kept_span": list(b.kept_span)},
+                    "text": self.text[m.span[0] : m.span[1]],
+                }
+            )
+        return rows
+
+
+def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """The lines of a binary stream with their numbers (from 1); only ``\\n`` ends a line."""
+    return enumerate(stream, 1)
+
+
+def is_blank(raw: bytes) -> bool:
+    """A line with nothing but JSON whitespace: passed through, not a record."""
+    return not raw.strip(_BLANK)
+
+
+def parse(raw: bytes, number: int, file: str, fields: Fields) -> Record:
+    """Read one non-blank line as a record; raise :class:`BadLine` saying why it is not one."""
+    bom = codecs.BOM_UTF8 if number == 1 and raw.startswith(codecs.BOM_UTF8) else b""
+    body = raw[len(bom) :]
+    nul = body.find(b"\x00")
+    if nul >= 0:
+        raise BadLine(f"NUL byte at byte {nul + len(bom)} (a binary file?)")
+    try:
+        line = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise BadLine(f"not valid UTF-8 at byte {err.start + len(bom)} ({err.reason})") from None
+    members = _members(line)
+    if fields.text not in members:
+        raise BadLine(f"no field {fields.text!r}")
+    start, end, value = members[fields.text]
+    if not isinstance(value, str):
+        raise BadLine(f"field {fields.text!r} is {_kind(value)}, not a string")
+    if "\x00" in value:
+        raise BadLine(f"field {fields.text!r} holds a NUL character")
+    surrogate = _SURROGATE.search(value)
+    if surrogate:
+        raise BadLine(f"field {fields.text!r} holds a lone surrogate \\u{ord(surrogate.group()):04x}")
+    return Record(
+        file,
+        number,
+        raw,
+        line,
+        bom,
+        start,
+        end,
+        value,
+        _doc_id(members.get(fields.id), line) or f"{file}:{number}",
+        scope_of(members[fields.site][2]) if fields.site is not None and fields.site in members else "",
+    )
+
+
+def scope_of(value: object) -> str:
+    """The scope a site field names: a URL's host (lower case, no ``www.``), else the string itself."""
+    if not isinstance(value, str):
+        return ""
+    if "://" not in value:
+        return value
+    try:
+        host = urlsplit(value.strip()).hostname
+    except ValueError:  # a malformed address, such as an unclosed IPv6 bracket
+        host = None
+    if not host:
+        return value
+    return host.removeprefix("www.")
+
+
+def _doc_id(member: tuple[int, int, Any] | None, line: str) -> str:
+    """A string id as it is, a number as written in the line; anything else gives no id."""
+    if member is None:
+        return ""
+    start, end, value = member
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return line[start:end]
+    return ""
+
+
+def _members(line: str) -> dict[str, tuple[int, int, Any]]:
+    """Each top-level key of the object on ``line``: its value's token span and decoded value."""
+    try:
+        pos = _skip(line, 0)
+        if not line.startswith("{", pos):
+            value, end = _DECODER.raw_decode(line, pos)
+            if _skip(line, end) != len(line):
+                raise json.JSONDecodeError("Extra data", line, _skip(line, end))
+            raise BadLine(f"a JSON {_kind(value).split()[-1]}, not an object")
+        members: dict[str, tuple[int, int, Any]] = {}
+        pos = _skip(line, pos + 1)
+        if line.startswith("}", pos):
+            pos += 1
+        else:
+            while True:
+                if not line.startswith('"', pos):
+                    raise json.JSONDecodeError("Expecting property name enclosed in double quotes", line, pos)
+                key, pos = _DECODER.raw_decode(line, pos)  # a string, as it starts with a quote
+                pos = _skip(line, pos)
+                if not line.startswith(":", pos):
+                    raise json.JSONDecodeError("Expecting ':' delimiter", line, pos)
+                pos = _skip(line, pos + 1)
+                value, end = _DECODER.raw_decode(line, pos)
+                members[key] = (pos, end, value)  # a repeated key: the last one is the value
+                pos = _skip(line, end)
+                if line.startswith(",", pos):
+                    pos = _skip(line, pos + 1)
+                elif line.startswith("}", pos):
+                    pos += 1
+                    break
+                else:
+                    raise json.JSONDecodeError("Expecting ',' delimiter", line, pos)
+        pos = _skip(line, pos)
+        if pos != len(line):
+            raise json.JSONDecodeError("Extra data", line, pos)
+        return members
+    except json.JSONDecodeError as err:
+        raise BadLine(f"not valid JSON ({err.msg.removesuffix(' at')}, column {err.colno})") from None
+    except RecursionError:
+        raise BadLine("not usable JSON (nested too deeply)") from None
+    except ValueError as err:  # an integer with too many digits, for one
+        raise BadLine(f"not usable JSON ({err})") from None
+
+
+def _skip(line: str, pos: int) -> int:
+    match = _SPACE.match(line, pos)
+    return match.end() if match else pos
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a string"
+
+
+def _json_string(text: str) -> str:
+    """``text`` as a JSON string: non-ASCII characters as they are, except line separators."""
+    return _ODD_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
