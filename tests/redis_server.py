@@ -1,0 +1,89 @@
+"""A throwaway redis-server on a free loopback port, for the tests and the Redis benchmark.
+
+It keeps nothing on disk (no RDB snapshots, no append-only file) and is stopped on exit.
+No Redis client is needed to start it: readiness is checked with a raw ``PING``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+def server_binary() -> str | None:
+    """The path of ``redis-server``, or None when it is not installed."""
+    return shutil.which("redis-server")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _answers_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+class RedisServer:
+    """One running ``redis-server``: :attr:`url` to connect, :meth:`stop` to end it (tests kill it early)."""
+
+    def __init__(self, binary: str, directory: str, startup: float = 10.0) -> None:
+        self.log = os.path.join(directory, "redis.log")  # a file, not a pipe that nobody reads and that fills up
+        for _ in range(5):  # another process may take the free port before the server binds it
+            self.port = _free_port()
+            command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            command += ["--dir", directory]
+            with open(self.log, "ab") as log:
+                self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            deadline = time.monotonic() + startup
+            while self.process.poll() is None and time.monotonic() < deadline:
+                if _answers_ping(self.port):
+                    self.url = f"redis://127.0.0.1:{self.port}/0"
+                    return
+                time.sleep(0.02)
+            self.stop()
+        raise RuntimeError(f"{binary} did not start (last output: {self._output()!r})")
+
+    def _output(self) -> str:
+        try:
+            with open(self.log, "rb") as log:
+                return log.read()[-500:].decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """Terminate the server and wait for it (a no-op when it has already stopped)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextmanager
+def redis_server(binary: str | None = None) -> Iterator[RedisServer]:
+    """Start ``redis-server`` (without persistence) in a temporary directory; stop it on exit."""
+    path = binary or server_binary()
+    if path is None:
+        raise FileNotFoundError("redis-server is not on PATH")
+    with tempfile.TemporaryDirectory(prefix="dedupe-redis-") as directory:
+        server = RedisServer(path, directory)
+        try:
+            yield server
+        finally:
+            server.stop()
