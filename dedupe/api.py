@@ -41,14 +41,14 @@ def dedupe_and_explain(text: str, *, config: DedupeConfig | None = None, **overr
     (2, (112, 205), 0, 'exact')
     """
     cfg = resolve(config, overrides)
-    _check_text(text)
+    check_text(text)
     return _explain(text, paragraph_spans(text, cfg.paragraphs), cfg)
 
 
 def timed_explain(text: str, config: DedupeConfig | None = None) -> tuple[Explained, dict[str, float]]:
     """Return :func:`dedupe_and_explain` of ``text`` and the seconds spent per stage (for benchmarks)."""
     cfg = config if config is not None else DedupeConfig()
-    _check_text(text)
+    check_text(text)
     stopwatch = Stopwatch()
     with stopwatch("split"):
         spans = paragraph_spans(text, cfg.paragraphs)
@@ -67,7 +67,7 @@ def dedupe_paragraphs(paragraphs: Sequence[str], *, config: DedupeConfig | None 
     cfg = resolve(config, overrides)
     items = list(paragraphs)
     for item in items:
-        _check_text(item)
+        check_text(item)
     spans, start = [], 0
     for item in items:
         spans.append((start, start + len(item)))
@@ -75,7 +75,8 @@ def dedupe_paragraphs(paragraphs: Sequence[str], *, config: DedupeConfig | None 
     return _explain("\n".join(items), spans, cfg)
 
 
-def _check_text(text: object) -> None:
+def check_text(text: object) -> None:
+    """Raise TypeError unless ``text`` is a str (bytes get a hint to decode first)."""
     if isinstance(text, (bytes, bytearray)):
         raise TypeError("dedupe works on str, not bytes: decode the text first, for example data.decode('utf-8')")
     if not isinstance(text, str):

@@ -31,17 +31,17 @@ import numpy.typing as npt
 from rapidfuzz.distance import Indel
 from rapidfuzz.process import cpdist
 
-from dedupe.api import _check_text, report, resolve_within
+from dedupe.api import check_text, report, resolve_within
 from dedupe.config import DedupeConfig, resolve
 from dedupe.errors import ConfigError, DedupeError
 from dedupe.index import band_keys
 from dedupe.matching import Links
 from dedupe.results import Block, Explained, Kind, Match, Span
 from dedupe.split import paragraph_spans
-from dedupe.store import FORMAT, BandKeys, Ids, Location, MemoryStore, Store
+from dedupe.store import BandKeys, Ids, Location, MemoryStore, Store
 
 Policy = Literal["seen", "boilerplate"]
-INDEX_VERSION = 1  # of what an entry means; bump when normalisation or signatures change
+ENTRY_VERSION = 1  # of what an entry means: bump when normalisation or signatures change
 
 
 class IndexStats(NamedTuple):
@@ -59,6 +59,11 @@ class Deduper:
     path (loaded if it exists, written by :meth:`save`), or a ``redis://host:port/db``
     URL (shared by many processes; needs the ``redis`` extra), with keys under
     ``prefix``. Other options are those of :class:`DedupeConfig`.
+
+    ``doc_id`` names a document in explanations and, for boilerplate, in the counts:
+    give each document its own id (a URL, a record id). Without one, documents are
+    numbered ``#0``, ``#1``, … in the order of each pass. Feeding a document again with
+    the same id keeps what it kept the first time.
 
     >>> footer = "Copyright 2026 Example News. All rights reserved. Reproduction prohibited."
     >>> d = Deduper()
@@ -90,7 +95,8 @@ class Deduper:
         self.store.check(self.params())
         if isinstance(self.store, MemoryStore) and self.store.keys:
             self._rebuild(self.store)
-        self.documents = 0
+        self.documents = 0  # fed; an unnamed document is "#<number>", numbered per pass
+        self.counted = 0
         self.raced = 0  # kept paragraphs that another worker indexed at the same moment
         self._cleaning = False
 
@@ -98,8 +104,7 @@ class Deduper:
         """What an index built by this deduplicator depends on; a stored index must match it."""
         c = self.config
         return {
-            "format": FORMAT,
-            "entries": INDEX_VERSION,
+            "entry_version": ENTRY_VERSION,
             "policy": self.policy,
             "threshold": c.threshold,
             "shingle_size": c.shingle_size,
@@ -122,8 +127,8 @@ class Deduper:
         With ``policy="seen"`` the document's kept paragraphs are then remembered. With
         ``policy="boilerplate"`` every document must have gone through :meth:`count` first.
         """
-        _check_text(text)
-        doc = self._doc_id(doc_id)
+        check_text(text)
+        doc = self._doc_id(doc_id, self.documents)
         scope = site or ""
         spans = paragraph_spans(text, self.config.paragraphs)
         links = Links((text[s:e] for s, e in spans), self.config, sign_all=True)
@@ -143,8 +148,9 @@ class Deduper:
             raise DedupeError("count() belongs to the boilerplate policy: Deduper(policy='boilerplate')")
         if self._cleaning:
             raise DedupeError("count() after feed(): count every document first, then feed them")
-        _check_text(text)
-        doc = self._doc_id(doc_id)
+        check_text(text)
+        doc = self._doc_id(doc_id, self.counted)
+        self.counted += 1
         scope = site or ""
         spans = paragraph_spans(text, self.config.paragraphs)
         links = Links((text[s:e] for s, e in spans), self.config, sign_all=True)
@@ -318,9 +324,10 @@ class Deduper:
         salts = np.stack([_salts(s, c.bands) for s in store.scopes]) if store.scopes else np.zeros((0, c.bands))
         store.rebuild_buckets(bands ^ salts.astype(np.uint64)[scope_of])
 
-    def _doc_id(self, doc_id: str | None) -> str:
+    @staticmethod
+    def _doc_id(doc_id: str | None, number: int) -> str:
         if doc_id is None:
-            return f"#{self.documents}"
+            return f"#{number}"
         if not isinstance(doc_id, str):
             raise TypeError(f"doc_id must be a str, got {type(doc_id).__name__}")
         return doc_id

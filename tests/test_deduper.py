@@ -359,3 +359,11 @@ def test_lone_surrogates_are_text_like_any_other():
     d.feed(line, doc_id="a")
     assert d.feed(f"{line}\nNew.", doc_id="b").text == "New."
     assert dedupe_and_explain(f"{line}\n{line}").text == line
+
+
+def test_unnamed_documents_are_numbered_in_each_pass():
+    docs = [page(body) for body in BODIES[:3]]
+    d = Deduper(policy="boilerplate", min_docs=3)
+    for text in docs:
+        d.count(text)
+    assert [d.feed(text).text for text in docs] == [body + "\n" for body in BODIES[:3]]
