@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from types import TracebackType
 from typing import Any, Literal, NamedTuple
@@ -50,6 +50,15 @@ class IndexStats(NamedTuple):
     entries: int
     bytes: int
     bytes_per_entry: float
+
+
+class _Hit(NamedTuple):
+    """Why a paragraph goes: the indexed paragraph it copies, the score, and (boilerplate) in how many documents."""
+
+    location: Location
+    score: float
+    exact: bool
+    documents: int = 0
 
 
 class Deduper:
@@ -192,7 +201,7 @@ class Deduper:
         hit_ids = np.where(exact >= 0, exact, matched)
         known = self.store.fetch(hit_ids[hit_ids >= 0])
         where = iter(known.locations)
-        hits: dict[int, tuple[Location, float, bool]] = {}
+        hits: dict[int, _Hit] = {}
         again: set[int] = set()  # units that this very document put in the index before
         for u, e, m, score in zip(units.tolist(), exact.tolist(), matched.tolist(), scores.tolist(), strict=True):
             if e < 0 and m < 0:
@@ -202,7 +211,7 @@ class Deduper:
             if location.doc == doc:
                 again.add(u)
             else:
-                hits[u] = (location, 1.0, True) if e >= 0 else (location, score, False)
+                hits[u] = _Hit(location, 1.0, True) if e >= 0 else _Hit(location, score, False)
         new = np.asarray([k for k, u in enumerate(units.tolist()) if u not in hits and u not in again], dtype=np.int64)
         if len(new):
             sub_units = units[new]
@@ -210,7 +219,17 @@ class Deduper:
             self.raced += int((~fresh).sum())
         self.documents += 1
         removed = [i for i in kept if int(links.units[i]) in hits]
-        return _seen_blocks(removed, kept, spans, {i: hits[int(links.units[i])] for i in removed})
+        by_paragraph = {i: hits[int(links.units[i])] for i in removed}
+
+        def joins(a: int, b: int) -> bool:  # copies of consecutive paragraphs of one document
+            x, y = by_paragraph[a].location, by_paragraph[b].location
+            return x.doc == y.doc and x.index + 1 == y.index
+
+        def describe(run: list[int]) -> str:
+            what = "paragraph" if len(run) == 1 else f"run of {len(run)} paragraphs"
+            return f"seen before: {what} of document {by_paragraph[run[0]].location.doc!r}"
+
+        return _foreign_blocks(removed, kept, spans, by_paragraph, joins, describe)
 
     def _boilerplate(
         self, links: Links, spans: list[Span], kept: list[int], doc: str, scope: str
@@ -231,15 +250,26 @@ class Deduper:
         own_counts = self.store.doc_counts([np.asarray([e]) for e in own.tolist()])
         counts = self.store.doc_counts([np.asarray(g) for g in groups])
         locations = self.store.fetch(own).locations
-        hits: dict[int, tuple[Location, float, bool, int]] = {}
+        hits: dict[int, _Hit] = {}
         for row, u in enumerate(units.tolist()):
             if counts[row] >= self.min_docs:
                 exact = own_counts[row] >= self.min_docs
-                hits[u] = (locations[row], 1.0 if exact else float(best[row]), exact, counts[row])
+                hits[u] = _Hit(locations[row], 1.0 if exact else float(best[row]), exact, counts[row])
         self.documents += 1
         removed = [i for i in kept if int(links.units[i]) in hits]
-        info = {i: hits[int(links.units[i])] for i in removed}
-        return _boilerplate_blocks(removed, kept, spans, info, scope, self.min_docs)
+        by_paragraph = {i: hits[int(links.units[i])] for i in removed}
+        where = f" of site {scope!r}" if scope else ""
+
+        # Nothing is kept of boilerplate: a match points to the occurrence that comes first by
+        # document id, which does not depend on the order documents were counted in.
+        def describe(run: list[int]) -> str:
+            counts = [by_paragraph[i].documents for i in run]
+            low, high = min(counts), max(counts)
+            docs = f"{low}" if low == high else f"{low} to {high}"
+            what = "paragraph" if len(run) == 1 else f"run of {len(run)} paragraphs"
+            return f"boilerplate: {what} found in {docs} documents{where} (min_docs={self.min_docs})"
+
+        return _foreign_blocks(removed, kept, spans, by_paragraph, lambda a, b: True, describe)
 
     # -- matching against the index ----------------------------------------------------------
 
@@ -375,7 +405,7 @@ def _kept_units(units: Ids, kept: Sequence[int]) -> tuple[Ids, Ids]:
     )
 
 
-def _runs(removed: list[int], kept: list[int], joins: Any) -> list[list[int]]:
+def _runs(removed: list[int], kept: list[int], joins: Callable[[int, int], bool]) -> list[list[int]]:
     """Split removals into runs of paragraphs next to each other among ``kept``, where ``joins(a, b)``."""
     position = {i: k for k, i in enumerate(kept)}
     runs: list[list[int]] = []
@@ -387,81 +417,23 @@ def _runs(removed: list[int], kept: list[int], joins: Any) -> list[list[int]]:
     return runs
 
 
-def _seen_blocks(
-    removed: list[int], kept: list[int], spans: list[Span], hits: dict[int, tuple[Location, float, bool]]
-) -> list[Block | Match]:
-    """Group removals into runs that repeat consecutive paragraphs of one earlier document."""
-
-    def joins(a: int, b: int) -> bool:
-        x, y = hits[a][0], hits[b][0]
-        return x.doc == y.doc and x.index + 1 == y.index
-
-    out: list[Block | Match] = []
-    for run in _runs(removed, kept, joins):
-        first, last = hits[run[0]][0], hits[run[-1]][0]
-        what = "paragraph" if len(run) == 1 else f"run of {len(run)} paragraphs"
-        span = (spans[run[0]][0], spans[run[-1]][1])
-        reason = f"seen before: {what} of document {first.doc!r}"
-        out.append(
-            Block(
-                0,
-                run[0],
-                run[-1],
-                span,
-                first.index,
-                last.index,
-                (first.span[0], last.span[1]),
-                True,
-                reason,
-                first.doc,
-            )
-        )
-        for i in run:
-            loc, score, exact = hits[i]
-            kind: Kind = "exact" if exact else "near"
-            out.append(Match(i, spans[i], loc.index, loc.span, score, kind, 0, loc.doc))
-    return out
-
-
-def _boilerplate_blocks(
+def _foreign_blocks(
     removed: list[int],
     kept: list[int],
     spans: list[Span],
-    hits: dict[int, tuple[Location, float, bool, int]],
-    scope: str,
-    min_docs: int,
+    hits: dict[int, _Hit],
+    joins: Callable[[int, int], bool],
+    describe: Callable[[list[int]], str],
 ) -> list[Block | Match]:
-    """Group consecutive boilerplate removals into one block each (a menu, a footer).
-
-    Nothing is kept of boilerplate: a match points to the occurrence that comes first by
-    document id, which does not depend on the order documents were counted in.
-    """
+    """Each run of removals as a :class:`Block` followed by its :class:`Match` records."""
     out: list[Block | Match] = []
-    where = f" of site {scope!r}" if scope else ""
-    for run in _runs(removed, kept, lambda a, b: True):
-        counts = [hits[i][3] for i in run]
-        low, high = min(counts), max(counts)
-        docs = f"{low}" if low == high else f"{low} to {high}"
-        what = "paragraph" if len(run) == 1 else f"run of {len(run)} paragraphs"
-        reason = f"boilerplate: {what} found in {docs} documents{where} (min_docs={min_docs})"
-        first, last = hits[run[0]][0], hits[run[-1]][0]
+    for run in _runs(removed, kept, joins):
+        first, last = hits[run[0]].location, hits[run[-1]].location
         span = (spans[run[0]][0], spans[run[-1]][1])
-        out.append(
-            Block(
-                0,
-                run[0],
-                run[-1],
-                span,
-                first.index,
-                last.index,
-                (first.span[0], last.span[1]),
-                True,
-                reason,
-                first.doc,
-            )
-        )
+        kept_span = (first.span[0], last.span[1])
+        out.append(Block(0, run[0], run[-1], span, first.index, last.index, kept_span, True, describe(run), first.doc))
         for i in run:
-            loc, score, exact, _ = hits[i]
-            kind: Kind = "exact" if exact else "near"
-            out.append(Match(i, spans[i], loc.index, loc.span, score, kind, 0, loc.doc))
+            hit = hits[i]
+            kind: Kind = "exact" if hit.exact else "near"
+            out.append(Match(i, spans[i], hit.location.index, hit.location.span, hit.score, kind, 0, hit.location.doc))
     return out
