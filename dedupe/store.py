@@ -114,6 +114,8 @@ class _Buckets:
         self.add_flat(bands.ravel(), np.repeat(ids, bands.shape[1]))
 
     def add_flat(self, keys: BandKeys, ids: Ids) -> None:
+        if len(keys) == 0:
+            return
         order = np.argsort(keys, kind="stable")
         self.runs.append((keys[order], ids[order]))
         while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
@@ -131,12 +133,16 @@ class _Buckets:
         found_ids: list[Ids] = []
         for keys, ids in self.runs:
             lo = np.searchsorted(keys, flat, side="left")
-            counts = np.searchsorted(keys, flat, side="right") - lo
+            # Most queries meet nothing: only the hits need the end of their bucket.
+            hit = np.flatnonzero(keys[np.minimum(lo, len(keys) - 1)] == flat)
+            if len(hit) == 0:
+                continue
+            lo = lo[hit]
+            counts = np.searchsorted(keys, flat[hit], side="right") - lo
             total = int(counts.sum())
-            if total:
-                found_rows.append(np.repeat(row_of, counts))
-                starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
-                found_ids.append(ids[starts + np.arange(total)])
+            found_rows.append(np.repeat(row_of[hit], counts))
+            starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
+            found_ids.append(ids[starts + np.arange(total)])
         if not found_rows:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         rows, ids = np.concatenate(found_rows), np.concatenate(found_ids)
