@@ -163,8 +163,8 @@ class Deduper:
         scope = site or ""
         spans = paragraph_spans(text, self.config.paragraphs)
         links = Links((text[s:e] for s, e in spans), self.config, sign_all=True)
-        first = _first_of_units(links.units)
-        ids = self._index_units(links, scope, first, doc, spans, np.arange(len(links.unit_keys)))[0]
+        units, first = _distinct_units(links.units, range(len(spans)))
+        ids = self._index_units(links, scope, units, first, doc, spans)[0]
         self.store.add_docs(ids, doc, [Location(doc, i, spans[i]) for i in first.tolist()])
 
     # -- index housekeeping ----------------------------------------------------------------
@@ -194,7 +194,7 @@ class Deduper:
     # -- the policies ----------------------------------------------------------------------
 
     def _seen(self, links: Links, spans: list[Span], kept: list[int], doc: str, scope: str) -> list[Block | Match]:
-        units, first = _kept_units(links.units, kept)
+        units, first = _distinct_units(links.units, kept)
         keys = [links.unit_keys[u] for u in units.tolist()]
         exact = self.store.find_exact(scope, keys)
         matched, scores = self._verify_near(links, units, scope, exact < 0)
@@ -214,8 +214,7 @@ class Deduper:
                 hits[u] = _Hit(location, 1.0, True) if e >= 0 else _Hit(location, score, False)
         new = np.asarray([k for k, u in enumerate(units.tolist()) if u not in hits and u not in again], dtype=np.int64)
         if len(new):
-            sub_units = units[new]
-            _, fresh = self._index_units(links, scope, first[new], doc, spans, sub_units)
+            _, fresh = self._index_units(links, scope, units[new], first[new], doc, spans)
             self.raced += int((~fresh).sum())
         self.documents += 1
         removed = [i for i in kept if int(links.units[i]) in hits]
@@ -234,7 +233,7 @@ class Deduper:
     def _boilerplate(
         self, links: Links, spans: list[Span], kept: list[int], doc: str, scope: str
     ) -> list[Block | Match]:
-        units, _ = _kept_units(links.units, kept)
+        units, _ = _distinct_units(links.units, kept)
         keys = [links.unit_keys[u] for u in units.tolist()]
         own = self.store.find_exact(scope, keys)
         if (own < 0).any():
@@ -325,26 +324,21 @@ class Deduper:
         return rows[other], ids[other], scores[other]
 
     def _index_units(
-        self, links: Links, scope: str, first: Ids, doc: str, spans: list[Span], units: Ids
+        self, links: Links, scope: str, units: Ids, first: Ids, doc: str, spans: list[Span]
     ) -> tuple[Ids, npt.NDArray[np.bool_]]:
-        """Add ``units`` (first occurring at paragraphs ``first``) to the index; return ids and freshness."""
-        keys = [links.unit_keys[u] for u in units.tolist()]
-        known = self.store.find_exact(scope, keys)
-        ids = known.copy()
-        fresh = np.zeros(len(units), dtype=bool)
-        missing = np.flatnonzero(known < 0)
-        if len(missing):
-            signatures = links.signatures[units[missing]]
-            added, new = self.store.add(
-                scope,
-                [keys[k] for k in missing.tolist()],
-                signatures,
-                self._bands(signatures, scope),
-                [Location(doc, i, spans[i]) for i in first[missing].tolist()],
-            )
-            ids[missing] = added
-            fresh[missing] = new
-        return ids, fresh
+        """Add ``units`` (first occurring at paragraphs ``first``) to the index; return ids and freshness.
+
+        A unit already indexed (by an earlier document, or another worker a moment ago) keeps
+        its entry: the store returns that id, marked not fresh.
+        """
+        signatures = links.signatures[units]
+        return self.store.add(
+            scope,
+            [links.unit_keys[u] for u in units.tolist()],
+            signatures,
+            self._bands(signatures, scope),
+            [Location(doc, i, spans[i]) for i in first.tolist()],
+        )
 
     def _rebuild(self, store: MemoryStore) -> None:
         """Recompute the LSH buckets of a loaded index (they are a function of the stored signatures)."""
@@ -388,17 +382,10 @@ def _salts(scope: str, bands: int) -> BandKeys:
     return np.frombuffer(b"".join(blocks), dtype=np.uint64)[:bands].copy()
 
 
-def _first_of_units(units: Ids) -> Ids:
-    """The first paragraph of each unit (units are numbered in order of first occurrence)."""
-    first = np.full(int(units.max()) + 1 if len(units) else 0, -1, dtype=np.int64)
-    first[units[::-1]] = np.arange(len(units) - 1, -1, -1)
-    return first
-
-
-def _kept_units(units: Ids, kept: Sequence[int]) -> tuple[Ids, Ids]:
-    """The distinct units of the ``kept`` paragraphs, in order, and the first kept paragraph of each."""
+def _distinct_units(units: Ids, paragraphs: Sequence[int]) -> tuple[Ids, Ids]:
+    """The distinct units of ``paragraphs``, in order, and the first of those paragraphs holding each."""
     seen: dict[int, int] = {}
-    for i in kept:
+    for i in paragraphs:
         seen.setdefault(int(units[i]), i)
     return np.fromiter(seen, dtype=np.int64, count=len(seen)), np.fromiter(
         seen.values(), dtype=np.int64, count=len(seen)
