@@ -28,8 +28,6 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import Indel
-from rapidfuzz.process import cpdist
 
 from dedupe.api import check_text, report, resolve_within
 from dedupe.config import DedupeConfig, resolve
@@ -39,6 +37,7 @@ from dedupe.matching import Links
 from dedupe.results import Block, Explained, Kind, Match, Span
 from dedupe.split import paragraph_spans
 from dedupe.store import BandKeys, Ids, Location, MemoryStore, Store
+from dedupe.verify import score_each
 
 Policy = Literal["seen", "boilerplate"]
 ENTRY_VERSION = 1  # of what an entry means: bump when normalisation or signatures change
@@ -276,14 +275,14 @@ class Deduper:
         c = self.config
         return band_keys(signatures, 0, c.bands, c.rows) ^ _salts(scope, c.bands)
 
-    def _candidates(self, links: Links, units: Ids, scope: str) -> tuple[Ids, Ids, npt.NDArray[np.float64], list[str]]:
-        """Verified near matches of ``units`` in the index: rows (into ``units``), entry ids, scores, keys."""
+    def _candidates(self, links: Links, units: Ids, scope: str) -> tuple[Ids, Ids, npt.NDArray[np.float64]]:
+        """Verified near matches of ``units`` in the index: rows (into ``units``), entry ids, scores."""
         empty = np.empty(0, dtype=np.int64)
         if len(units) == 0:
-            return empty, empty, np.empty(0), []
+            return empty, empty, np.empty(0)
         rows, ids = self.store.find_near(self._bands(links.signatures[units], scope))
         if len(rows) == 0:
-            return empty, empty, np.empty(0), []
+            return empty, empty, np.empty(0)
         distinct, back = np.unique(ids, return_inverse=True)
         records = self.store.fetch(distinct)
         c = self.config
@@ -291,16 +290,9 @@ class Deduper:
         likely = estimate >= c.min_jaccard
         rows, ids, back = rows[likely], ids[likely], back[likely]
         left = [links.unit_keys[u] for u in units[rows].tolist()]
-        right = [records.keys[b] for b in back.tolist()]
-        scores = (
-            np.asarray(
-                cpdist(left, right, scorer=Indel.normalized_similarity, score_cutoff=c.threshold, dtype=np.float64)
-            )
-            if left
-            else np.empty(0)
-        )
+        scores = score_each(left, [records.keys[b] for b in back.tolist()], c.threshold)
         passed = scores >= c.threshold
-        return rows[passed], ids[passed], scores[passed], right
+        return rows[passed], ids[passed], scores[passed]
 
     def _verify_near(
         self, links: Links, units: Ids, scope: str, ask: npt.NDArray[np.bool_]
@@ -309,7 +301,7 @@ class Deduper:
         best = np.full(len(units), -1, dtype=np.int64)
         score = np.zeros(len(units), dtype=np.float64)
         asked = np.flatnonzero(ask)
-        rows, ids, scores, _ = self._candidates(links, units[asked], scope)
+        rows, ids, scores = self._candidates(links, units[asked], scope)
         # Best score first, then the entry indexed first: the same choice whatever the order of candidates.
         for r, e, s in zip(rows.tolist(), ids.tolist(), scores.tolist(), strict=True):
             k = int(asked[r])
@@ -319,7 +311,7 @@ class Deduper:
 
     def _near_groups(self, links: Links, units: Ids, scope: str, own: Ids) -> tuple[Ids, Ids, npt.NDArray[np.float64]]:
         """Every verified entry of each unit other than its own (boilerplate counts them all)."""
-        rows, ids, scores, _ = self._candidates(links, units, scope)
+        rows, ids, scores = self._candidates(links, units, scope)
         other = ids != own[rows]
         return rows[other], ids[other], scores[other]
 

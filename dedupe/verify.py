@@ -19,10 +19,13 @@ def score_pairs(keys: Sequence[str], pairs: npt.NDArray[np.int64], cutoff: float
 
     Scores below ``cutoff`` come back as 0, which lets rapidfuzz stop early.
     """
-    if len(pairs) == 0:
+    return score_each([keys[i] for i in pairs[:, 0]], [keys[j] for j in pairs[:, 1]], cutoff)
+
+
+def score_each(left: Sequence[str], right: Sequence[str], cutoff: float = 0.0) -> npt.NDArray[np.float64]:
+    """Return the similarity of ``left[k]`` and ``right[k]`` for every ``k`` (0 below ``cutoff``)."""
+    if len(left) == 0:
         return np.empty(0, dtype=np.float64)
-    left = [keys[i] for i in pairs[:, 0]]
-    right = [keys[j] for j in pairs[:, 1]]
     scores = cpdist(left, right, scorer=Indel.normalized_similarity, score_cutoff=cutoff, dtype=np.float64)
     return np.asarray(scores)
 
