@@ -337,7 +337,7 @@ class _CorpusRun:
         label = "<stdin>" if name == "-" else name
         self.stream = self._stream_of(name)
         try:
-            for number, raw in jsonl.read_lines(self.stream):
+            for number, raw in enumerate(self.stream, 1):  # only \n ends a line of a binary stream
                 self.unwritten = raw
                 if jsonl.is_blank(raw):
                     if not self.args.explain:

@@ -13,9 +13,8 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from dedupe.results import Explained
@@ -90,11 +89,6 @@ class Record:
                 }
             )
         return rows
-
-
-def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """The lines of a binary stream with their numbers (from 1); only ``\\n`` ends a line."""
-    return enumerate(stream, 1)
 
 
 def is_blank(raw: bytes) -> bool:
