@@ -330,13 +330,7 @@ def _check_usage(args: argparse.Namespace) -> None:
     if args.in_place and (args.diff or args.explain):
         raise _UsageError("--in-place cannot be combined with --diff or --explain")
     _check_corpus_usage(args)
-    if (
-        args.output
-        and args.output != "-"
-        and os.path.exists(args.output)
-        and any(f != "-" and os.path.exists(f) and os.path.samefile(f, args.output) for f in args.files)
-    ):
-        raise _UsageError(f"-o {args.output} is also an input: use --in-place to rewrite a file")
+    _check_paths(args)
 
 
 def _corpus_mode(args: argparse.Namespace) -> bool:
@@ -380,3 +374,35 @@ def _check_corpus_usage(args: argparse.Namespace) -> None:
         args.check or args.diff or args.explain or args.in_place or (args.output and args.output != "-")
     ):
         raise _UsageError("--pass count writes no text: no -o, --in-place, --check, --diff or --explain")
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    """Refuse file names that would make one file both read and written, or written twice.
+
+    Two names of one file (``a.txt`` and ``./a.txt``, a symbolic or hard link) are caught
+    by device and inode: a corpus run reads the second name as a copy of the first and,
+    with --in-place, would empty it.
+    """
+    inputs = [f for f in args.files if f != "-"]
+    output = args.output if args.output and args.output != "-" else None
+    if output is not None and any(_same_file(f, output) for f in inputs):
+        raise _UsageError(f"-o {output} is also an input: use --in-place to rewrite a file")
+    if args.in_place or _corpus_mode(args):
+        for i, name in enumerate(inputs):
+            twin = next((f for f in inputs[:i] if _same_file(f, name)), None)
+            if twin is not None:
+                again = f"{name} is named twice" if twin == name else f"{name} is the same file as {twin}"
+                raise _UsageError(f"{again}: name each input once")
+    index = args.index if args.index is not None and not args.index.startswith(REDIS_SCHEMES) else None
+    if index is not None:
+        for role, name in [*(("an input", f) for f in inputs), *([("the output (-o)", output)] if output else [])]:
+            if _same_file(index, name):
+                raise _UsageError(f"--index {index} is also {role}: the index needs a file of its own")
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two names lead to one file: by device and inode if both exist, else by resolved path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
