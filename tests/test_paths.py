@@ -18,9 +18,8 @@ from dedupe.cli import main
 P = "The council approved the flood barrier on Tuesday, the largest public works project in the city's history."
 Q = "Residents of the low-lying districts have waited more than a decade for protection from the storm surges."
 TEXT = f"{P}\n{Q}\nshort\n".encode()
-JSONL = (
-    json.dumps({"id": "a", "text": f"{P}\n{Q}\nshort\n"}) + "\n" + json.dumps({"id": "b", "text": f"{Q}\nother\n"}) + "\n"
-).encode()
+RECORDS = [{"id": "a", "text": f"{P}\n{Q}\nshort\n"}, {"id": "b", "text": f"{Q}\nother\n"}]
+JSONL = "".join(json.dumps(r) + "\n" for r in RECORDS).encode()
 
 
 def run(argv: Sequence[object]) -> int:
