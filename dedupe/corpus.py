@@ -196,7 +196,7 @@ class Deduper:
         units, first = _distinct_units(links.units, kept)
         keys = [links.unit_keys[u] for u in units.tolist()]
         exact = self.store.find_exact(scope, keys)
-        matched, scores = self._verify_near(links, units, scope, exact < 0)
+        matched, scores = self._verify_near(links, units, scope, exact < 0, doc)
         hit_ids = np.where(exact >= 0, exact, matched)
         known = self.store.fetch(hit_ids[hit_ids >= 0])
         where = iter(known.locations)
@@ -207,6 +207,7 @@ class Deduper:
                 continue
             location = next(where)
             # A document fed again (a job run twice) is not a copy of itself: it keeps what it kept.
+            # (Near matches already leave out its own entries, which did not exist the first time.)
             if location.doc == doc:
                 again.add(u)
             else:
@@ -275,8 +276,13 @@ class Deduper:
         c = self.config
         return band_keys(signatures, 0, c.bands, c.rows) ^ _salts(scope, c.bands)
 
-    def _candidates(self, links: Links, units: Ids, scope: str) -> tuple[Ids, Ids, npt.NDArray[np.float64]]:
-        """Verified near matches of ``units`` in the index: rows (into ``units``), entry ids, scores."""
+    def _candidates(
+        self, links: Links, units: Ids, scope: str, skip_doc: str | None = None
+    ) -> tuple[Ids, Ids, npt.NDArray[np.float64]]:
+        """Verified near matches of ``units`` in the index: rows (into ``units``), entry ids, scores.
+
+        Entries that document ``skip_doc`` put in the index are left out.
+        """
         empty = np.empty(0, dtype=np.int64)
         if len(units) == 0:
             return empty, empty, np.empty(0)
@@ -288,6 +294,9 @@ class Deduper:
         c = self.config
         estimate = (links.signatures[units[rows]] == records.signatures[back]).mean(axis=1)
         likely = estimate >= c.min_jaccard
+        if skip_doc is not None:
+            other = np.fromiter((loc.doc != skip_doc for loc in records.locations), dtype=bool, count=len(distinct))
+            likely &= other[back]
         rows, ids, back = rows[likely], ids[likely], back[likely]
         left = [links.unit_keys[u] for u in units[rows].tolist()]
         scores = score_each(left, [records.keys[b] for b in back.tolist()], c.threshold)
@@ -295,13 +304,17 @@ class Deduper:
         return rows[passed], ids[passed], scores[passed]
 
     def _verify_near(
-        self, links: Links, units: Ids, scope: str, ask: npt.NDArray[np.bool_]
+        self, links: Links, units: Ids, scope: str, ask: npt.NDArray[np.bool_], doc: str
     ) -> tuple[Ids, npt.NDArray[np.float64]]:
-        """For each unit (where ``ask``), the best verified entry (-1 for none) and its score."""
+        """For each unit (where ``ask``), the best verified entry of another document (-1 for none) and its score.
+
+        A document fed again must decide as it did the first time, when its own entries were
+        not in the index yet: they would otherwise outscore the copy it was removed for.
+        """
         best = np.full(len(units), -1, dtype=np.int64)
         score = np.zeros(len(units), dtype=np.float64)
         asked = np.flatnonzero(ask)
-        rows, ids, scores = self._candidates(links, units[asked], scope)
+        rows, ids, scores = self._candidates(links, units[asked], scope, skip_doc=doc)
         # Best score first, then the entry indexed first: the same choice whatever the order of candidates.
         for r, e, s in zip(rows.tolist(), ids.tolist(), scores.tolist(), strict=True):
             k = int(asked[r])
