@@ -113,8 +113,6 @@ def parse(raw: bytes, number: int, file: str, fields: Fields) -> Record:
     start, end, value = members[fields.text]
     if not isinstance(value, str):
         raise BadLine(f"field {fields.text!r} is {_kind(value)}, not a string")
-    if "\x00" in value:
-        raise BadLine(f"field {fields.text!r} holds a NUL character")
     surrogate = _SURROGATE.search(value)
     if surrogate:
         raise BadLine(f"field {fields.text!r} holds a lone surrogate \\u{ord(surrogate.group()):04x}")

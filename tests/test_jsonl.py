@@ -398,7 +398,6 @@ BAD_LINES = {
     "null-field": (b'{"text": null}\n', "'text' is null, not a string"),
     "invalid-utf8": (b'{"text": "caf\xe9"}\n', "not valid UTF-8 at byte 13"),
     "nul-byte": (b'{"text": "a"}\x00\n', "NUL byte"),
-    "nul-escape": (b'{"text": "a\\u0000b"}\n', "NUL character"),
     "trailing-data": (b'{"text": "a"} {"text": "b"}\n', "not valid JSON"),
 }
 
@@ -409,6 +408,24 @@ def test_malformed_line_is_an_error(tmp_path: Path, capsysbinary: Any, kind: str
     path = write_jsonl(tmp_path / "bad.jsonl", [b'{"text": "fine"}\n', b"\n", bad, b'{"text": "after"}\n'])
     assert run(["--jsonl", "--scope", "corpus", path]) == 2
     one_error(capsysbinary.readouterr().err, f"{path}:3: ", reason)
+
+
+def test_an_escaped_nul_in_the_text_is_text(tmp_path: Path) -> None:
+    """JSON allows ``\\u0000`` in a string: the record is cleaned and written back like any other."""
+    body = "A paragraph long enough to count as prose, which a scraper repeated, with a \x00 in it."
+    records = [
+        {"id": "a", "text": f"{body}\nNext.\n{body}\n"},
+        {"id": "b", "text": "Nothing\x00repeated here.\n"},
+    ]
+    raw = [(json.dumps(r) + "\n").encode() for r in records]
+    assert b"\\u0000" in raw[0]
+    path = write_jsonl(tmp_path / "nul.jsonl", raw)
+    for argv in (["--jsonl"], ["--jsonl", "--skip-bad-lines"], ["--jsonl", "--scope", "corpus"]):
+        proc = run_script(*argv, "-q", path)
+        assert proc.returncode == 0 and proc.stderr == b"", proc.stderr
+        out = proc.stdout.splitlines(keepends=True)
+        assert json.loads(out[0]) == {"id": "a", "text": f"{body}\nNext.\n"}
+        assert out[1] == raw[1]  # nothing removed: byte for byte
 
 
 def test_malformed_line_in_the_installed_script(tmp_path: Path) -> None:
