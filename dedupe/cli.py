@@ -387,6 +387,8 @@ def _check_paths(args: argparse.Namespace) -> None:
     output = args.output if args.output and args.output != "-" else None
     if output is not None and any(_same_file(f, output) for f in inputs):
         raise _UsageError(f"-o {output} is also an input: use --in-place to rewrite a file")
+    if _corpus_mode(args) and args.files.count("-") > 1:
+        raise _UsageError("standard input is named twice: it can be read once")
     if args.in_place or _corpus_mode(args):
         for i, name in enumerate(inputs):
             twin = next((f for f in inputs[:i] if _same_file(f, name)), None)

@@ -10,14 +10,15 @@ documents go: then the output of the documents already recorded is kept.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
-from typing import IO, Any
+from dataclasses import dataclass, field
+from typing import IO, Any, cast
 
 from dedupe import jsonl
 from dedupe.api import dedupe_and_explain
@@ -56,6 +57,7 @@ class _CorpusReport:
     across: int = 0  # removed because of another document (or, boilerplate, many documents)
     exact: int = 0
     skipped: int = 0
+    missing: dict[str, tuple[str, int]] = field(default_factory=dict)  # option -> (field, records without it)
 
     def add(self, paragraphs: int, explained: Explained | None) -> None:
         self.documents += 1
@@ -79,6 +81,8 @@ class _CorpusReport:
             parts = [f"{docs}: {self.removed:,} of {self.paragraphs:,} paragraphs {verb} ({kinds})"]
         if self.skipped:
             parts.append(f"{_plural(self.skipped, 'bad line')} skipped")
+        for option, (name, count) in self.missing.items():
+            parts.append(f"{_plural(count, self.unit)} without {option} {name!r}")
         if stats is not None:
             parts.append(
                 f"index: {_plural(stats.entries, 'entry', 'entries')}, {stats.bytes / 1e6:.1f} MB "
@@ -192,6 +196,7 @@ class _CorpusRun:
         self.deduper: Deduper | None = None
         self.sink: _Sink | None = None
         self.spool: IO[bytes] | None = None  # standard input, kept for a second pass
+        self.head: IO[bytes] | None = None  # the first lines of standard input, read to check the fields
         self.stream: IO[bytes] | None = None  # the JSON Lines file being read
         self.unwritten = b""  # the line being processed, not yet in the output
         self.bar: Any = None
@@ -202,6 +207,7 @@ class _CorpusRun:
         args = self.args
         try:
             self._check_inputs()
+            self._check_named_fields()
             self._open_index()
             if self.counting and self.cleaning and "-" in args.files:
                 self._spool_stdin()
@@ -261,6 +267,70 @@ class _CorpusRun:
                 reason = "No such file or directory" if not os.path.exists(name) else "Permission denied"
                 raise _Fatal(f"{name}: {reason}")
 
+    def _named_fields(self) -> dict[str, str]:
+        """The record fields the user named (option -> field), which some record must have."""
+        args = self.args
+        named = {"--id-field": args.id_field, "--site-field": args.site_field}
+        return {option: name for option, name in named.items() if args.jsonl and name}
+
+    def _check_named_fields(self) -> None:
+        """Refuse a field that no record has (a misspelt --site-field would put every site in one scope).
+
+        Records are read only until every named field has turned up, which is the first record
+        of a well-formed input; standard input read this far is kept for the passes.
+        """
+        wanted = set(self._named_fields().values())
+        if not wanted:
+            return
+        seen: dict[str, None] = {}
+        for name in self.args.files:
+            stream = self._stream_of(name)
+            head = None
+            if name == "-":  # what is read ahead is kept for the passes
+                head = self.head = tempfile.SpooledTemporaryFile(max_size=1 << 24)  # noqa: SIM115
+            try:
+                for number, raw in enumerate(stream, 1):
+                    if head is not None:
+                        head.write(raw)
+                    if jsonl.is_blank(raw):
+                        continue
+                    try:
+                        record = jsonl.parse(raw, number, name, self.fields)
+                    except jsonl.BadLine:
+                        continue  # told about in the pass
+                    seen.update(dict.fromkeys(record.keys))
+                    wanted.difference_update(record.keys)
+                    if not wanted:
+                        break
+            except OSError as err:
+                raise _Fatal(f"{'<stdin>' if name == '-' else name}: {err.strerror or err}") from None
+            finally:
+                if head is not None:
+                    head.seek(0)
+                elif name != "-":
+                    stream.close()
+            if not wanted:
+                return
+        option, missing = next((o, n) for o, n in self._named_fields().items() if n in wanted)
+        fields = ", ".join(seen) if seen else "none"
+        raise _Fatal(f"{option} {missing}: no record has this field (fields seen: {fields})")
+
+    def _note_missing(self, record: jsonl.Record) -> None:
+        """Count a record without a named field; warn at the first one."""
+        for option, name in self._named_fields().items():
+            if name in record.keys:
+                continue
+            count = self.report.missing.get(option, (name, 0))[1]
+            if count == 0:
+                self._warn(f"{record.label}: no field {name!r} ({option}); such records are counted in the summary")
+            self.report.missing[option] = (name, count + 1)
+
+    def _warn(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.write(f"{PROG}: {message}", file=sys.stderr)
+        else:
+            print(f"{PROG}: {message}", file=sys.stderr)
+
     def _open_index(self) -> None:
         args = self.args
         if self.policy is None:
@@ -298,11 +368,10 @@ class _CorpusRun:
 
     def _spool_stdin(self) -> None:
         """Copy standard input to a temporary file, to read it once per pass."""
+        source = self._stream_of("-")  # with the lines read ahead, if any
         self.spool = tempfile.TemporaryFile(prefix=".dedupe-stdin-")  # noqa: SIM115 (closed by close())
         try:
-            shutil.copyfileobj(open_input("-"), self.spool)
-        except InputError as err:
-            raise _Fatal(str(err)) from None
+            shutil.copyfileobj(source, self.spool)
         except OSError as err:
             raise _Fatal(f"<stdin>: {err.strerror or err}") from None
 
@@ -328,6 +397,9 @@ class _CorpusRun:
         if name == "-" and self.spool is not None:
             self.spool.seek(0)
             return self.spool
+        if name == "-" and self.head is not None:
+            head, self.head = self.head, None
+            return cast(IO[bytes], _Prefixed(head, open_input("-")))
         try:
             return open_input(name)
         except InputError as err:
@@ -348,6 +420,8 @@ class _CorpusRun:
                 except jsonl.BadLine as err:
                     self._bad_line(f"{label}:{number}", str(err), first)
                     continue
+                if first:
+                    self._note_missing(record)
                 self._document(record, clean)
         except BrokenPipeError:
             raise
@@ -474,6 +548,28 @@ class _CorpusRun:
         except _Fatal as err:
             return f"{where}; and then {err}"
         return where
+
+
+class _Prefixed(io.BufferedIOBase):
+    """Lines of a stream that were read ahead, then the rest of the stream."""
+
+    def __init__(self, head: IO[bytes], tail: IO[bytes]) -> None:
+        self.head, self.tail = head, tail
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return self.head.read() + self.tail.read()
+        return self.head.read(size) or self.tail.read(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self.head.readline() or self.tail.readline()
+
+    def close(self) -> None:
+        self.head.close()  # the tail is standard input, which stays open
+        super().close()
 
 
 def _json_line(row: dict[str, Any]) -> bytes:

@@ -54,6 +54,7 @@ class Record:
     text: str
     doc_id: str
     site: str
+    keys: tuple[str, ...]  # the record's top-level field names, in order
 
     def output(self, explained: Explained) -> bytes:
         """The line with the field's value replaced by the cleaned text (the line itself if nothing went)."""
@@ -127,6 +128,7 @@ def parse(raw: bytes, number: int, file: str, fields: Fields) -> Record:
         value,
         _doc_id(members.get(fields.id), line) or f"{file}:{number}",
         scope_of(members[fields.site][2]) if fields.site is not None and fields.site in members else "",
+        tuple(members),
     )
 
 

@@ -767,3 +767,68 @@ def test_redis_server_lost_mid_run(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert code == 2
     one_error(capsysbinary.readouterr().err, f"{path}:5: ", server.url, f"{out_path} holds the first 4 records")
     assert out_path.read_bytes() == b"".join(lines[:4])
+
+
+# --------------------------------------------------------------------------- named fields
+
+FOOTER_LINE = "Copyright 2026 Alpha News Ltd. All rights reserved. Reproduction of this page is prohibited."
+THREE_SITES = [
+    {"id": "1", "url": "https://a.example/x", "text": f"{FOOTER_LINE}\nFirst story."},
+    {"id": "2", "url": "https://b.example/y", "text": f"{FOOTER_LINE}\nSecond story."},
+    {"id": "3", "url": "https://c.example/z", "text": f"{FOOTER_LINE}\nThird story."},
+]
+
+
+def jsonl_bytes(records: Sequence[dict[str, Any]]) -> bytes:
+    return b"".join((json.dumps(r) + "\n").encode() for r in records)
+
+
+@pytest.mark.parametrize("policy", [["--scope", "corpus"], ["--boilerplate", "2"]], ids=["seen", "boilerplate"])
+@pytest.mark.parametrize("option", ["--site-field", "--id-field"])
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_a_field_no_record_has_is_an_error(tmp_path: Path, policy: list[str], option: str, source: str) -> None:
+    data = jsonl_bytes(THREE_SITES)
+    path = write_jsonl(tmp_path / "in.jsonl", [data])
+    out = write_jsonl(tmp_path / "out.jsonl", [b"before\n"])
+    args = ["--jsonl", *policy, option, "domain", "-o", out, *(["-"] if source == "stdin" else [path])]
+    proc = run_script(*args, stdin=data if source == "stdin" else None)
+    assert proc.returncode == 2
+    one_error(proc.stderr, f"{option} domain: no record has this field (fields seen: id, url, text)")
+    assert out.read_bytes() == b"before\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_a_field_some_records_lack_is_counted_and_told_once(tmp_path: Path) -> None:
+    records = [dict(r) for r in THREE_SITES] + [{"id": "4", "text": f"{FOOTER_LINE}\nFourth."}]
+    del records[1]["url"]
+    data = jsonl_bytes(records)
+    path = write_jsonl(tmp_path / "in.jsonl", [data])
+    from_file = run_script("--jsonl", "--boilerplate", 2, "--site-field", "url", path)
+    from_stdin = run_script("--jsonl", "--boilerplate", 2, "--site-field", "url", "-", stdin=data)
+    for proc, label in ((from_file, str(path)), (from_stdin, "<stdin>")):
+        assert proc.returncode == 0
+        lines = proc.stderr.decode().splitlines()
+        assert lines[0] == f"{PROG}: {label}:2: no field 'url' (--site-field); such records are counted in the summary"
+        assert len(lines) == 2 and "; 2 records without --site-field 'url'" in lines[1]
+        # The two records without a site share one scope: their footer goes.
+        assert texts(proc.stdout) == [records[0]["text"], "Second story.", records[2]["text"], "Fourth."]
+    assert from_stdin.stdout == from_file.stdout
+
+
+def test_a_field_first_seen_late_on_standard_input_loses_no_line(tmp_path: Path) -> None:
+    """The lines read ahead to find the field are read again by the passes."""
+    records = [{"id": str(k), "text": f"{FOOTER_LINE}\nStory {k}."} for k in range(50)]
+    records[-1]["url"] = "https://a.example/late"
+    data = b"\n" + jsonl_bytes(records)
+    path = write_jsonl(tmp_path / "in.jsonl", [data])
+    for policy in (["--scope", "corpus"], ["--boilerplate", 2]):
+        argv = ["-q", "--jsonl", *policy, "--site-field", "url"]
+        from_stdin = run_script(*argv, "-", stdin=data)
+        assert from_stdin.returncode == 0, from_stdin.stderr
+        assert from_stdin.stdout == run_script(*argv, path).stdout
+        assert from_stdin.stdout.count(b"\n") == 51
+
+
+def test_standard_input_named_twice_in_corpus_mode_is_refused(capsysbinary: Any) -> None:
+    assert run(["--jsonl", "--scope", "corpus", "-", "-"]) == 2
+    one_error(capsysbinary.readouterr().err, "standard input is named twice", usage=True)
