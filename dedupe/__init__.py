@@ -15,6 +15,7 @@ from dedupe.config import DedupeConfig
 from dedupe.corpus import Deduper, IndexStats
 from dedupe.errors import ConfigError, CorpusIndexError, DedupeError, IndexMismatchError, InputError
 from dedupe.results import Block, Explained, Match, Paragraph
+from dedupe.site import site_of
 from dedupe.split import join_paragraphs, split_paragraphs
 
 try:
@@ -42,5 +43,6 @@ __all__ = [
     "dedupe_paragraphs",
     "dedupe_text",
     "join_paragraphs",
+    "site_of",
     "split_paragraphs",
 ]

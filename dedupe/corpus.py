@@ -35,6 +35,7 @@ from dedupe.errors import ConfigError, DedupeError
 from dedupe.index import band_keys
 from dedupe.matching import Links
 from dedupe.results import Block, Explained, Kind, Match, Span
+from dedupe.site import site_of
 from dedupe.split import paragraph_spans
 from dedupe.store import BandKeys, Ids, Location, MemoryStore, Store
 from dedupe.verify import score_each
@@ -67,6 +68,10 @@ class Deduper:
     path (loaded if it exists, written by :meth:`save`), or a ``redis://host:port/db``
     URL (shared by many processes; needs the ``redis`` extra), with keys under
     ``prefix``. Other options are those of :class:`DedupeConfig`.
+
+    ``site`` keeps sites apart: documents are compared only with documents of the same
+    site, as :func:`~dedupe.site_of` names it (a URL counts as its host name, so a page's
+    address can be passed as it is).
 
     ``doc_id`` names a document in explanations and, for boilerplate, in the counts:
     give each document its own id (a URL, a record id). Without one, documents are
@@ -137,7 +142,7 @@ class Deduper:
         """
         check_text(text)
         doc = self._doc_id(doc_id, self.documents)
-        scope = site or ""
+        scope = "" if site is None else site_of(site)
         spans = paragraph_spans(text, self.config.paragraphs)
         links = Links((text[s:e] for s, e in spans), self.config, sign_all=True)
         found = resolve_within(links, len(spans))
@@ -159,7 +164,7 @@ class Deduper:
         check_text(text)
         doc = self._doc_id(doc_id, self.counted)
         self.counted += 1
-        scope = site or ""
+        scope = "" if site is None else site_of(site)
         spans = paragraph_spans(text, self.config.paragraphs)
         links = Links((text[s:e] for s, e in spans), self.config, sign_all=True)
         units, first = _distinct_units(links.units, range(len(spans)))

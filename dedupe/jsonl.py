@@ -15,9 +15,9 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from dedupe.results import Explained
+from dedupe.site import site_of
 
 _DECODER = json.JSONDecoder()  # strict: control characters in strings are errors, as in json.loads
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -133,18 +133,8 @@ def parse(raw: bytes, number: int, file: str, fields: Fields) -> Record:
 
 
 def scope_of(value: object) -> str:
-    """The scope a site field names: a URL's host (lower case, no ``www.``), else the string itself."""
-    if not isinstance(value, str):
-        return ""
-    if "://" not in value:
-        return value
-    try:
-        host = urlsplit(value.strip()).hostname
-    except ValueError:  # a malformed address, such as an unclosed IPv6 bracket
-        host = None
-    if not host:
-        return value
-    return host.removeprefix("www.")
+    """The scope a site field names (:func:`dedupe.site_of`); a value that is not a string names none."""
+    return site_of(value) if isinstance(value, str) else ""
 
 
 def _doc_id(member: tuple[int, int, Any] | None, line: str) -> str:

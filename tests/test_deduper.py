@@ -367,3 +367,46 @@ def test_unnamed_documents_are_numbered_in_each_pass():
     for text in docs:
         d.count(text)
     assert [d.feed(text).text for text in docs] == [body + "\n" for body in BODIES[:3]]
+
+
+def test_a_site_given_as_a_url_is_its_host_as_on_the_command_line(tmp_path: Path) -> None:
+    import json
+
+    from dedupe import site_of
+    from dedupe.cli import main
+
+    assert site_of("https://WWW.One.example:8080/a?b=c") == "one.example"
+    assert site_of("one.example") == "one.example" and site_of("Alpha News") == "Alpha News"
+    with pytest.raises(TypeError):
+        site_of(5)  # type: ignore[arg-type]
+    pages = [
+        ("https://www.one.example/2026/a.html", page(BODIES[0])),
+        ("https://one.example/2026/b.html", page(BODIES[1])),
+        ("http://two.example/c", page(BODIES[2])),
+    ]
+    d = Deduper()
+    api = [d.feed(text, doc_id=url, site=url).text for url, text in pages]
+    assert api[1] == BODIES[1] + "\n"  # two addresses of one site: its menu and footer go
+    assert api[2] == pages[2][1]  # another site: kept
+    path = tmp_path / "pages.jsonl"
+    path.write_text("".join(json.dumps({"url": url, "text": text}) + "\n" for url, text in pages), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert (
+        main(
+            [
+                "-q",
+                "--jsonl",
+                "--scope",
+                "corpus",
+                "--site-field",
+                "url",
+                "--id-field",
+                "url",
+                str(path),
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()] == api
