@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "benchmarks" / "results"  # the committed figures (latest.*, redis_index.json)
+RUNS = RESULTS / "runs"  # every run's stamped files; not committed
+CACHE = RESULTS / "cache"  # generated corpora; not committed
+# The real pages of the article extraction benchmark: DEDUPE_PAGES, else the shared data beside the checkout.
+PAGES = Path(
+    os.environ.get("DEDUPE_PAGES") or ROOT.parent / "shared" / "data" / "article-extraction-benchmark" / "pages.jsonl"
+)
+MISSING_PAGES = "is not there: pass --data PATH (or set DEDUPE_PAGES) to the benchmark's pages.jsonl"
 
 
 def platform_line() -> str:

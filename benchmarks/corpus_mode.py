@@ -28,11 +28,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import ROOT, platform_line
+from benchmarks._common import CACHE, ROOT, platform_line
 from benchmarks.run_one import cached_corpus
 
 DOC_SIZE = 25
-CACHE = ROOT / "results" / "cache"
 
 
 def measure(system: str, n: int, seed: int) -> dict[str, Any]:

@@ -20,11 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks._common import ROOT, SHARED_DATA, platform_line
+from benchmarks._common import MISSING_PAGES, PAGES, ROOT, platform_line
 from dedupe import DedupeConfig, dedupe_and_explain, split_paragraphs
 from dedupe.normalize import normalize
 
-DEFAULT_DATA = SHARED_DATA / "article-extraction-benchmark" / "pages.jsonl"
 SEED = ROOT / "seeds" / "000_6ef43e2731afccca.txt"
 
 
@@ -41,12 +40,12 @@ def exact_later_copies(text: str) -> set[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="pages.jsonl with an 'expected' field")
+    parser.add_argument("--data", type=Path, default=PAGES, help="pages.jsonl with an 'expected' field")
     parser.add_argument("--show", action="store_true", help="print every removed gold line")
     args = parser.parse_args(argv)
     print(platform_line())
     if not args.data.exists():
-        print(f"{args.data} is not there: the real-data check needs the shared evaluation data. Skipped.")
+        print(f"{args.data} {MISSING_PAGES}. Skipped.")
         return 0
     pages = [json.loads(line) for line in args.data.open(encoding="utf-8")]
     systems = {

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import ROOT, platform_line
+from benchmarks._common import RESULTS, ROOT, RUNS, platform_line
 from benchmarks.corpus import make_corpus
 from dedupe import DedupeConfig, Deduper
 from dedupe.corpus import _salts
@@ -52,8 +52,6 @@ from dedupe.redis_store import RedisStore
 from dedupe.signature import sign_keys, to_lean_minhash
 from dedupe.store import Location, MemoryStore
 from tests.redis_server import redis_server
-
-OUT = ROOT / "benchmarks" / "results" / "redis_index.json"
 
 
 class Timed:
@@ -113,7 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=5_000, help="paragraphs queried (default 5,000)")
     parser.add_argument("--buffer-size", type=int, default=50_000, help="datasketch insertion_session buffer")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--out", type=Path, default=None, help=f"the JSON file (default: {RUNS}/redis_index-STAMP.json)"
+    )
+    parser.add_argument(
+        "--latest", action="store_true", help=f"also write {RESULTS}/redis_index.json, the committed figures"
+    )
     args = parser.parse_args(argv)
     import redis
     from datasketch import MinHashLSH
@@ -269,9 +272,13 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     print(table(results, len(queried)))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    print(f"\nwritten to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    outs = [args.out or RUNS / f"redis_index-{time.strftime('%Y%m%d-%H%M%S')}.json"]
+    if args.latest:
+        outs.append(RESULTS / "redis_index.json")
+    for out in outs:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        print(f"\nwritten to {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     return 0
 
 

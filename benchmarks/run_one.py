@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks._common import CACHE
 from benchmarks.baselines import BASELINES
 from benchmarks.corpus import Corpus, corpus_text, make_corpus
 from benchmarks.quality import Match, score
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--cache", type=Path, default=Path("results") / "cache")
+    parser.add_argument("--cache", type=Path, default=CACHE)
     args = parser.parse_args(argv)
     text_path, labels_path = cached_corpus(args.n, args.seed, args.cache)
     # dedupe is given the text as one string; the baselines a list of paragraphs. Labels are

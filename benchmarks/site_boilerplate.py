@@ -27,12 +27,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import SHARED_DATA, platform_line
+from benchmarks._common import MISSING_PAGES, PAGES, platform_line
 from dedupe import Deduper
 from dedupe.corpus import Policy
 from dedupe.normalize import normalize
-
-DEFAULT_DATA = SHARED_DATA / "article-extraction-benchmark" / "pages.jsonl"
 
 
 class Outcome:
@@ -114,12 +112,12 @@ def run_reference(pages: list[dict[str, Any]]) -> tuple[Outcome, Outcome]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="pages.jsonl of the benchmark")
+    parser.add_argument("--data", type=Path, default=PAGES, help="pages.jsonl of the benchmark")
     parser.add_argument("--show", action="store_true", help="print every removed gold line")
     args = parser.parse_args(argv)
     print(platform_line())
     if not args.data.exists():
-        print(f"{args.data} is not there: this check needs the shared evaluation data. Skipped.")
+        print(f"{args.data} {MISSING_PAGES}. Skipped.")
         return 0
     pages = [json.loads(line) for line in args.data.open(encoding="utf-8")]
     per_site = Counter(page["site"] for page in pages)

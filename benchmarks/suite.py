@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import timeit
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import ROOT, SHARED_DATA, platform_line
+from benchmarks._common import CACHE, MISSING_PAGES, PAGES, RESULTS, ROOT, RUNS, platform_line
 from benchmarks.corpus import KINDS
 from dedupe.stopwatch import STAGES
 
@@ -37,7 +38,6 @@ LIMITS = {
 }
 SLOW = {"datasketch update_batch", "datasketch update", "all-pairs rapidfuzz"}  # one repeat from 10,000 up
 SEED = ROOT / "seeds" / "000_6ef43e2731afccca.txt"
-PAGES = SHARED_DATA / "article-extraction-benchmark" / "pages.jsonl"
 
 
 def run_system(system: str, n: int, repeats: int, cache: Path) -> dict[str, Any]:
@@ -189,7 +189,7 @@ def report(
             f"{pages['gold_lines_reported']} of {pages['gold_lines_on_multi_page_sites']} gold lines reported"
         )
     else:
-        out.append(f"\n(real pages skipped: {PAGES} is not there)")
+        out.append(f"\n(real pages skipped: {PAGES} {MISSING_PAGES})")
     targets = check_targets(ok, article)
     out.append("\n## Targets\n")
     for name, (met, detail) in targets.items():
@@ -251,7 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="2000,10000,100000,1000000")
     parser.add_argument("--quick", action="store_true", help="sizes 2000 and 10000 only")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=ROOT / "results")
+    parser.add_argument("--out", type=Path, default=RUNS, help="where the stamped files go (default: %(default)s)")
+    parser.add_argument(
+        "--latest", action="store_true", help=f"also write them as {RESULTS}/latest.*, the committed figures"
+    )
     args = parser.parse_args(argv)
     sizes = [2000, 10000] if args.quick else [int(s) for s in args.sizes.split(",")]
     print(platform_line(), flush=True)
@@ -259,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         for system in LIMITS:
             if n <= LIMITS[system]:
-                result = run_system(system, n, args.repeats, args.out / "cache")
+                result = run_system(system, n, args.repeats, CACHE)
                 runs.append(result)
                 shown = result.get("median", result.get("error"))
                 print(f"  {system} at {n:,}: {shown}", file=sys.stderr, flush=True)
@@ -282,4 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / f"{stamp}.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
     print(plot(runs, args.out / f"{stamp}.png"))
     print(f"results: {args.out / stamp}.md and .json")
+    if args.latest:
+        for suffix in (".md", ".json", ".png"):
+            if (args.out / f"{stamp}{suffix}").exists():
+                shutil.copyfile(args.out / f"{stamp}{suffix}", RESULTS / f"latest{suffix}")
+        print(f"and {RESULTS}/latest.*")
     return 0
