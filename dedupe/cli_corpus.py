@@ -10,6 +10,7 @@ documents go: then the output of the documents already recorded is kept.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import logging
@@ -58,6 +59,7 @@ class _CorpusReport:
     exact: int = 0
     skipped: int = 0
     missing: dict[str, tuple[str, int]] = field(default_factory=dict)  # option -> (field, records without it)
+    repeated_ids: int = 0  # documents whose id an earlier document of this run had
 
     def add(self, paragraphs: int, explained: Explained | None) -> None:
         self.documents += 1
@@ -83,6 +85,8 @@ class _CorpusReport:
             parts.append(f"{_plural(self.skipped, 'bad line')} skipped")
         for option, (name, count) in self.missing.items():
             parts.append(f"{_plural(count, self.unit)} without {option} {name!r}")
+        if self.repeated_ids:
+            parts.append(f"{_plural(self.repeated_ids, self.unit)} with the id of an earlier {self.unit}")
         if stats is not None:
             parts.append(
                 f"index: {_plural(stats.entries, 'entry', 'entries')}, {stats.bytes / 1e6:.1f} MB "
@@ -201,6 +205,7 @@ class _CorpusRun:
         self.unwritten = b""  # the line being processed, not yet in the output
         self.bar: Any = None
         self.written = 0  # documents whose output went to the sink
+        self.ids: set[bytes] = set()  # digests of the ids of this run's documents, to tell a repeated id
         self.writing = False  # in the cleaning pass
 
     def run(self) -> int:
@@ -325,6 +330,21 @@ class _CorpusRun:
                 self._warn(f"{record.label}: no field {name!r} ({option}); such records are counted in the summary")
             self.report.missing[option] = (name, count + 1)
 
+    def _note_id(self, record: jsonl.Record) -> None:
+        """Count a record whose id an earlier record had (it counts as that document); warn at the first."""
+        if self.policy is None:
+            return
+        digest = hashlib.blake2b(record.doc_id.encode("utf-8", "surrogatepass"), digest_size=12).digest()
+        if digest not in self.ids:
+            self.ids.add(digest)
+            return
+        if self.report.repeated_ids == 0:
+            self._warn(
+                f"{record.label}: id {record.doc_id!r} again: counted as the same document as the first; "
+                "such records are counted in the summary"
+            )
+        self.report.repeated_ids += 1
+
     def _warn(self, message: str) -> None:
         if self.bar is not None:
             self.bar.write(f"{PROG}: {message}", file=sys.stderr)
@@ -422,6 +442,7 @@ class _CorpusRun:
                     continue
                 if first:
                     self._note_missing(record)
+                    self._note_id(record)
                 self._document(record, clean)
         except BrokenPipeError:
             raise

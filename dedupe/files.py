@@ -11,10 +11,11 @@ import stat
 import sys
 import tempfile
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import IO, Any
 
 from dedupe.errors import InputError
-from dedupe.results import Explained
+from dedupe.results import Block, Explained
 
 PROG = "dedupe-file"
 
@@ -178,19 +179,15 @@ def explain_records(source: Source, explained: Explained, corpus: bool = False) 
     (``None``: this one); the kept lines are then in that document and not given here.
     """
     text = source.text
-    breaks = [m.end() for m in _BREAK.finditer(text)]
+    line = line_counter(text)
     # A file name that is not valid UTF-8 still gives valid JSON.
     label = source.label.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-    def line(offset: int) -> int:
-        return bisect.bisect_right(breaks, offset) + 1
 
     def kept_line(doc: str | None, offset: int) -> int | None:
         return line(offset) if doc is None else None
 
     records = []
     for m in explained.removed:
-        b = explained.blocks[m.block]
         record = {
             "file": label,
             "index": m.index,
@@ -201,20 +198,38 @@ def explain_records(source: Source, explained: Explained, corpus: bool = False) 
             "kept_span": list(m.kept_span),
             "score": round(m.score, 6),
             "kind": m.kind,
-            "block": {
-                "index": b.index,
-                "lines": [line(b.span[0]), line(b.span[1])],
-                "kept_lines": [kept_line(b.kept_doc, b.kept_span[0]), kept_line(b.kept_doc, b.kept_span[1])],
-                "span": list(b.span),
-                "kept_span": list(b.kept_span),
-                "reason": b.reason,
-            },
+            "block": explain_block(explained.blocks[m.block], line),
             "text": text[m.span[0] : m.span[1]],
         }
         if corpus:
             record["kept_doc"] = m.kept_doc
         records.append(record)
     return records
+
+
+def line_counter(text: str) -> Callable[[int], int]:
+    """The 1-based number of the line of ``text`` that holds a code-point offset."""
+    breaks = [m.end() for m in _BREAK.finditer(text)]
+    return lambda offset: bisect.bisect_right(breaks, offset) + 1
+
+
+def explain_block(b: Block, line: Callable[[int], int]) -> dict[str, Any]:
+    """The ``block`` of an explanation record: its lines and spans, and those of the copy it repeats.
+
+    The copy's lines are given when it is in the same document (``kept_doc`` is None).
+    """
+
+    def kept_line(offset: int) -> int | None:
+        return line(offset) if b.kept_doc is None else None
+
+    return {
+        "index": b.index,
+        "lines": [line(b.span[0]), line(b.span[1])],
+        "kept_lines": [kept_line(b.kept_span[0]), kept_line(b.kept_span[1])],
+        "span": list(b.span),
+        "kept_span": list(b.kept_span),
+        "reason": b.reason,
+    }
 
 
 # -- corpus mode: documents compared with each other (JSON Lines records, or whole files) -------------

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from dedupe.files import explain_block, line_counter
 from dedupe.results import Explained
 from dedupe.site import site_of
 
@@ -69,10 +70,14 @@ class Record:
         return f"{self.file}:{self.number}"
 
     def explain(self, explained: Explained) -> list[dict[str, Any]]:
-        """One JSON-ready record per removed paragraph; spans are offsets into the field's text."""
+        """One JSON-ready record per removed paragraph, with the keys of text mode and the record's id.
+
+        ``line`` and ``kept_line`` are the record's line in the file; spans are offsets into
+        the field's text, and a block's ``lines`` count the lines of that text.
+        """
         rows = []
+        line = line_counter(self.text)
         for m in explained.removed:
-            b = explained.blocks[m.block]
             rows.append(
                 {
                     "file": self.file,
@@ -82,10 +87,11 @@ class Record:
                     "span": list(m.span),
                     "kept_doc": m.kept_doc,
                     "kept_index": m.kept_index,
+                    "kept_line": self.number if m.kept_doc is None else None,
                     "kept_span": list(m.kept_span),
                     "score": round(m.score, 6),
                     "kind": m.kind,
-                    "block": {"reason": b.reason, "span": list(b.span), "kept_span": list(b.kept_span)},
+                    "block": explain_block(explained.blocks[m.block], line),
                     "text": self.text[m.span[0] : m.span[1]],
                 }
             )

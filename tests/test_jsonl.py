@@ -272,9 +272,17 @@ def test_scope_corpus_removes_repeats_from_later_records_only(tmp_path: Path, ca
     assert second["span"] == [len(b) + 1, len(b) + 1 + len(p)] and second["kept_span"] == [0, len(p)]
     assert second["file"] == str(path) and "seen before" in second["block"]["reason"]
     assert set(second) == {
-        "file", "line", "id", "index", "span", "kept_doc", "kept_index", "kept_span", "score", "kind", "block", "text"
+        "file", "line", "id", "index", "span", "kept_doc", "kept_index", "kept_line", "kept_span", "score", "kind",
+        "block", "text"
     }  # fmt: skip
-    assert set(second["block"]) == {"reason", "span", "kept_span"}
+    assert second["kept_line"] is None and second["block"]["kept_lines"] == [None, None]
+    assert second["block"]["lines"] == [2, 2]  # the second line of the record's text
+    # The keys of text mode, and the record's id.
+    text_mode = tmp_path / "r2.txt"
+    text_mode.write_text(f"{p}\n{a}\n{p}\n", encoding="utf-8")
+    assert run(["-q", "--scope", "corpus", "--explain", text_mode]) == 0
+    (row,) = [json.loads(line) for line in capsysbinary.readouterr().out.splitlines()]
+    assert set(second) == {*row, "id"} and set(second["block"]) == set(row["block"])
 
 
 def test_scope_document_is_each_record_on_its_own(tmp_path: Path, capsysbinary: Any) -> None:
@@ -832,3 +840,17 @@ def test_a_field_first_seen_late_on_standard_input_loses_no_line(tmp_path: Path)
 def test_standard_input_named_twice_in_corpus_mode_is_refused(capsysbinary: Any) -> None:
     assert run(["--jsonl", "--scope", "corpus", "-", "-"]) == 2
     one_error(capsysbinary.readouterr().err, "standard input is named twice", usage=True)
+
+
+def test_a_repeated_id_is_told_once_and_counted(tmp_path: Path) -> None:
+    records = [{"id": "x", "text": f"{FOOTER_LINE}\nOne."}, {"id": "y", "text": "Two."}]
+    records += [{"id": "x", "text": f"{FOOTER_LINE}\nThree."}, {"id": "x", "text": "Four."}]
+    path = write_jsonl(tmp_path / "in.jsonl", [jsonl_bytes(records)])
+    for policy in (["--scope", "corpus"], ["--boilerplate", 2]):
+        proc = run_script("--jsonl", *policy, path)
+        assert proc.returncode == 0
+        lines = proc.stderr.decode().splitlines()
+        assert lines[0].startswith(f"{PROG}: {path}:3: id 'x' again: counted as the same document as the first")
+        assert len(lines) == 2 and "; 2 records with the id of an earlier record" in lines[1]
+    proc = run_script("--jsonl", path)  # each record on its own: an id names, nothing more
+    assert proc.returncode == 0 and "again" not in proc.stderr.decode()
