@@ -10,8 +10,8 @@ import re
 import stat
 import sys
 import tempfile
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO, Any
 
 from dedupe.errors import InputError
