@@ -7,8 +7,9 @@ exact key (a dict, per scope) and LSH bucket keys (salted per band and scope by 
 caller). Two stores share this protocol: :class:`MemoryStore` here, which saves to one
 ``.npz`` file, and :class:`dedupe.redis_store.RedisStore`, shared by many processes.
 
-The file holds numpy arrays and a JSON header only, read back with ``allow_pickle=False``:
-opening an index handed to you never runs code.
+The file holds numpy arrays and a JSON header only. :mod:`dedupe.index_file` reads it back
+without ever unpickling (opening an index handed to you never runs code) and checks all of
+it first, in bounded memory, so that a damaged file is refused at load, never mid-run.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import zipfile
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
@@ -24,11 +24,10 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from dedupe import index_file
 from dedupe.errors import CorpusIndexError, IndexMismatchError
+from dedupe.index_file import FORMAT, VERSION
 from dedupe.results import Span
-
-FORMAT = "dedupe-index"
-VERSION = 1
 
 Ids = npt.NDArray[np.int64]
 BandKeys = npt.NDArray[np.uint64]
@@ -312,46 +311,34 @@ class MemoryStore:
         }
 
     def _load(self, path: str) -> None:
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in data.files}
-            header = json.loads(arrays["header"].tobytes().decode("utf-8"))
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as err:
-            raise CorpusIndexError(f"{path}: not a dedupe index, or a damaged one ({err})") from None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise CorpusIndexError(f"{path}: not a dedupe index (no '{FORMAT}' header)")
-        if header.get("version") != VERSION:
-            raise CorpusIndexError(
-                f"{path}: index format version {header.get('version')!r}; this dedupe reads version {VERSION}"
-            )
-        try:
+        header, arrays = index_file.read(path)  # dtypes, shapes, offsets and references checked
+        try:  # what needs the decoded strings: valid UTF-8, no name twice
             self._restore(header, arrays)
-        except (KeyError, ValueError, IndexError, TypeError) as err:
+        except ValueError as err:
             raise CorpusIndexError(f"{path}: damaged index ({err})") from None
 
     def _restore(self, header: dict[str, Any], a: dict[str, npt.NDArray[Any]]) -> None:
-        n = int(header["entries"])
+        n = header["entries"]
         self.params = dict(header["params"])
-        self.num_perm = int(self.params["num_perm"])
-        self.keys = _unpack(a["key_blob"], a["key_offsets"])
-        self.docs = _unpack(a["doc_blob"], a["doc_offsets"])
-        self.scopes = _unpack(a["scope_blob"], a["scope_offsets"])
-        self._signatures = np.ascontiguousarray(a["signatures"], dtype=np.uint32)
+        self.num_perm = self.params["num_perm"]
+        self.keys = _unpack(a["key_blob"], a["key_offsets"], "key")
+        self.docs = _unpack(a["doc_blob"], a["doc_offsets"], "document name")
+        self.scopes = _unpack(a["scope_blob"], a["scope_offsets"], "scope")
+        self._signatures = a["signatures"]
         self.scope_of = a["scope_of"].astype(np.int64).tolist()
         self.loc_doc = a["loc_doc"].tolist()
         self.loc_index = a["loc_index"].tolist()
-        self.loc_span = [(int(s), int(e)) for s, e in a["loc_span"].tolist()]
-        offsets, docs, counted = a["set_offsets"], a["set_docs"].tolist(), a["counted"]
+        self.loc_span = [(s, e) for s, e in a["loc_span"].tolist()]
+        offsets, docs, counted = a["set_offsets"].tolist(), a["set_docs"].tolist(), a["counted"].tolist()
         self.doc_sets = [set(docs[offsets[i] : offsets[i + 1]]) if counted[i] else None for i in range(n)]
-        lengths = {len(self.keys), len(self.scope_of), len(self.loc_doc), len(self.loc_span), len(self.doc_sets)}
-        if lengths != {n} or self.signatures.shape != (n, self.num_perm) or len(offsets) != n + 1:
-            raise ValueError("array lengths disagree with the header")
-        if n and (max(self.scope_of) >= len(self.scopes) or max(self.loc_doc) >= len(self.docs)):
-            raise ValueError("references out of range")
         self.doc_number = {d: i for i, d in enumerate(self.docs)}
+        if len(self.doc_number) != len(self.docs) or len(set(self.scopes)) != len(self.scopes):
+            raise ValueError("a document or a scope named twice")
         self.exact = {}
         for i, (key, scope) in enumerate(zip(self.keys, self.scope_of, strict=True)):
             self.exact.setdefault(self.scopes[scope], {})[key] = i
+        if sum(len(table) for table in self.exact.values()) != n:
+            raise ValueError("a key occurs twice in one scope")
         # Bucket keys are not stored: they are a function of the signatures and the
         # parameters, which the caller recomputes (see :meth:`rebuild_buckets`).
 
@@ -391,7 +378,9 @@ def _pack(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.i
     return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
 
 
-def _unpack(blob: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64]) -> list[str]:
+def _unpack(blob: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64], what: str) -> list[str]:
     data = blob.tobytes()
-    bounds = offsets.tolist()
-    return [data[s:e].decode("utf-8", "surrogatepass") for s, e in pairwise(bounds)]
+    try:
+        return [data[s:e].decode("utf-8", "surrogatepass") for s, e in pairwise(offsets.tolist())]
+    except UnicodeDecodeError as err:
+        raise ValueError(f"a {what} that is not UTF-8 ({err.reason})") from None
