@@ -266,25 +266,36 @@ class MemoryStore:
 
     def save(self, path: str | os.PathLike[str] | None = None) -> None:
         """Write the index to ``path`` (default: the path it was opened from), atomically."""
+        self.stage(path).commit()
+        if path is not None:
+            self.path = os.fspath(path)
+
+    def stage(self, path: str | os.PathLike[str] | None = None) -> StagedIndex:
+        """Write the index to a temporary file beside ``path``, synced; :meth:`StagedIndex.commit` renames it.
+
+        :meth:`save` is both steps at once. A caller that replaces other files as well writes
+        the index first, so that a failing write leaves every file as it was. A symbolic link
+        is followed: the link stays and its target is replaced.
+        """
         target = os.fspath(path) if path is not None else self.path
         if target is None:
             raise CorpusIndexError("this index has no file: give save() a path")
         if self.params is None:
             raise CorpusIndexError("nothing to save: the index was never used")
         arrays = self._arrays()
-        directory = os.path.dirname(os.path.abspath(target))
+        target = os.path.realpath(target)
+        directory = os.path.dirname(target)
         fd, tmp = tempfile.mkstemp(prefix=".dedupe-index-", suffix=".npz", dir=directory)
+        staged = StagedIndex(tmp, target)
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **arrays)  # type: ignore[arg-type]
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, target)
         except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            staged.discard()
             raise
-        self.path = target
+        return staged
 
     def _arrays(self) -> dict[str, npt.NDArray[Any]]:
         header = {"format": FORMAT, "version": VERSION, "params": self.params, "entries": len(self.keys)}
@@ -363,6 +374,31 @@ class MemoryStore:
         # Signature rows in use; the array grows by doubling, so up to as many again are reserved.
         arrays = self.signatures.nbytes + self.buckets.nbytes
         return per_key + exact + sets + lists + arrays
+
+
+class StagedIndex:
+    """An index file written beside its target and synced, not yet renamed over it."""
+
+    def __init__(self, tmp: str, target: str) -> None:
+        self.tmp: str | None = tmp
+        self.target = target
+
+    def commit(self) -> None:
+        """Rename the temporary file over the target (atomic: the old index or the new one, never half)."""
+        if self.tmp is None:
+            return
+        try:
+            os.replace(self.tmp, self.target)
+        except BaseException:
+            self.discard()
+            raise
+        self.tmp = None
+
+    def discard(self) -> None:
+        """Remove the temporary file, unless it was committed; the target stays as it was."""
+        if self.tmp is not None and os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+        self.tmp = None
 
 
 def _compare(stored: dict[str, Any], wanted: dict[str, Any], where: str) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import os
 import random
+import shutil
 import tracemalloc
 import warnings
 import zipfile
@@ -424,3 +426,98 @@ def test_big_endian_and_fortran_order_arrays_load_as_they_are(tmp_path: Path) ->
     reloaded = Deduper(index=index)
     assert np.array_equal(reloaded.store.signatures, fresh.store.signatures)  # type: ignore[attr-defined]
     assert [reloaded.feed(t, doc_id=f"x{d}") for d, t in DOCS] == [fresh.feed(t, doc_id=f"x{d}") for d, t in DOCS]
+
+
+# -- saving: the index is written before the output is replaced; links are followed --------------
+
+
+def test_an_index_that_cannot_be_written_leaves_the_output_untouched(
+    tmp_path: Path, capsysbinary: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "indexes"
+    folder.mkdir()
+    index = folder / "index.npz"
+    build(index, "seen")
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"yesterday's output\n")
+    feed = Deduper.feed
+
+    def feed_then_lose_the_folder(self: Deduper, text: str, **kwargs: Any) -> Any:
+        explained = feed(self, text, **kwargs)
+        if kwargs["doc_id"] == f"new{len(DOCS) - 1}":  # the last record: the index's folder goes away
+            shutil.rmtree(folder)
+        return explained
+
+    monkeypatch.setattr(Deduper, "feed", feed_then_lose_the_folder)
+    assert run(["--jsonl", "--scope", "corpus", "--index", index, "-o", out, records(tmp_path)]) == 2
+    one_error(capsysbinary.readouterr().err, str(index), "cannot save the index")
+    assert out.read_bytes() == b"yesterday's output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_an_output_that_cannot_be_replaced_leaves_the_index_untouched(
+    tmp_path: Path, capsysbinary: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "index.npz"
+    build(index, "seen")
+    saved = index.read_bytes()
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"yesterday's output\n")
+    real_replace = os.replace
+
+    def refuse_output(src: Any, dst: Any) -> None:
+        if os.fspath(dst) == str(out):
+            raise OSError(1, "Operation not permitted")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", refuse_output)
+    assert run(["--jsonl", "--scope", "corpus", "--index", index, "-o", out, records(tmp_path)]) == 2
+    one_error(capsysbinary.readouterr().err, str(out), "Operation not permitted")
+    assert out.read_bytes() == b"yesterday's output\n"
+    assert index.read_bytes() == saved
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "index.npz", "out.jsonl"]
+
+
+def test_the_index_and_the_output_are_both_written_when_all_goes_well(tmp_path: Path, capsysbinary: Any) -> None:
+    index = tmp_path / "index.npz"
+    out = tmp_path / "out.jsonl"
+    argv = ["-q", "--jsonl", "--scope", "corpus", "--index", index, "-o", out, records(tmp_path)]
+    assert run(argv) == 0
+    first = out.read_bytes()
+    assert Deduper(index=index).stats().entries > 0
+    assert run(argv) == 0  # the same records again: the index remembers them and keeps what they kept
+    assert out.read_bytes() == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "index.npz", "out.jsonl"]
+
+
+def test_a_symlinked_index_stays_a_link_and_its_target_is_replaced(tmp_path: Path, capsysbinary: Any) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    target = store / "real.npz"
+    link = tmp_path / "index.npz"
+    link.symlink_to(target)  # dangling until the first run saves through it
+    argv = ["-q", "--jsonl", "--scope", "corpus", "--index", link, "-o", tmp_path / "out.jsonl"]
+    first = tmp_path / "first.jsonl"
+    first.write_text(json.dumps({"id": "a", "text": DOCS[0][1]}) + "\n")
+    assert run([*argv, first]) == 0
+    assert link.is_symlink() and target.is_file()
+    before = target.read_bytes()
+    assert run([*argv, records(tmp_path)]) == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_bytes() != before
+    assert Deduper(index=target).stats().entries == Deduper(index=link).stats().entries > 0
+    assert sorted(p.name for p in store.iterdir()) == ["real.npz"]  # the temporary file sat beside the target
+    # The API follows the link too.
+    d = Deduper(index=link)
+    d.feed(BODIES[7] + "\n" + FOOTER, doc_id="z")
+    d.save()
+    assert link.is_symlink() and Deduper(index=target).stats().entries == d.stats().entries
+
+
+def test_deduper_save_still_writes_in_one_step(tmp_path: Path) -> None:
+    index = tmp_path / "index.npz"
+    d = Deduper()
+    d.feed(DOCS[0][1], doc_id="a")
+    d.save(index)
+    assert Deduper(index=index).stats().entries == d.stats().entries
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.npz"]
