@@ -2,8 +2,8 @@
 
 Documents are JSON Lines records (``--jsonl``) or whole text files. One run opens the
 index, makes one pass (seen before) or two (boilerplate: count, then clean) over the
-input, writes the output through temporary files, and saves a file index last, so that
-an error leaves output and index as they were. A shared Redis index is written as the
+input, writes the output and a file index through temporary files and renames them last,
+so that an error leaves output and index as they were. A shared Redis index is written as the
 documents go: then the output of the documents already recorded is kept.
 """
 
@@ -29,6 +29,7 @@ from dedupe.errors import DedupeError, InputError
 from dedupe.files import PROG, AtomicFile, Source, diff_bytes, explain_records, open_input, read_source
 from dedupe.results import Explained
 from dedupe.split import paragraph_spans
+from dedupe.store import StagedIndex
 
 DEFAULT_PREFIX = "dedupe"
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -223,8 +224,7 @@ class _CorpusRun:
             if self.sink is not None:
                 self.writing = True
                 self._pass(clean=True, first=not self.counting)
-                self.sink.commit()
-            self._save_index()
+            self._commit()
         except _Fatal as err:
             message = str(err)
             if self.shared and self.sink is not None and self.writing:
@@ -356,7 +356,7 @@ class _CorpusRun:
         if self.policy is None:
             return
         if args.index is not None and not self.shared and self._saves():
-            folder = os.path.dirname(os.path.abspath(args.index))
+            folder = os.path.dirname(os.path.realpath(args.index))  # a link's target is replaced
             if not os.path.isdir(folder):
                 raise _Fatal(f"--index {args.index}: no directory {folder} to save it in")
         try:
@@ -377,14 +377,36 @@ class _CorpusRun:
         args = self.args
         return not (args.check or args.explain or args.diff) and (self.policy == "seen" or self.counting)
 
-    def _save_index(self) -> None:
-        if self.deduper is None or self.args.index is None or self.shared or not self._saves():
-            return
+    def _commit(self) -> None:
+        """Write the index to its temporary file, then rename the output and the index into place.
+
+        The index is written first: a full disk or a vanished folder then leaves the output
+        as it was too. Only the renames come after the output is replaced.
+        """
+        staged = self._stage_index()
         try:
-            self.deduper.save()
+            if self.sink is not None:
+                self.sink.commit()
+            if staged is not None:
+                try:
+                    staged.commit()
+                except OSError as err:
+                    raise self._index_error(err) from None
+        finally:
+            if staged is not None:
+                staged.discard()
+
+    def _stage_index(self) -> StagedIndex | None:
+        if self.deduper is None or self.args.index is None or self.shared or not self._saves():
+            return None
+        try:
+            return self.deduper.stage_save()
         except (OSError, DedupeError) as err:
-            reason = err.strerror if isinstance(err, OSError) and err.strerror else err
-            raise _Fatal(f"--index {self.args.index}: cannot save the index: {reason}") from None
+            raise self._index_error(err) from None
+
+    def _index_error(self, err: OSError | DedupeError) -> _Fatal:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else err
+        return _Fatal(f"--index {self.args.index}: cannot save the index: {reason}")
 
     def _spool_stdin(self) -> None:
         """Copy standard input to a temporary file, to read it once per pass."""

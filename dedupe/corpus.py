@@ -37,7 +37,7 @@ from dedupe.matching import Links
 from dedupe.results import Block, Explained, Kind, Match, Span
 from dedupe.site import site_of
 from dedupe.split import paragraph_spans
-from dedupe.store import BandKeys, Ids, Location, MemoryStore, Store
+from dedupe.store import BandKeys, Ids, Location, MemoryStore, StagedIndex, Store
 from dedupe.verify import score_each
 
 Policy = Literal["seen", "boilerplate"]
@@ -183,6 +183,16 @@ class Deduper:
         if not isinstance(self.store, MemoryStore):
             raise DedupeError("save() writes in-memory indexes; a Redis index is saved by the server")
         self.store.save(path)
+
+    def stage_save(self, path: str | os.PathLike[str] | None = None) -> StagedIndex:
+        """Write an in-memory index to a temporary file beside ``path`` now; ``commit()`` renames it into place.
+
+        For a caller that replaces other files too (the CLI its output): write the index
+        first, replace the others, then commit, so a failing index write touches nothing.
+        """
+        if not isinstance(self.store, MemoryStore):
+            raise DedupeError("save() writes in-memory indexes; a Redis index is saved by the server")
+        return self.store.stage(path)
 
     def close(self) -> None:
         self.store.close()

@@ -7,8 +7,9 @@ exact key (a dict, per scope) and LSH bucket keys (salted per band and scope by 
 caller). Two stores share this protocol: :class:`MemoryStore` here, which saves to one
 ``.npz`` file, and :class:`dedupe.redis_store.RedisStore`, shared by many processes.
 
-The file holds numpy arrays and a JSON header only, read back with ``allow_pickle=False``:
-opening an index handed to you never runs code.
+The file holds numpy arrays and a JSON header only. :mod:`dedupe.index_file` reads it back
+without ever unpickling (opening an index handed to you never runs code) and checks all of
+it first, in bounded memory, so that a damaged file is refused at load, never mid-run.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import zipfile
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
@@ -24,11 +24,10 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from dedupe import index_file
 from dedupe.errors import CorpusIndexError, IndexMismatchError
+from dedupe.index_file import FORMAT, VERSION
 from dedupe.results import Span
-
-FORMAT = "dedupe-index"
-VERSION = 1
 
 Ids = npt.NDArray[np.int64]
 BandKeys = npt.NDArray[np.uint64]
@@ -267,25 +266,36 @@ class MemoryStore:
 
     def save(self, path: str | os.PathLike[str] | None = None) -> None:
         """Write the index to ``path`` (default: the path it was opened from), atomically."""
+        self.stage(path).commit()
+        if path is not None:
+            self.path = os.fspath(path)
+
+    def stage(self, path: str | os.PathLike[str] | None = None) -> StagedIndex:
+        """Write the index to a temporary file beside ``path``, synced; :meth:`StagedIndex.commit` renames it.
+
+        :meth:`save` is both steps at once. A caller that replaces other files as well writes
+        the index first, so that a failing write leaves every file as it was. A symbolic link
+        is followed: the link stays and its target is replaced.
+        """
         target = os.fspath(path) if path is not None else self.path
         if target is None:
             raise CorpusIndexError("this index has no file: give save() a path")
         if self.params is None:
             raise CorpusIndexError("nothing to save: the index was never used")
         arrays = self._arrays()
-        directory = os.path.dirname(os.path.abspath(target))
+        target = os.path.realpath(target)
+        directory = os.path.dirname(target)
         fd, tmp = tempfile.mkstemp(prefix=".dedupe-index-", suffix=".npz", dir=directory)
+        staged = StagedIndex(tmp, target)
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **arrays)  # type: ignore[arg-type]
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, target)
         except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            staged.discard()
             raise
-        self.path = target
+        return staged
 
     def _arrays(self) -> dict[str, npt.NDArray[Any]]:
         header = {"format": FORMAT, "version": VERSION, "params": self.params, "entries": len(self.keys)}
@@ -312,46 +322,34 @@ class MemoryStore:
         }
 
     def _load(self, path: str) -> None:
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in data.files}
-            header = json.loads(arrays["header"].tobytes().decode("utf-8"))
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as err:
-            raise CorpusIndexError(f"{path}: not a dedupe index, or a damaged one ({err})") from None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise CorpusIndexError(f"{path}: not a dedupe index (no '{FORMAT}' header)")
-        if header.get("version") != VERSION:
-            raise CorpusIndexError(
-                f"{path}: index format version {header.get('version')!r}; this dedupe reads version {VERSION}"
-            )
-        try:
+        header, arrays = index_file.read(path)  # dtypes, shapes, offsets and references checked
+        try:  # what needs the decoded strings: valid UTF-8, no name twice
             self._restore(header, arrays)
-        except (KeyError, ValueError, IndexError, TypeError) as err:
+        except ValueError as err:
             raise CorpusIndexError(f"{path}: damaged index ({err})") from None
 
     def _restore(self, header: dict[str, Any], a: dict[str, npt.NDArray[Any]]) -> None:
-        n = int(header["entries"])
+        n = header["entries"]
         self.params = dict(header["params"])
-        self.num_perm = int(self.params["num_perm"])
-        self.keys = _unpack(a["key_blob"], a["key_offsets"])
-        self.docs = _unpack(a["doc_blob"], a["doc_offsets"])
-        self.scopes = _unpack(a["scope_blob"], a["scope_offsets"])
-        self._signatures = np.ascontiguousarray(a["signatures"], dtype=np.uint32)
+        self.num_perm = self.params["num_perm"]
+        self.keys = _unpack(a["key_blob"], a["key_offsets"], "key")
+        self.docs = _unpack(a["doc_blob"], a["doc_offsets"], "document name")
+        self.scopes = _unpack(a["scope_blob"], a["scope_offsets"], "scope")
+        self._signatures = a["signatures"]
         self.scope_of = a["scope_of"].astype(np.int64).tolist()
         self.loc_doc = a["loc_doc"].tolist()
         self.loc_index = a["loc_index"].tolist()
-        self.loc_span = [(int(s), int(e)) for s, e in a["loc_span"].tolist()]
-        offsets, docs, counted = a["set_offsets"], a["set_docs"].tolist(), a["counted"]
+        self.loc_span = [(s, e) for s, e in a["loc_span"].tolist()]
+        offsets, docs, counted = a["set_offsets"].tolist(), a["set_docs"].tolist(), a["counted"].tolist()
         self.doc_sets = [set(docs[offsets[i] : offsets[i + 1]]) if counted[i] else None for i in range(n)]
-        lengths = {len(self.keys), len(self.scope_of), len(self.loc_doc), len(self.loc_span), len(self.doc_sets)}
-        if lengths != {n} or self.signatures.shape != (n, self.num_perm) or len(offsets) != n + 1:
-            raise ValueError("array lengths disagree with the header")
-        if n and (max(self.scope_of) >= len(self.scopes) or max(self.loc_doc) >= len(self.docs)):
-            raise ValueError("references out of range")
         self.doc_number = {d: i for i, d in enumerate(self.docs)}
+        if len(self.doc_number) != len(self.docs) or len(set(self.scopes)) != len(self.scopes):
+            raise ValueError("a document or a scope named twice")
         self.exact = {}
         for i, (key, scope) in enumerate(zip(self.keys, self.scope_of, strict=True)):
             self.exact.setdefault(self.scopes[scope], {})[key] = i
+        if sum(len(table) for table in self.exact.values()) != n:
+            raise ValueError("a key occurs twice in one scope")
         # Bucket keys are not stored: they are a function of the signatures and the
         # parameters, which the caller recomputes (see :meth:`rebuild_buckets`).
 
@@ -378,6 +376,31 @@ class MemoryStore:
         return per_key + exact + sets + lists + arrays
 
 
+class StagedIndex:
+    """An index file written beside its target and synced, not yet renamed over it."""
+
+    def __init__(self, tmp: str, target: str) -> None:
+        self.tmp: str | None = tmp
+        self.target = target
+
+    def commit(self) -> None:
+        """Rename the temporary file over the target (atomic: the old index or the new one, never half)."""
+        if self.tmp is None:
+            return
+        try:
+            os.replace(self.tmp, self.target)
+        except BaseException:
+            self.discard()
+            raise
+        self.tmp = None
+
+    def discard(self) -> None:
+        """Remove the temporary file, unless it was committed; the target stays as it was."""
+        if self.tmp is not None and os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+        self.tmp = None
+
+
 def _compare(stored: dict[str, Any], wanted: dict[str, Any], where: str) -> None:
     differ = [k for k in sorted(set(stored) | set(wanted)) if stored.get(k) != wanted.get(k)]
     if differ:
@@ -391,7 +414,9 @@ def _pack(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.i
     return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
 
 
-def _unpack(blob: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64]) -> list[str]:
+def _unpack(blob: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64], what: str) -> list[str]:
     data = blob.tobytes()
-    bounds = offsets.tolist()
-    return [data[s:e].decode("utf-8", "surrogatepass") for s, e in pairwise(bounds)]
+    try:
+        return [data[s:e].decode("utf-8", "surrogatepass") for s, e in pairwise(offsets.tolist())]
+    except UnicodeDecodeError as err:
+        raise ValueError(f"a {what} that is not UTF-8 ({err.reason})") from None
