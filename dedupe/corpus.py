@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedupe.api import check_text, report, resolve_within
-from dedupe.config import DedupeConfig, resolve
+from dedupe.config import DedupeConfig, as_int, resolve
 from dedupe.errors import ConfigError, DedupeError
 from dedupe.index import band_keys
 from dedupe.matching import Links
@@ -92,10 +92,15 @@ class Deduper:
         config: DedupeConfig | None = None,
         **overrides: Any,
     ) -> None:
+        if not isinstance(policy, str):
+            raise TypeError(f"policy must be a str, got {type(policy).__name__} {policy!r}")
         if policy not in ("seen", "boilerplate"):
             raise ConfigError(f"policy={policy!r} is out of range: it must be 'seen' or 'boilerplate'")
+        min_docs = as_int("min_docs", min_docs)
         if min_docs < 2:
             raise ConfigError(f"min_docs={min_docs!r} is out of range: it must be at least 2")
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be a str, got {type(prefix).__name__} {prefix!r}")
         self.config = resolve(config, overrides)
         self.policy = policy
         self.min_docs = min_docs
@@ -137,7 +142,7 @@ class Deduper:
         """
         check_text(text)
         doc = self._doc_id(doc_id, self.documents)
-        scope = site or ""
+        scope = _scope(site)
         spans = paragraph_spans(text, self.config.paragraphs)
         links = Links((text[s:e] for s, e in spans), self.config, sign_all=True)
         found = resolve_within(links, len(spans))
@@ -158,8 +163,8 @@ class Deduper:
             raise DedupeError("count() after feed(): count every document first, then feed them")
         check_text(text)
         doc = self._doc_id(doc_id, self.counted)
+        scope = _scope(site)
         self.counted += 1
-        scope = site or ""
         spans = paragraph_spans(text, self.config.paragraphs)
         links = Links((text[s:e] for s, e in spans), self.config, sign_all=True)
         units, first = _distinct_units(links.units, range(len(spans)))
@@ -345,7 +350,7 @@ class Deduper:
         if doc_id is None:
             return f"#{number}"
         if not isinstance(doc_id, str):
-            raise TypeError(f"doc_id must be a str, got {type(doc_id).__name__}")
+            raise TypeError(f"doc_id must be a str or None, got {type(doc_id).__name__}")
         return doc_id
 
 
@@ -355,12 +360,27 @@ def open_store(index: str | os.PathLike[str] | Store | None, prefix: str = "dedu
         return MemoryStore()
     if isinstance(index, (str, os.PathLike)):
         name = os.fspath(index)
+        if not isinstance(name, str):
+            raise TypeError(f"index must be a str path, got {type(name).__name__}")
         if name.startswith(("redis://", "rediss://", "unix://")):
             from dedupe.redis_store import RedisStore
 
             return RedisStore(name, prefix)
         return MemoryStore(name)
+    if not all(callable(getattr(index, name, None)) for name in _STORE_METHODS):
+        raise TypeError(f"index must be None, a file path, a redis:// URL or a Store, got {type(index).__name__}")
     return index
+
+
+_STORE_METHODS = [name for name in vars(Store) if not name.startswith("_")]
+
+
+def _scope(site: str | None) -> str:
+    if site is None:
+        return ""
+    if not isinstance(site, str):
+        raise TypeError(f"site must be a str or None, got {type(site).__name__}")
+    return site
 
 
 @lru_cache(maxsize=4096)
