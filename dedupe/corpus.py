@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from types import TracebackType
@@ -73,6 +74,11 @@ class Deduper:
     numbered ``#0``, ``#1``, … in the order of each pass. Feeding a document again with
     the same id keeps what it kept the first time.
 
+    One deduplicator can be shared by threads: :meth:`feed`, :meth:`count`, :meth:`save`,
+    :meth:`stats` and :meth:`close` take turns (a lock around each call), so the results
+    are those of the calls made one after another in some order. Threads bring no speed-up
+    (the work is one call at a time); for parallel work, run processes sharing a Redis index.
+
     >>> footer = "Copyright 2026 Example News. All rights reserved. Reproduction prohibited."
     >>> d = Deduper()
     >>> d.feed(f"First story.\\n{footer}", doc_id="a").text
@@ -112,6 +118,9 @@ class Deduper:
         self.counted = 0
         self.raced = 0  # kept paragraphs that another worker indexed at the same moment
         self._cleaning = False
+        # A call reads the index and then adds to it: two calls interleaved would store
+        # entries out of step with their signatures. One call at a time.
+        self._lock = threading.Lock()
 
     def params(self) -> dict[str, Any]:
         """What an index built by this deduplicator depends on; a stored index must match it."""
@@ -140,6 +149,10 @@ class Deduper:
         With ``policy="seen"`` the document's kept paragraphs are then remembered. With
         ``policy="boilerplate"`` every document must have gone through :meth:`count` first.
         """
+        with self._lock:
+            return self._feed(text, doc_id, site)
+
+    def _feed(self, text: str, doc_id: str | None, site: str | None) -> Explained:
         check_text(text)
         doc = self._doc_id(doc_id, self.documents)
         scope = _scope(site)
@@ -157,6 +170,10 @@ class Deduper:
 
     def count(self, text: str, *, doc_id: str | None = None, site: str | None = None) -> None:
         """Boilerplate policy, first pass: record which paragraphs occur in this document."""
+        with self._lock:
+            self._count(text, doc_id, site)
+
+    def _count(self, text: str, doc_id: str | None, site: str | None) -> None:
         if self.policy != "boilerplate":
             raise DedupeError("count() belongs to the boilerplate policy: Deduper(policy='boilerplate')")
         if self._cleaning:
@@ -175,17 +192,20 @@ class Deduper:
 
     def stats(self) -> IndexStats:
         """Entries in the index and the memory they take (the Redis server's, for Redis)."""
-        entries, size = self.store.stats()
+        with self._lock:
+            entries, size = self.store.stats()
         return IndexStats(entries, size, size / entries if entries else 0.0)
 
     def save(self, path: str | os.PathLike[str] | None = None) -> None:
         """Write an in-memory index to ``path`` (default: the file it was opened from), atomically."""
         if not isinstance(self.store, MemoryStore):
             raise DedupeError("save() writes in-memory indexes; a Redis index is saved by the server")
-        self.store.save(path)
+        with self._lock:
+            self.store.save(path)
 
     def close(self) -> None:
-        self.store.close()
+        with self._lock:
+            self.store.close()
 
     def __enter__(self) -> Deduper:
         return self
