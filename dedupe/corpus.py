@@ -72,7 +72,8 @@ class Deduper:
     ``doc_id`` names a document in explanations and, for boilerplate, in the counts:
     give each document its own id (a URL, a record id). Without one, documents are
     numbered ``#0``, ``#1``, … in the order of each pass. Feeding a document again with
-    the same id keeps what it kept the first time.
+    the same id gives the text of the first time: what it put in the index does not count
+    as a copy for itself.
 
     One deduplicator can be shared by threads: :meth:`feed`, :meth:`count`, :meth:`save`,
     :meth:`stats` and :meth:`close` take turns (a lock around each call), so the results
@@ -221,7 +222,7 @@ class Deduper:
         units, first = _distinct_units(links.units, kept)
         keys = [links.unit_keys[u] for u in units.tolist()]
         exact = self.store.find_exact(scope, keys)
-        matched, scores = self._verify_near(links, units, scope, exact < 0)
+        matched, scores = self._verify_near(links, units, scope, exact < 0, doc)
         hit_ids = np.where(exact >= 0, exact, matched)
         known = self.store.fetch(hit_ids[hit_ids >= 0])
         where = iter(known.locations)
@@ -300,8 +301,13 @@ class Deduper:
         c = self.config
         return band_keys(signatures, 0, c.bands, c.rows) ^ _salts(scope, c.bands)
 
-    def _candidates(self, links: Links, units: Ids, scope: str) -> tuple[Ids, Ids, npt.NDArray[np.float64]]:
-        """Verified near matches of ``units`` in the index: rows (into ``units``), entry ids, scores."""
+    def _candidates(
+        self, links: Links, units: Ids, scope: str, skip_doc: str | None = None
+    ) -> tuple[Ids, Ids, npt.NDArray[np.float64]]:
+        """Verified near matches of ``units`` in the index: rows (into ``units``), entry ids, scores.
+
+        Entries that document ``skip_doc`` put in the index are left out.
+        """
         empty = np.empty(0, dtype=np.int64)
         if len(units) == 0:
             return empty, empty, np.empty(0)
@@ -313,6 +319,8 @@ class Deduper:
         c = self.config
         estimate = (links.signatures[units[rows]] == records.signatures[back]).mean(axis=1)
         likely = estimate >= c.min_jaccard
+        if skip_doc is not None:
+            likely &= np.asarray([loc.doc != skip_doc for loc in records.locations], dtype=bool)[back]
         rows, ids, back = rows[likely], ids[likely], back[likely]
         left = [links.unit_keys[u] for u in units[rows].tolist()]
         scores = score_each(left, [records.keys[b] for b in back.tolist()], c.threshold)
@@ -320,13 +328,19 @@ class Deduper:
         return rows[passed], ids[passed], scores[passed]
 
     def _verify_near(
-        self, links: Links, units: Ids, scope: str, ask: npt.NDArray[np.bool_]
+        self, links: Links, units: Ids, scope: str, ask: npt.NDArray[np.bool_], doc: str
     ) -> tuple[Ids, npt.NDArray[np.float64]]:
-        """For each unit (where ``ask``), the best verified entry (-1 for none) and its score."""
+        """For each unit (where ``ask``), the best verified entry of another document than ``doc`` and its score.
+
+        -1 where there is none. Entries of ``doc`` itself are not candidates: when a
+        document is fed again, the paragraphs it kept the first time are in the index, and
+        a paragraph removed the first time must find the same copy again, not a closer
+        one among those.
+        """
         best = np.full(len(units), -1, dtype=np.int64)
         score = np.zeros(len(units), dtype=np.float64)
         asked = np.flatnonzero(ask)
-        rows, ids, scores = self._candidates(links, units[asked], scope)
+        rows, ids, scores = self._candidates(links, units[asked], scope, skip_doc=doc)
         # Best score first, then the entry indexed first: the same choice whatever the order of candidates.
         for r, e, s in zip(rows.tolist(), ids.tolist(), scores.tolist(), strict=True):
             k = int(asked[r])
