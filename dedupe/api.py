@@ -47,7 +47,7 @@ def dedupe_and_explain(text: str, *, config: DedupeConfig | None = None, **overr
 
 def timed_explain(text: str, config: DedupeConfig | None = None) -> tuple[Explained, dict[str, float]]:
     """Return :func:`dedupe_and_explain` of ``text`` and the seconds spent per stage (for benchmarks)."""
-    cfg = config if config is not None else DedupeConfig()
+    cfg = resolve(config, {})
     check_text(text)
     stopwatch = Stopwatch()
     with stopwatch("split"):
@@ -65,9 +65,11 @@ def dedupe_paragraphs(paragraphs: Sequence[str], *, config: DedupeConfig | None 
     [2]
     """
     cfg = resolve(config, overrides)
+    if isinstance(paragraphs, (str, bytes, bytearray)):  # a str is a sequence of one-character paragraphs
+        raise TypeError(f"paragraphs must be a list of str, not one {type(paragraphs).__name__}: see dedupe_text")
     items = list(paragraphs)
-    for item in items:
-        check_text(item)
+    for k, item in enumerate(items):
+        check_text(item, f"paragraphs[{k}]")
     spans, start = [], 0
     for item in items:
         spans.append((start, start + len(item)))
@@ -75,12 +77,12 @@ def dedupe_paragraphs(paragraphs: Sequence[str], *, config: DedupeConfig | None 
     return _explain("\n".join(items), spans, cfg)
 
 
-def check_text(text: object) -> None:
+def check_text(text: object, name: str = "text") -> None:
     """Raise TypeError unless ``text`` is a str (bytes get a hint to decode first)."""
     if isinstance(text, (bytes, bytearray)):
-        raise TypeError("dedupe works on str, not bytes: decode the text first, for example data.decode('utf-8')")
+        raise TypeError(f"dedupe works on str, not bytes: decode the {name} first, for example data.decode('utf-8')")
     if not isinstance(text, str):
-        raise TypeError(f"expected str, got {type(text).__name__}")
+        raise TypeError(f"{name} must be a str, got {type(text).__name__}")
 
 
 def _explain(text: str, spans: list[Span], config: DedupeConfig, stopwatch: Stopwatch = OFF) -> Explained:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
+import operator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -58,6 +60,18 @@ class DedupeConfig:
     paragraphs: ParagraphMode = "line"
 
     def __post_init__(self) -> None:
+        # Types first, so that a float where an int belongs (bands=32.0) fails here and not
+        # deep in numpy; numpy scalars become Python numbers (the index header is JSON).
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            kind = type(field.default)  # every field's default is an int, a float or a str
+            if kind is int:
+                value = as_int(field.name, value)
+            elif kind is float:
+                value = as_float(field.name, value)
+            elif not isinstance(value, str):
+                raise TypeError(f"{field.name} must be a str, got {type(value).__name__} {value!r}")
+            object.__setattr__(self, field.name, value)
         _check(0.0 < self.threshold <= 1.0, "threshold", self.threshold, "in (0, 1]")
         _check(1 <= self.shingle_size <= 32, "shingle_size", self.shingle_size, "in 1..32")
         _check(2 <= self.num_perm <= 1024, "num_perm", self.num_perm, "in 2..1024")
@@ -82,10 +96,30 @@ def _check(ok: bool, name: str, value: object, allowed: str) -> None:
         raise ConfigError(f"{name}={value!r} is out of range: it must be {allowed}")
 
 
+def as_int(name: str, value: object) -> int:
+    """Return ``value`` as an int, or raise TypeError: ints and numpy integers, not bool, float or str."""
+    if not isinstance(value, bool):
+        try:
+            return operator.index(value)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+    raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+
+
+def as_float(name: str, value: object) -> float:
+    """Return ``value`` as a float, or raise TypeError: real numbers (ints included), not bool or str."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
 def resolve(config: DedupeConfig | None, overrides: dict[str, Any]) -> DedupeConfig:
     """Return ``config`` (or the defaults) with ``overrides`` applied.
 
-    A misspelt option name raises ``TypeError``, as ``dataclasses.replace`` does.
+    A misspelt option name raises ``TypeError``, as ``dataclasses.replace`` does, and so
+    does a ``config`` that is not a :class:`DedupeConfig`.
     """
+    if config is not None and not isinstance(config, DedupeConfig):
+        raise TypeError(f"config must be a DedupeConfig, got {type(config).__name__}")
     base = config if config is not None else DedupeConfig()
     return dataclasses.replace(base, **overrides) if overrides else base

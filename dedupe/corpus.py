@@ -7,7 +7,9 @@ unchanged first; what it keeps is then compared with the index:
 * ``policy="seen"``: a paragraph that verifies against one kept in an earlier document
   (same scope) is removed; the earlier one stays. The document's remaining paragraphs
   join the index. Only kept paragraphs are indexed, so a copy is always compared with
-  the paragraph that was kept, never through a chain of near copies.
+  the paragraph that was kept, never through a chain of near copies. When a paragraph
+  that the document's rule kept goes, its repeats in the document are re-pointed to a
+  copy that stays, or kept (see :func:`_rehome`).
 * ``policy="boilerplate"``: two passes. :meth:`Deduper.count` records in which documents
   each paragraph occurs; :meth:`Deduper.feed` then removes every paragraph whose
   verified copies occur in at least ``min_docs`` documents, the first one included. The
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from types import TracebackType
@@ -29,11 +32,11 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from dedupe.api import check_text, report, resolve_within
-from dedupe.config import DedupeConfig, resolve
+from dedupe.api import Found, check_text, report, resolve_within
+from dedupe.config import DedupeConfig, as_int, resolve
 from dedupe.errors import ConfigError, DedupeError
 from dedupe.index import band_keys
-from dedupe.matching import Links
+from dedupe.matching import Copy, Links
 from dedupe.results import Block, Explained, Kind, Match, Span
 from dedupe.site import site_of
 from dedupe.split import paragraph_spans
@@ -76,7 +79,13 @@ class Deduper:
     ``doc_id`` names a document in explanations and, for boilerplate, in the counts:
     give each document its own id (a URL, a record id). Without one, documents are
     numbered ``#0``, ``#1``, … in the order of each pass. Feeding a document again with
-    the same id keeps what it kept the first time.
+    the same id gives the text of the first time: what it put in the index does not count
+    as a copy for itself.
+
+    One deduplicator can be shared by threads: :meth:`feed`, :meth:`count`, :meth:`save`,
+    :meth:`stats` and :meth:`close` take turns (a lock around each call), so the results
+    are those of the calls made one after another in some order. Threads bring no speed-up
+    (the work is one call at a time); for parallel work, run processes sharing a Redis index.
 
     >>> footer = "Copyright 2026 Example News. All rights reserved. Reproduction prohibited."
     >>> d = Deduper()
@@ -97,10 +106,15 @@ class Deduper:
         config: DedupeConfig | None = None,
         **overrides: Any,
     ) -> None:
+        if not isinstance(policy, str):
+            raise TypeError(f"policy must be a str, got {type(policy).__name__} {policy!r}")
         if policy not in ("seen", "boilerplate"):
             raise ConfigError(f"policy={policy!r} is out of range: it must be 'seen' or 'boilerplate'")
+        min_docs = as_int("min_docs", min_docs)
         if min_docs < 2:
             raise ConfigError(f"min_docs={min_docs!r} is out of range: it must be at least 2")
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be a str, got {type(prefix).__name__} {prefix!r}")
         self.config = resolve(config, overrides)
         self.policy = policy
         self.min_docs = min_docs
@@ -112,6 +126,9 @@ class Deduper:
         self.counted = 0
         self.raced = 0  # kept paragraphs that another worker indexed at the same moment
         self._cleaning = False
+        # A call reads the index and then adds to it: two calls interleaved would store
+        # entries out of step with their signatures. One call at a time.
+        self._lock = threading.Lock()
 
     def params(self) -> dict[str, Any]:
         """What an index built by this deduplicator depends on; a stored index must match it."""
@@ -140,31 +157,43 @@ class Deduper:
         With ``policy="seen"`` the document's kept paragraphs are then remembered. With
         ``policy="boilerplate"`` every document must have gone through :meth:`count` first.
         """
+        with self._lock:
+            return self._feed(text, doc_id, site)
+
+    def _feed(self, text: str, doc_id: str | None, site: str | None) -> Explained:
         check_text(text)
         doc = self._doc_id(doc_id, self.documents)
-        scope = "" if site is None else site_of(site)
+        scope = _scope(site)
         spans = paragraph_spans(text, self.config.paragraphs)
         links = Links((text[s:e] for s, e in spans), self.config, sign_all=True)
         found = resolve_within(links, len(spans))
-        gone = {c.index for run, removed, _ in found if removed for c in run}
-        kept = [i for i in range(len(spans)) if i not in gone]
+        within = {c.index: c for run, removed, _ in found if removed for c in run}
+        kept = [i for i in range(len(spans)) if i not in within]
         self._cleaning = True
-        if self.policy == "seen":
-            foreign = self._seen(links, spans, kept, doc, scope)
-        else:
-            foreign = self._boilerplate(links, spans, kept, doc, scope)
+        policy = self._seen if self.policy == "seen" else self._boilerplate
+        outcome = policy(links, spans, kept, within, doc, scope)
+        found, moved = _settle(found, outcome, spans)
+        present = sorted([*kept, *(i for i, j in outcome.restored.items() if i == j)])
+        groups = _foreign_blocks(sorted(outcome.across), present, spans, outcome.across, outcome.describe) + moved
+        foreign: list[Block | Match] = []
+        for block, matches in sorted(groups, key=lambda group: group[0].first):
+            foreign += [block, *matches]
         return report(text, spans, found, foreign)
 
     def count(self, text: str, *, doc_id: str | None = None, site: str | None = None) -> None:
         """Boilerplate policy, first pass: record which paragraphs occur in this document."""
+        with self._lock:
+            self._count(text, doc_id, site)
+
+    def _count(self, text: str, doc_id: str | None, site: str | None) -> None:
         if self.policy != "boilerplate":
             raise DedupeError("count() belongs to the boilerplate policy: Deduper(policy='boilerplate')")
         if self._cleaning:
             raise DedupeError("count() after feed(): count every document first, then feed them")
         check_text(text)
         doc = self._doc_id(doc_id, self.counted)
+        scope = _scope(site)
         self.counted += 1
-        scope = "" if site is None else site_of(site)
         spans = paragraph_spans(text, self.config.paragraphs)
         links = Links((text[s:e] for s, e in spans), self.config, sign_all=True)
         units, first = _distinct_units(links.units, range(len(spans)))
@@ -175,14 +204,16 @@ class Deduper:
 
     def stats(self) -> IndexStats:
         """Entries in the index and the memory they take (the Redis server's, for Redis)."""
-        entries, size = self.store.stats()
+        with self._lock:
+            entries, size = self.store.stats()
         return IndexStats(entries, size, size / entries if entries else 0.0)
 
     def save(self, path: str | os.PathLike[str] | None = None) -> None:
         """Write an in-memory index to ``path`` (default: the file it was opened from), atomically."""
         if not isinstance(self.store, MemoryStore):
             raise DedupeError("save() writes in-memory indexes; a Redis index is saved by the server")
-        self.store.save(path)
+        with self._lock:
+            self.store.save(path)
 
     def stage_save(self, path: str | os.PathLike[str] | None = None) -> StagedIndex:
         """Write an in-memory index to a temporary file beside ``path`` now; ``commit()`` renames it into place.
@@ -195,7 +226,8 @@ class Deduper:
         return self.store.stage(path)
 
     def close(self) -> None:
-        self.store.close()
+        with self._lock:
+            self.store.close()
 
     def __enter__(self) -> Deduper:
         return self
@@ -207,16 +239,45 @@ class Deduper:
 
     # -- the policies ----------------------------------------------------------------------
 
-    def _seen(self, links: Links, spans: list[Span], kept: list[int], doc: str, scope: str) -> list[Block | Match]:
+    def _seen(
+        self, links: Links, spans: list[Span], kept: list[int], within: dict[int, Copy], doc: str, scope: str
+    ) -> _Outcome:
         units, first = _distinct_units(links.units, kept)
+        hits, again = self._seen_hits(links, units, doc, scope)
+        across = _across(links, kept, hits)
+        orphans, orphan_first = _distinct_units(links.units, _near_orphans(links, within, across))
+        more, more_again = self._seen_hits(links, orphans, doc, scope)
+        hits |= more
+        again |= more_again
+        rehomed, restored = _rehome(links, within, across, hits)
+        # The index learns what this document keeps: its kept units and its near repeats kept
+        # after all (the first occurrence of each), unless it learnt them when first fed.
+        occurring = zip([*units.tolist(), *orphans.tolist()], [*first.tolist(), *orphan_first.tolist()], strict=True)
+        new = sorted((f, u) for u, f in occurring if u not in hits and u not in again)
+        if new:
+            at, added = (np.asarray(column, dtype=np.int64) for column in zip(*new, strict=True))
+            _, fresh = self._index_units(links, scope, added, at, doc, spans)
+            self.raced += int((~fresh).sum())
+        self.documents += 1
+
+        def describe(run: list[int]) -> str:
+            what = "paragraph" if len(run) == 1 else f"run of {len(run)} paragraphs"
+            return f"seen before: {what} of document {across[run[0]].location.doc!r}"
+
+        return _Outcome(across, rehomed, restored, describe)
+
+    def _seen_hits(self, links: Links, units: Ids, doc: str, scope: str) -> tuple[dict[int, _Hit], set[int]]:
+        """The kept paragraph of an earlier document that each unit copies, and the units that ``doc`` indexed."""
+        hits: dict[int, _Hit] = {}
+        again: set[int] = set()  # units that this very document put in the index before
+        if len(units) == 0:
+            return hits, again
         keys = [links.unit_keys[u] for u in units.tolist()]
         exact = self.store.find_exact(scope, keys)
         matched, scores = self._verify_near(links, units, scope, exact < 0, doc)
         hit_ids = np.where(exact >= 0, exact, matched)
         known = self.store.fetch(hit_ids[hit_ids >= 0])
         where = iter(known.locations)
-        hits: dict[int, _Hit] = {}
-        again: set[int] = set()  # units that this very document put in the index before
         for u, e, m, score in zip(units.tolist(), exact.tolist(), matched.tolist(), scores.tolist(), strict=True):
             if e < 0 and m < 0:
                 continue
@@ -227,28 +288,36 @@ class Deduper:
                 again.add(u)
             else:
                 hits[u] = _Hit(location, 1.0, True) if e >= 0 else _Hit(location, score, False)
-        new = np.asarray([k for k, u in enumerate(units.tolist()) if u not in hits and u not in again], dtype=np.int64)
-        if len(new):
-            _, fresh = self._index_units(links, scope, units[new], first[new], doc, spans)
-            self.raced += int((~fresh).sum())
-        self.documents += 1
-        removed = [i for i in kept if int(links.units[i]) in hits]
-        by_paragraph = {i: hits[int(links.units[i])] for i in removed}
-
-        def joins(a: int, b: int) -> bool:  # copies of consecutive paragraphs of one document
-            x, y = by_paragraph[a].location, by_paragraph[b].location
-            return x.doc == y.doc and x.index + 1 == y.index
-
-        def describe(run: list[int]) -> str:
-            what = "paragraph" if len(run) == 1 else f"run of {len(run)} paragraphs"
-            return f"seen before: {what} of document {by_paragraph[run[0]].location.doc!r}"
-
-        return _foreign_blocks(removed, kept, spans, by_paragraph, joins, describe)
+        return hits, again
 
     def _boilerplate(
-        self, links: Links, spans: list[Span], kept: list[int], doc: str, scope: str
-    ) -> list[Block | Match]:
-        units, _ = _distinct_units(links.units, kept)
+        self, links: Links, spans: list[Span], kept: list[int], within: dict[int, Copy], doc: str, scope: str
+    ) -> _Outcome:
+        hits = self._boilerplate_hits(links, _distinct_units(links.units, kept)[0], doc, scope)
+        across = _across(links, kept, hits)
+        hits |= self._boilerplate_hits(
+            links, _distinct_units(links.units, _near_orphans(links, within, across))[0], doc, scope
+        )
+        rehomed, restored = _rehome(links, within, across, hits)
+        self.documents += 1
+        where = f" of site {scope!r}" if scope else ""
+
+        # Nothing is kept of boilerplate: a match points to the occurrence that comes first by
+        # document id, which does not depend on the order documents were counted in.
+        def describe(run: list[int]) -> str:
+            counts = [across[i].documents for i in run]
+            low, high = min(counts), max(counts)
+            docs = f"{low}" if low == high else f"{low} to {high}"
+            what = "paragraph" if len(run) == 1 else f"run of {len(run)} paragraphs"
+            return f"boilerplate: {what} found in {docs} documents{where} (min_docs={self.min_docs})"
+
+        return _Outcome(across, rehomed, restored, describe)
+
+    def _boilerplate_hits(self, links: Links, units: Ids, doc: str, scope: str) -> dict[int, _Hit]:
+        """The units whose verified copies occur in at least ``min_docs`` documents, and where the first is."""
+        hits: dict[int, _Hit] = {}
+        if len(units) == 0:
+            return hits
         keys = [links.unit_keys[u] for u in units.tolist()]
         own = self.store.find_exact(scope, keys)
         if (own < 0).any():
@@ -264,26 +333,11 @@ class Deduper:
         own_counts = self.store.doc_counts([np.asarray([e]) for e in own.tolist()])
         counts = self.store.doc_counts([np.asarray(g) for g in groups])
         locations = self.store.fetch(own).locations
-        hits: dict[int, _Hit] = {}
         for row, u in enumerate(units.tolist()):
             if counts[row] >= self.min_docs:
                 exact = own_counts[row] >= self.min_docs
                 hits[u] = _Hit(locations[row], 1.0 if exact else float(best[row]), exact, counts[row])
-        self.documents += 1
-        removed = [i for i in kept if int(links.units[i]) in hits]
-        by_paragraph = {i: hits[int(links.units[i])] for i in removed}
-        where = f" of site {scope!r}" if scope else ""
-
-        # Nothing is kept of boilerplate: a match points to the occurrence that comes first by
-        # document id, which does not depend on the order documents were counted in.
-        def describe(run: list[int]) -> str:
-            counts = [by_paragraph[i].documents for i in run]
-            low, high = min(counts), max(counts)
-            docs = f"{low}" if low == high else f"{low} to {high}"
-            what = "paragraph" if len(run) == 1 else f"run of {len(run)} paragraphs"
-            return f"boilerplate: {what} found in {docs} documents{where} (min_docs={self.min_docs})"
-
-        return _foreign_blocks(removed, kept, spans, by_paragraph, lambda a, b: True, describe)
+        return hits
 
     # -- matching against the index ----------------------------------------------------------
 
@@ -310,8 +364,7 @@ class Deduper:
         estimate = (links.signatures[units[rows]] == records.signatures[back]).mean(axis=1)
         likely = estimate >= c.min_jaccard
         if skip_doc is not None:
-            other = np.fromiter((loc.doc != skip_doc for loc in records.locations), dtype=bool, count=len(distinct))
-            likely &= other[back]
+            likely &= np.asarray([loc.doc != skip_doc for loc in records.locations], dtype=bool)[back]
         rows, ids, back = rows[likely], ids[likely], back[likely]
         left = [links.unit_keys[u] for u in units[rows].tolist()]
         scores = score_each(left, [records.keys[b] for b in back.tolist()], c.threshold)
@@ -321,10 +374,12 @@ class Deduper:
     def _verify_near(
         self, links: Links, units: Ids, scope: str, ask: npt.NDArray[np.bool_], doc: str
     ) -> tuple[Ids, npt.NDArray[np.float64]]:
-        """For each unit (where ``ask``), the best verified entry of another document (-1 for none) and its score.
+        """For each unit (where ``ask``), the best verified entry of another document than ``doc`` and its score.
 
-        A document fed again must decide as it did the first time, when its own entries were
-        not in the index yet: they would otherwise outscore the copy it was removed for.
+        -1 where there is none. Entries of ``doc`` itself are not candidates: when a
+        document is fed again, the paragraphs it kept the first time are in the index, and
+        a paragraph removed the first time must find the same copy again, not a closer
+        one among those.
         """
         best = np.full(len(units), -1, dtype=np.int64)
         score = np.zeros(len(units), dtype=np.float64)
@@ -373,7 +428,7 @@ class Deduper:
         if doc_id is None:
             return f"#{number}"
         if not isinstance(doc_id, str):
-            raise TypeError(f"doc_id must be a str, got {type(doc_id).__name__}")
+            raise TypeError(f"doc_id must be a str or None, got {type(doc_id).__name__}")
         return doc_id
 
 
@@ -383,12 +438,27 @@ def open_store(index: str | os.PathLike[str] | Store | None, prefix: str = "dedu
         return MemoryStore()
     if isinstance(index, (str, os.PathLike)):
         name = os.fspath(index)
+        if not isinstance(name, str):
+            raise TypeError(f"index must be a str path, got {type(name).__name__}")
         if name.startswith(("redis://", "rediss://", "unix://")):
             from dedupe.redis_store import RedisStore
 
             return RedisStore(name, prefix)
         return MemoryStore(name)
+    if not all(callable(getattr(index, name, None)) for name in _STORE_METHODS):
+        raise TypeError(f"index must be None, a file path, a redis:// URL or a Store, got {type(index).__name__}")
     return index
+
+
+_STORE_METHODS = [name for name in vars(Store) if not name.startswith("_")]
+
+
+def _scope(site: str | None) -> str:
+    if site is None:
+        return ""
+    if not isinstance(site, str):
+        raise TypeError(f"site must be a str or None, got {type(site).__name__}")
+    return site_of(site)
 
 
 @lru_cache(maxsize=4096)
@@ -412,35 +482,149 @@ def _distinct_units(units: Ids, paragraphs: Sequence[int]) -> tuple[Ids, Ids]:
     )
 
 
-def _runs(removed: list[int], kept: list[int], joins: Callable[[int, int], bool]) -> list[list[int]]:
-    """Split removals into runs of paragraphs next to each other among ``kept``, where ``joins(a, b)``."""
-    position = {i: k for k, i in enumerate(kept)}
-    runs: list[list[int]] = []
-    for i in removed:
-        if runs and position[runs[-1][-1]] + 1 == position[i] and joins(runs[-1][-1], i):
-            runs[-1].append(i)
+class _Outcome(NamedTuple):
+    """What a policy decided for one document's paragraphs, by paragraph index."""
+
+    across: dict[int, _Hit]
+    """Paragraphs that the document's rule kept and the policy removes: the copy each repeats."""
+    rehomed: dict[int, _Hit]
+    """Paragraphs that the rule removed and whose kept copy went: the copy each points to now."""
+    restored: dict[int, int]
+    """Near repeats left with no verified copy: kept after all (mapped to themselves), and
+    their later exact copies (mapped to the one kept)."""
+    describe: Callable[[list[int]], str]
+    """The reason of a block of ``across`` removals."""
+
+
+_Group = tuple[Block, list[Match]]
+
+
+def _across(links: Links, kept: list[int], hits: dict[int, _Hit]) -> dict[int, _Hit]:
+    """The kept paragraphs whose unit the policy removes, each with its hit."""
+    return {i: hits[u] for i in kept if (u := int(links.units[i])) in hits}
+
+
+def _near_orphans(links: Links, within: dict[int, Copy], across: dict[int, _Hit]) -> list[int]:
+    """Paragraphs removed as near copies of a paragraph of their document that the policy then removed."""
+    return [
+        i
+        for i in sorted(within)
+        if within[i].kept_index in across and links.units[i] != links.units[within[i].kept_index]
+    ]
+
+
+def _rehome(
+    links: Links, within: dict[int, Copy], across: dict[int, _Hit], hits: dict[int, _Hit]
+) -> tuple[dict[int, _Hit], dict[int, int]]:
+    """Point every removal whose kept copy the policy removed to a copy that stays.
+
+    An exact copy points where that copy's removal points (same text, same score). A near
+    copy points to its own hit (``hits`` holds those of the near orphans too). A near copy
+    with none is kept after all, its first occurrence that is, and later ones copy it:
+    removing it would remove a paragraph through a chain of near copies (A≈B kept, B≈C
+    removed, C gone although nothing verified it against A).
+    """
+    rehomed: dict[int, _Hit] = {}
+    restored: dict[int, int] = {}
+    keeper: dict[int, int] = {}  # unit -> its occurrence kept after all
+    for i in sorted(within):
+        k = within[i].kept_index
+        if k not in across:
+            continue
+        u = int(links.units[i])
+        if u == int(links.units[k]):
+            rehomed[i] = across[k]
+        elif u in hits:
+            rehomed[i] = hits[u]
         else:
-            runs.append([i])
-    return runs
+            restored[i] = keeper.setdefault(u, i)
+    return rehomed, restored
+
+
+def _settle(found: Found, outcome: _Outcome, spans: list[Span]) -> tuple[Found, list[_Group]]:
+    """The document's own blocks once the policy has decided: re-pointed, and split where they must be.
+
+    A removal re-pointed to another document joins a block of such removals that copy
+    consecutive paragraphs of that document. A repeat that the rule left in place stops
+    being one when either copy went.
+    """
+    settled: Found = []
+    moved: list[_Group] = []
+    for run, removed, reason in found:
+        pieces: list[list[tuple[int, Copy | _Hit]]] = []
+        previous: Copy | _Hit | None = None
+        unchanged = False  # whether the previous copy is the rule's, as it was
+        for c in run:
+            target: Copy | _Hit | None = c
+            if not removed:
+                target = None if c.index in outcome.across or c.kept_index in outcome.across else c
+            elif c.index in outcome.restored:
+                kept = outcome.restored[c.index]
+                target = None if kept == c.index else Copy(c.index, kept, 1.0, True)
+            elif c.index in outcome.rehomed:
+                target = outcome.rehomed[c.index]
+            if target is None:
+                previous = None
+                continue
+            if isinstance(target, Copy):
+                joins = unchanged and target is c  # what is left of the rule's run stays one block
+            else:
+                joins = isinstance(previous, _Hit) and _follows(previous, target)
+            if joins:
+                pieces[-1].append((c.index, target))
+            else:
+                pieces.append([(c.index, target)])
+            previous, unchanged = target, target is c
+        for piece in pieces:
+            copies = [t for _, t in piece if isinstance(t, Copy)]
+            if copies:
+                settled.append((copies, removed, reason))
+            else:
+                moved.append(_block([(i, t) for i, t in piece if isinstance(t, _Hit)], spans, reason))
+    return settled, moved
+
+
+def _follows(a: _Hit, b: _Hit) -> bool:
+    """Whether ``b`` points to the paragraph after ``a``'s, in the same document."""
+    return a.location.doc == b.location.doc and a.location.index + 1 == b.location.index
 
 
 def _foreign_blocks(
     removed: list[int],
-    kept: list[int],
+    present: list[int],
     spans: list[Span],
     hits: dict[int, _Hit],
-    joins: Callable[[int, int], bool],
     describe: Callable[[list[int]], str],
-) -> list[Block | Match]:
-    """Each run of removals as a :class:`Block` followed by its :class:`Match` records."""
-    out: list[Block | Match] = []
-    for run in _runs(removed, kept, joins):
-        first, last = hits[run[0]].location, hits[run[-1]].location
-        span = (spans[run[0]][0], spans[run[-1]][1])
-        kept_span = (first.span[0], last.span[1])
-        out.append(Block(0, run[0], run[-1], span, first.index, last.index, kept_span, True, describe(run), first.doc))
-        for i in run:
-            hit = hits[i]
-            kind: Kind = "exact" if hit.exact else "near"
-            out.append(Match(i, spans[i], hit.location.index, hit.location.span, hit.score, kind, 0, hit.location.doc))
-    return out
+) -> list[_Group]:
+    """Removals by the policy in blocks: next to each other among ``present``, copying consecutive paragraphs."""
+    position = {i: k for k, i in enumerate(present)}
+    runs: list[list[int]] = []
+    for i in removed:
+        if runs and position[runs[-1][-1]] + 1 == position[i] and _follows(hits[runs[-1][-1]], hits[i]):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return [_block([(i, hits[i]) for i in run], spans, describe(run)) for run in runs]
+
+
+def _block(items: list[tuple[int, _Hit]], spans: list[Span], reason: str) -> _Group:
+    """A :class:`Block` of removals whose copies are consecutive paragraphs of one other document."""
+    (first, a), (last, b) = items[0], items[-1]
+    kept_span = (a.location.span[0], b.location.span[1])
+    block = Block(
+        0,
+        first,
+        last,
+        (spans[first][0], spans[last][1]),
+        a.location.index,
+        b.location.index,
+        kept_span,
+        True,
+        reason,
+        a.location.doc,
+    )
+    matches = []
+    for i, hit in items:
+        kind: Kind = "exact" if hit.exact else "near"
+        matches.append(Match(i, spans[i], hit.location.index, hit.location.span, hit.score, kind, 0, hit.location.doc))
+    return block, matches
