@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from itertools import pairwise
@@ -26,6 +25,7 @@ import numpy.typing as npt
 
 from dedupe.errors import CorpusIndexError, IndexMismatchError
 from dedupe.results import Span
+from dedupe.tempfiles import TempFile
 
 FORMAT = "dedupe-index"
 VERSION = 1
@@ -274,16 +274,15 @@ class MemoryStore:
             raise CorpusIndexError("nothing to save: the index was never used")
         arrays = self._arrays()
         directory = os.path.dirname(os.path.abspath(target))
-        fd, tmp = tempfile.mkstemp(prefix=".dedupe-index-", suffix=".npz", dir=directory)
+        temp = TempFile(directory)  # named so that a later run can tell it is stale if this one is killed
         try:
-            with os.fdopen(fd, "wb") as f:
+            with os.fdopen(temp.fd, "wb") as f:
                 np.savez(f, **arrays)  # type: ignore[arg-type]
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, target)
+            temp.replace(target)
         except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            temp.remove()
             raise
         self.path = target
 
