@@ -1,27 +1,43 @@
 """``dedupe-file``: remove repeated paragraphs from text files, as a Unix filter.
 
 Exit status: 0 when all went well (and, with ``--check``, nothing would be removed);
-1 when ``--check`` found something to remove; 2 for usage errors and unreadable input.
+1 when ``--check`` found something to remove; 2 for usage errors, unreadable input, an
+output that cannot be written and lack of memory; 130 after Ctrl-C (SIGINT), 143 after
+SIGTERM. Whatever the status, no temporary file is left behind and no file half-written.
 """
 
 from __future__ import annotations
 
 import argparse
 import codecs
-import json
+import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import FrameType
 
 from dedupe.api import dedupe_and_explain
 from dedupe.cli_corpus import DEFAULT_PREFIX, REDIS_SCHEMES, policy_of, run_corpus
 from dedupe.config import DedupeConfig
 from dedupe.errors import ConfigError, InputError
-from dedupe.files import PROG, diff_bytes, explain_records, read_source, write_atomically
+from dedupe.files import (
+    PROG,
+    Source,
+    descriptor_named,
+    diff_bytes,
+    explain_records,
+    json_line,
+    one_line,
+    read_source,
+    write_atomically,
+)
 from dedupe.results import Explained
 from dedupe.split import paragraph_spans
+from dedupe.tempfiles import remove_stale
 
 log = logging.getLogger("dedupe")
 
@@ -48,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Remove repeated paragraphs and repeated blocks of paragraphs from text files. "
         "Everything that is kept stays byte-identical.",
-        epilog="Exit status: 0 ok; 1 --check found paragraphs to remove; 2 usage error or unreadable input.",
+        epilog="Exit status: 0 ok; 1 --check found paragraphs to remove; 2 usage error, unreadable input or "
+        "output that cannot be written; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).",
     )
     inp = parser.add_argument_group("Input")
     inp.add_argument(
@@ -204,6 +221,14 @@ class _UsageError(Exception):
     pass
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that it unwinds like Ctrl-C and removes its temporary files."""
+
+
+class _StdoutError(Exception):
+    """Standard output cannot be written (not a closed pipe): the run stops."""
+
+
 @dataclass
 class Report:
     """Counts of one run; prints the summary and owns the exit status."""
@@ -218,7 +243,7 @@ class Report:
 
     def fail(self, message: str) -> None:
         self.errors.append(message)
-        print(f"{PROG}: error: {message}", file=sys.stderr)
+        print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
 
     def add(self, paragraphs: int, explained: Explained) -> None:
         self.files += 1
@@ -257,13 +282,63 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = config_from_args(args)
         _check_usage(args)
     except (ConfigError, _UsageError, LookupError) as err:
-        parser.error(str(err))
+        parser.error(one_line(str(err)))
+    # SIGTERM unwinds like Ctrl-C, removing temporary files; handlers belong to the main thread.
+    on_sigterm = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if on_sigterm else None
     try:
+        _remove_leftovers(args)
         return run_corpus(args, config) if _corpus_mode(args) else _run(args, config)
     except BrokenPipeError:
         # The reader went away (``dedupe-file big.txt | head``): stop quietly, like cat.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return 0
+    except KeyboardInterrupt:
+        return _stopped("interrupted", 130)
+    except _Terminated:
+        return _stopped("terminated", 143)
+    except MemoryError:
+        return _stopped("out of memory", 2)
+    finally:
+        if on_sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+def _stopped(reason: str, status: int) -> int:
+    """Say in one line why the run stopped (its files were cleaned up on the way out); return ``status``."""
+    with contextlib.suppress(OSError, ValueError):  # standard error closed or full: the status still tells
+        print(f"{PROG}: error: {reason}", file=sys.stderr)
+    return status
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that what is still buffered goes nowhere at exit, quietly."""
+    with contextlib.suppress(OSError, ValueError):  # not a real descriptor (tests capture it): nothing to quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _remove_leftovers(args: argparse.Namespace) -> None:
+    """Remove the temporary files a killed run left where this one writes; ``-v`` names them."""
+    targets = list(args.files) if args.in_place else []
+    if args.output and args.output != "-":
+        targets.append(args.output)
+    if args.index is not None and not args.index.startswith(REDIS_SCHEMES):
+        targets.append(args.index)
+    # A device or a descriptor (-o /dev/null, /dev/stdout) is written directly: no temporary file next to it.
+    files = [t for t in targets if t != "-" and descriptor_named(t) is None and not _special(t)]
+    folders = {os.path.dirname(os.path.realpath(t)) for t in files}
+    for folder in sorted(folders):
+        for path, pid in remove_stale(folder):
+            log.info("removed %s, a temporary file left by process %d, which is gone", path, pid)
+
+
+def _special(path: str) -> bool:
+    """Whether ``path`` exists and is not a regular file (a device, a pipe, a directory)."""
+    return os.path.exists(path) and not os.path.isfile(path)
 
 
 def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
@@ -276,51 +351,78 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
         if to_file:
             collected.append(data)
         else:
-            sys.stdout.buffer.write(data)
+            _to_stdout(data)
 
-    for name in args.files:
-        try:
-            source = read_source(name, args.encoding)
-            explained = dedupe_and_explain(source.text, config=config)
-        except InputError as err:
-            report.fail(str(err))
-            continue
-        paragraphs = len(paragraph_spans(source.text, config.paragraphs))
-        log.info("%s: %d of %d paragraphs removed", source.label, len(explained.removed), paragraphs)
-        if args.diff:
-            emit(diff_bytes(source, explained.text))
-        elif args.explain:
-            for record in explain_records(source, explained):
-                emit((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
-        elif args.in_place:
-            if explained.removed:
-                try:
-                    write_atomically(name, source.encode(explained.text))
-                except OSError as err:
-                    report.fail(f"{source.label}: cannot write: {err.strerror or err}")
-                    continue
-        elif not args.check:
-            emit(source.encode(explained.text))
-        if to_file:
-            pending.append((paragraphs, explained))
-        else:
-            report.add(paragraphs, explained)
-    # An input that failed would leave -o incomplete: then the old OUT stays as it was.
-    if to_file and not report.errors:
-        try:
-            write_atomically(args.output, b"".join(collected))
-            for paragraphs, explained in pending:
+    try:
+        for name in args.files:
+            try:
+                source = read_source(name, args.encoding)
+                explained = dedupe_and_explain(source.text, config=config)
+                output = _output_of(args, source, explained)
+            except InputError as err:
+                report.fail(str(err))
+                continue
+            paragraphs = len(paragraph_spans(source.text, config.paragraphs))
+            log.info("%s: %d of %d paragraphs removed", source.label, len(explained.removed), paragraphs)
+            if args.in_place:
+                if explained.removed:
+                    try:
+                        write_atomically(name, output)
+                    except OSError as err:
+                        report.fail(f"{source.label}: cannot write: {err.strerror or err}")
+                        continue
+            else:
+                emit(output)
+            if to_file:
+                pending.append((paragraphs, explained))
+            else:
                 report.add(paragraphs, explained)
-        except OSError as err:
-            report.fail(f"{args.output}: cannot write: {err.strerror or err}")
-    sys.stdout.flush()
+        # An input that failed would leave -o incomplete: then the old OUT stays as it was.
+        if to_file and not report.errors:
+            try:
+                write_atomically(args.output, b"".join(collected))
+                for paragraphs, explained in pending:
+                    report.add(paragraphs, explained)
+            except BrokenPipeError:
+                raise
+            except OSError as err:
+                report.fail(f"{args.output}: cannot write: {err.strerror or err}")
+        _to_stdout(b"", flush=True)
+    except _StdoutError as err:
+        report.fail(f"standard output: cannot write: {err}")
+        _silence_stdout()
     if not args.quiet and report.files:
         print(f"{PROG}: {report.summary()}", file=sys.stderr)
     return report.return_code
 
 
+def _output_of(args: argparse.Namespace, source: Source, explained: Explained) -> bytes:
+    """What the run writes for one input: the diff, the explanations, or the kept text (none for --check)."""
+    if args.diff:
+        return diff_bytes(source, explained.text)
+    if args.explain:
+        return b"".join(json_line(record) for record in explain_records(source, explained))
+    if args.check or (args.in_place and not explained.removed):
+        return b""
+    return source.encode(explained.text)
+
+
+def _to_stdout(data: bytes, flush: bool = False) -> None:
+    try:
+        sys.stdout.buffer.write(data)
+        if flush:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        raise _StdoutError(err.strerror or str(err)) from None
+
+
 def _check_usage(args: argparse.Namespace) -> None:
-    "".encode(args.encoding)  # an unknown encoding raises LookupError here, before any work
+    try:
+        "".encode(args.encoding)  # an unknown encoding raises LookupError here, before any work
+    except UnicodeError as err:  # a codec that exists but encodes nothing, such as 'undefined'
+        raise _UsageError(f"--encoding {args.encoding}: {err}") from None
     if args.output == "":
         raise _UsageError("-o needs a file name ('-' for standard output)")
     if args.check and ((args.output and args.output != "-") or args.in_place):
@@ -339,6 +441,14 @@ def _corpus_mode(args: argparse.Namespace) -> bool:
 
 def _check_corpus_usage(args: argparse.Namespace) -> None:
     policy = policy_of(args)
+    for option, value in (
+        ("--field", args.field),
+        ("--id-field", args.id_field),
+        ("--site-field", args.site_field),
+        ("--index-prefix", args.index_prefix),
+    ):
+        if value == "":
+            raise _UsageError(f"{option} needs a name, not an empty string")
     for option, value in (
         ("--field", args.field),
         ("--id-field", args.id_field),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
-import json
 import logging
 import os
 import shutil
@@ -26,7 +25,17 @@ from dedupe.api import dedupe_and_explain
 from dedupe.config import DedupeConfig
 from dedupe.corpus import Deduper, IndexStats
 from dedupe.errors import DedupeError, InputError
-from dedupe.files import PROG, AtomicFile, Source, diff_bytes, explain_records, open_input, read_source
+from dedupe.files import (
+    PROG,
+    AtomicFile,
+    Source,
+    diff_bytes,
+    explain_records,
+    json_line,
+    one_line,
+    open_input,
+    read_source,
+)
 from dedupe.results import Explained
 from dedupe.split import paragraph_spans
 from dedupe.store import StagedIndex
@@ -158,12 +167,16 @@ class _Sink:
         except BrokenPipeError:
             raise
         except OSError as err:
-            raise _Fatal(f"{self.name or 'output'}: cannot write: {err.strerror or err}") from None
+            where = self.name or (self.file.name if self.file is not None else "standard output")
+            raise _Fatal(f"{where}: cannot write: {err.strerror or err}") from None
 
     def end(self) -> None:
         if self.in_place and self.file is not None:
             if self.changed:
-                self.file.finish()
+                try:
+                    self.file.finish()
+                except OSError as err:
+                    raise _Fatal(f"{self.name}: cannot write: {err.strerror or err}") from None
                 self.done.append(self.file)
             else:
                 self.file.discard()
@@ -174,10 +187,15 @@ class _Sink:
             try:
                 target.commit()
             except OSError as err:
-                raise _Fatal(f"{target.path}: cannot write: {err.strerror or err}") from None
+                raise _Fatal(f"{target.name}: cannot write: {err.strerror or err}") from None
         self.done, self.file = [], None
         if not self.silent:
-            sys.stdout.flush()
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                raise
+            except OSError as err:
+                raise _Fatal(f"standard output: cannot write: {err.strerror or err}") from None
 
     def discard(self) -> None:
         for target in [*self.done, *([self.file] if self.file is not None else [])]:
@@ -231,7 +249,7 @@ class _CorpusRun:
                 message += self._keep_partial()
             elif self.sink is not None:
                 self.sink.discard()
-            print(f"{PROG}: error: {message}", file=sys.stderr)
+            print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
             return 2
         if not args.quiet:
             stats, raced = None, 0
@@ -521,14 +539,18 @@ class _CorpusRun:
 
     def _output(self, doc: jsonl.Record | _TextDocument, explained: Explained) -> None:
         args = self.args
-        if args.explain:
-            self._write(b"".join(_json_line(row) for row in doc.explain(explained)))
-        elif args.diff and isinstance(doc, _TextDocument):
-            self._write(diff_bytes(doc.source, explained.text))
-        else:
-            if explained.removed and self.sink is not None:
-                self.sink.changed = True
-            self._write(doc.output(explained))
+        try:
+            if args.explain:
+                data = b"".join(json_line(row) for row in doc.explain(explained))
+            elif args.diff and isinstance(doc, _TextDocument):
+                data = diff_bytes(doc.source, explained.text)
+            else:
+                data = doc.output(explained)
+        except InputError as err:  # the kept text does not fit the input's encoding
+            raise _Fatal(str(err)) from None
+        if not (args.explain or args.diff) and explained.removed and self.sink is not None:
+            self.sink.changed = True
+        self._write(data)
         self.written += 1
 
     def _write(self, data: bytes) -> None:
@@ -613,11 +635,6 @@ class _Prefixed(io.BufferedIOBase):
     def close(self) -> None:
         self.head.close()  # the tail is standard input, which stays open
         super().close()
-
-
-def _json_line(row: dict[str, Any]) -> bytes:
-    # A file name or an id that is not valid Unicode is written as a JSON escape.
-    return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
 
 
 def run_corpus(args: argparse.Namespace, config: DedupeConfig) -> int:

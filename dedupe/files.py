@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import contextlib
 import difflib
+import json
 import os
 import re
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
 from dedupe.errors import InputError
 from dedupe.results import Block, Explained
+from dedupe.tempfiles import TempFile
 
 PROG = "dedupe-file"
+
+# What str.splitlines() breaks at: none of it may split an error message.
+_LINE_BREAKS = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def one_line(message: str) -> str:
+    """``message`` on one line: a line break in it (a file name's, a codec's) is written as an escape."""
+    return _LINE_BREAKS.sub(lambda m: repr(m.group())[1:-1], message)
 
 
 @dataclass(frozen=True)
@@ -33,8 +43,17 @@ class Source:
     def label(self) -> str:
         return "<stdin>" if self.name == "-" else self.name
 
-    def encode(self, text: str) -> bytes:
-        return self.bom + text.encode(self.codec)
+    def encode(self, text: str, bom: bool = True) -> bytes:
+        """``text`` in the input's encoding (with its byte order mark, if ``bom``).
+
+        Raises :class:`InputError` where the codec cannot encode the kept text (``idna``, whose
+        labels may grow too long once a paragraph between two dots is removed).
+        """
+        try:
+            data = text.encode(self.codec)
+        except UnicodeError as err:
+            raise InputError(f"{self.label}: the cleaned text cannot be written in {self.codec}: {err}") from None
+        return self.bom + data if bom else data
 
 
 # Codecs that read a byte order mark: the mark and the byte order it names are kept as found.
@@ -63,9 +82,11 @@ def read_source(name: str, encoding: str, data: bytes | None = None) -> Source:
         bom, codec = next(((m, c) for m, c in _BOM_CODECS[codec] if data.startswith(m)), (b"", _NO_BOM[codec]))
     try:
         text = data[len(bom) :].decode(codec)
-    except UnicodeDecodeError as err:
+    except UnicodeError as err:
         if b"\x00" in data:
             raise InputError(f"{label}: looks like a binary file (NUL byte at offset {data.index(0)})") from None
+        if not isinstance(err, UnicodeDecodeError):  # a codec with rules of its own, such as idna's label length
+            raise InputError(f"{label}: not valid {encoding}: {err}; choose another --encoding") from None
         raise InputError(
             f"{label}: not valid {encoding} at byte {err.start + len(bom)} ({err.reason}); choose another --encoding"
         ) from None
@@ -100,28 +121,53 @@ def write_atomically(path: str, data: bytes) -> None:
         raise
 
 
+# Names of a descriptor this process already has open: writing there means writing to it.
+_STANDARD = {"/dev/stdout": 1, "/dev/stderr": 2}
+_DESCRIPTOR = re.compile(r"/dev/fd/([0-9]+)|/proc/(self|thread-self|[0-9]+)/fd/([0-9]+)")
+
+
+def descriptor_named(path: str) -> int | None:
+    """The descriptor that ``path`` names (``/dev/stdout``, ``/dev/fd/N``, ``/proc/self/fd/N``), if it names one."""
+    path = os.path.abspath(path)
+    match = _DESCRIPTOR.fullmatch(path)
+    if match is None:
+        return _STANDARD.get(path)
+    if match.group(1) is not None:
+        return int(match.group(1))
+    if match.group(2) in ("self", "thread-self") or match.group(2) == str(os.getpid()):
+        return int(match.group(3))
+    return None  # another process's descriptor: a path like any other
+
+
 class AtomicFile:
     """A file written through a temporary file in its directory, renamed over it by :meth:`commit`.
 
-    A symbolic link is followed (its target is replaced); a device or a pipe is written
-    directly, as there is nothing to replace. The mode of a replaced file is kept.
+    A symbolic link is followed (its target is replaced); a device, a pipe, or a name of an
+    open descriptor (``/dev/stdout``, which may be a pipe or a file opened for appending) is
+    written directly, as there is nothing to replace. The mode of a replaced file is kept.
     """
 
     def __init__(self, path: str) -> None:
-        self.tmp: str | None = None
-        if os.path.exists(path):
-            path = os.path.realpath(path)
-            if not stat.S_ISREG(os.stat(path).st_mode):
-                self.path, self.mode, self.file = path, 0, open(path, "wb")  # noqa: SIM115
-                return
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-        else:
+        self.temp: TempFile | None = None
+        self.name = path  # as given, for messages
+        self.path, self.mode = path, 0
+        fd = descriptor_named(path)
+        if fd is not None:
+            self.file: IO[bytes] = os.fdopen(os.dup(fd), "wb")
+            return
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
             umask = os.umask(0)
             os.umask(umask)
-            mode = 0o666 & ~umask
-        self.path, self.mode = path, mode
-        fd, self.tmp = tempfile.mkstemp(prefix=".dedupe-", dir=os.path.dirname(os.path.abspath(path)))
-        self.file = os.fdopen(fd, "wb")
+            self.mode = 0o666 & ~umask
+        else:
+            if not stat.S_ISREG(mode):
+                self.file = open(path, "wb")  # noqa: SIM115 (closed by commit or discard)
+                return
+            self.path, self.mode = os.path.realpath(path), stat.S_IMODE(mode)
+        self.temp = TempFile(os.path.dirname(os.path.abspath(self.path)))
+        self.file = os.fdopen(self.temp.fd, "wb")
 
     def write(self, data: bytes) -> None:
         self.file.write(data)
@@ -130,23 +176,24 @@ class AtomicFile:
         """Flush and close the temporary file (to disk: a rename must never expose half a file)."""
         if not self.file.closed:
             self.file.flush()
-            if self.tmp is not None:
+            if self.temp is not None:
                 os.fsync(self.file.fileno())
             self.file.close()
 
     def commit(self) -> None:
         self.finish()
-        if self.tmp is not None:
-            os.chmod(self.tmp, self.mode)
-            os.replace(self.tmp, self.path)
-            self.tmp = None
+        if self.temp is not None:
+            os.chmod(self.temp.path, self.mode)
+            self.temp.replace(self.path)
+            self.temp = None
 
     def discard(self) -> None:
         """Drop the temporary file; the target stays as it was (a device may hold what was written)."""
-        self.file.close()
-        if self.tmp is not None and os.path.exists(self.tmp):
-            os.unlink(self.tmp)
-        self.tmp = None
+        with contextlib.suppress(OSError):  # what could not be written (a full disk) is dropped with the rest
+            self.file.close()
+        if self.temp is not None:
+            self.temp.remove()
+            self.temp = None
 
 
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -163,7 +210,7 @@ def diff_bytes(source: Source, after: str) -> bytes:
         if line.startswith("@@"):
             out.append(line.encode("ascii"))
         else:
-            out.append(line.encode(source.codec))
+            out.append(source.encode(line, bom=False))
             if not line.endswith(("\n", "\r")):
                 out.append(b"\n\\ No newline at end of file\n")
     return b"".join(out)
@@ -230,6 +277,11 @@ def explain_block(b: Block, line: Callable[[int], int]) -> dict[str, Any]:
         "kept_span": list(b.kept_span),
         "reason": b.reason,
     }
+
+
+def json_line(row: dict[str, Any]) -> bytes:
+    """One JSON Lines row; text that is not valid Unicode (a lone surrogate, an odd file name) becomes a JSON escape."""
+    return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
 
 
 # -- corpus mode: documents compared with each other (JSON Lines records, or whole files) -------------

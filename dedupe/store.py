@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
@@ -28,6 +27,7 @@ from dedupe import index_file
 from dedupe.errors import CorpusIndexError, IndexMismatchError
 from dedupe.index_file import FORMAT, VERSION
 from dedupe.results import Span
+from dedupe.tempfiles import TempFile
 
 Ids = npt.NDArray[np.int64]
 BandKeys = npt.NDArray[np.uint64]
@@ -284,11 +284,10 @@ class MemoryStore:
             raise CorpusIndexError("nothing to save: the index was never used")
         arrays = self._arrays()
         target = os.path.realpath(target)
-        directory = os.path.dirname(target)
-        fd, tmp = tempfile.mkstemp(prefix=".dedupe-index-", suffix=".npz", dir=directory)
-        staged = StagedIndex(tmp, target)
+        temp = TempFile(os.path.dirname(target))  # named so that a later run can tell it is stale if this one is killed
+        staged = StagedIndex(temp, target)
         try:
-            with os.fdopen(fd, "wb") as f:
+            with os.fdopen(temp.fd, "wb") as f:
                 np.savez(f, **arrays)  # type: ignore[arg-type]
                 f.flush()
                 os.fsync(f.fileno())
@@ -379,26 +378,26 @@ class MemoryStore:
 class StagedIndex:
     """An index file written beside its target and synced, not yet renamed over it."""
 
-    def __init__(self, tmp: str, target: str) -> None:
-        self.tmp: str | None = tmp
+    def __init__(self, temp: TempFile, target: str) -> None:
+        self.temp: TempFile | None = temp
         self.target = target
 
     def commit(self) -> None:
         """Rename the temporary file over the target (atomic: the old index or the new one, never half)."""
-        if self.tmp is None:
+        if self.temp is None:
             return
         try:
-            os.replace(self.tmp, self.target)
+            self.temp.replace(self.target)
         except BaseException:
             self.discard()
             raise
-        self.tmp = None
+        self.temp = None
 
     def discard(self) -> None:
         """Remove the temporary file, unless it was committed; the target stays as it was."""
-        if self.tmp is not None and os.path.exists(self.tmp):
-            os.unlink(self.tmp)
-        self.tmp = None
+        if self.temp is not None:
+            self.temp.remove()
+        self.temp = None
 
 
 def _compare(stored: dict[str, Any], wanted: dict[str, Any], where: str) -> None:
