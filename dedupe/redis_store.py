@@ -356,7 +356,7 @@ def safe_url(url: str) -> str:
 
 
 # The query parameters a URL may carry (anything else is refused, not passed on to the client).
-QUERY = ("db", "password", "timeout", "ssl_ca_certs", "ssl_cert_reqs")
+URL_PARAMETERS = ("db", "password", "timeout", "ssl_ca_certs", "ssl_cert_reqs")
 
 
 def connection_options(url: str) -> dict[str, Any]:
@@ -404,8 +404,8 @@ def connection_options(url: str) -> dict[str, Any]:
         raise bad("a fragment (#...) means nothing here")
     given: dict[str, str] = {}
     for name, value in query:
-        if name not in QUERY:
-            raise bad(f"unknown parameter {name!r} (known: {', '.join(QUERY)})")
+        if name not in URL_PARAMETERS:
+            raise bad(f"unknown parameter {name!r} (known: {', '.join(URL_PARAMETERS)})")
         if name in given:
             raise bad(f"{name} is given twice")
         if not value:
@@ -468,7 +468,6 @@ class RedisStore:
         self.url = safe_url(url)
         self.prefix = prefix
         self.where = f"{self.url} prefix {prefix!r}"
-        self._secrets = _secrets(url)
         options = connection_options(url)
         try:
             import redis
@@ -477,6 +476,7 @@ class RedisStore:
         except ImportError:
             raise CorpusIndexError("a Redis index needs the redis client: pip install 'news-dedupe[redis]'") from None
         self._errors = redis.exceptions
+        self._secrets = _secrets(url)
         self._prefix = prefix.encode("utf-8", "surrogatepass")
         self.num_perm = 0
         self._xbits = _base_bits(1)

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 
@@ -22,15 +22,15 @@ def server_binary() -> str | None:
     return shutil.which("redis-server")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
 
 
-def _answers(port: int, command: bytes, reply: bytes, timeout: float = 0.5) -> bool:
-    """Send one inline command without a Redis client; whether the reply starts with ``reply``."""
+def _answers(port: int, command: bytes, reply: bytes | tuple[bytes, ...], timeout: float = 0.5) -> bool:
+    """Send one inline command without a Redis client; whether the reply starts with ``reply`` (or one of them)."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
             s.sendall(command + b"\r\n")
@@ -42,11 +42,11 @@ def _answers(port: int, command: bytes, reply: bytes, timeout: float = 0.5) -> b
 class RedisServer:
     """One running ``redis-server``: :attr:`url` to connect, :meth:`stop` to end it (tests kill it early)."""
 
-    def __init__(self, binary: str, directory: str, startup: float = 10.0) -> None:
-        self.binary, self.directory, self.startup = binary, directory, startup
+    def __init__(self, binary: str, directory: str, startup: float = 10.0, options: Sequence[str] = ()) -> None:
+        self.binary, self.directory, self.startup, self.options = binary, directory, startup, list(options)
         self.log = os.path.join(directory, "redis.log")  # a file, not a pipe that nobody reads and that fills up
         for _ in range(5):  # another process may take the free port before the server binds it
-            self.port = _free_port()
+            self.port = free_port()
             self.url = f"redis://127.0.0.1:{self.port}/0"
             if self._start():
                 return
@@ -54,12 +54,12 @@ class RedisServer:
 
     def _start(self) -> bool:
         command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        command += ["--dir", self.directory]
+        command += ["--dir", self.directory, *self.options]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + self.startup
         while self.process.poll() is None and time.monotonic() < deadline:
-            if _answers(self.port, b"PING", b"+PONG"):
+            if _answers(self.port, b"PING", (b"+PONG", b"-NOAUTH")):  # up, with or without a password
                 return True
             time.sleep(0.02)
         self.stop()
@@ -95,13 +95,13 @@ class RedisServer:
 
 
 @contextmanager
-def redis_server(binary: str | None = None) -> Iterator[RedisServer]:
-    """Start ``redis-server`` (without persistence) in a temporary directory; stop it on exit."""
+def redis_server(binary: str | None = None, options: Sequence[str] = ()) -> Iterator[RedisServer]:
+    """Start ``redis-server`` (without persistence, with more command-line ``options``) in a temporary directory."""
     path = binary or server_binary()
     if path is None:
         raise FileNotFoundError("redis-server is not on PATH")
     with tempfile.TemporaryDirectory(prefix="dedupe-redis-") as directory:
-        server = RedisServer(path, directory)
+        server = RedisServer(path, directory, options=options)
         try:
             yield server
         finally:

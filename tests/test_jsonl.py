@@ -800,7 +800,6 @@ def test_redis_flushed_mid_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     ],
 )
 def test_redis_bad_url(tmp_path: Path, capsysbinary: Any, url: str, reason: str) -> None:
-    pytest.importorskip("redis")
     path = day(tmp_path, "d.jsonl", [{"text": "one record"}])
     out_path = tmp_path / "out.jsonl"
     out_path.write_bytes(b"old\n")

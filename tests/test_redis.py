@@ -9,14 +9,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,7 +27,7 @@ import pytest
 
 from dedupe import CorpusIndexError, DedupeConfig, Deduper, Explained, IndexMismatchError
 from dedupe.store import Location, MemoryStore
-from tests.redis_server import RedisServer, redis_server, server_binary
+from tests.redis_server import RedisServer, free_port, redis_server, server_binary
 
 IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
@@ -569,3 +572,50 @@ def test_a_server_that_stops_answering_mid_run(config: DedupeConfig) -> None:
         finally:
             os.kill(own.process.pid, signal.SIGCONT)
         d.close()
+
+
+def test_tls(tmp_path: Path, config: DedupeConfig) -> None:
+    """rediss:// with ssl_ca_certs (the server's own certificate) or ssl_cert_reqs=none; without, a clean refusal."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed: no certificate for a TLS server")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    request = [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+    request += ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)]
+    subprocess.run(request, check=True, capture_output=True)
+    port = free_port()
+    tls = ["--tls-port", str(port), "--tls-cert-file", str(cert), "--tls-key-file", str(key)]
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(redis_server(options=[*tls, "--tls-auth-clients", "no"]))
+        except RuntimeError as err:  # a redis-server built without TLS refuses the options
+            pytest.skip(f"redis-server without TLS: {err}")
+        docs = make_docs(seed=13, count=6)
+        base = f"rediss://127.0.0.1:{port}/0"
+        for query in (f"?ssl_ca_certs={cert}", "?ssl_cert_reqs=none"):
+            with Deduper(config=config, index=base + query, prefix=f"tls-{query[1:4]}") as d:
+                assert feed_all(d, docs) == in_memory(config, docs)
+        with pytest.raises(CorpusIndexError, match=rf"^{base}: cannot connect \(.*certificate verify failed"):
+            Deduper(index=base)
+
+
+def test_password_and_unix_socket(tmp_path: Path, config: DedupeConfig) -> None:
+    """The URL's password (before the host or as password=) and a unix:// socket with ?db= reach the server."""
+    sock = tmp_path / "redis.sock"
+    docs = make_docs(seed=14, count=4)
+    with redis_server(options=["--unixsocket", str(sock), "--requirepass", "s3cret"]) as own:
+        base = f"127.0.0.1:{own.port}/0"
+        for url in (
+            f"redis://:s3cret@{base}",
+            f"redis://{base}?password=s3cret",
+            f"unix://{sock}?db=3&password=s3cret",
+        ):
+            with Deduper(config=config, index=url, prefix="pw") as d:
+                assert feed_all(d, docs) == in_memory(config, docs)
+        with pytest.raises(CorpusIndexError, match=r"cannot connect \(.*(invalid|WRONGPASS)") as err:
+            Deduper(index=f"redis://:wrong-s3cret@{base}")
+        assert "s3cret" not in str(err.value)
+        import redis
+
+        with redis.Redis(unix_socket_path=str(sock), password="s3cret", db=3) as client:
+            assert client.exists("pw:meta") == 1  # db 3, the one the unix:// URL named
