@@ -386,6 +386,7 @@ def test_doc_counts_and_locations_match_memory(url: str, prefix: str) -> None:
 
 
 # -- the server losing the index mid-run --------------------------------------------------------------
+# (Tests that start a server of their own take the ``server`` fixture for its skip-or-fail rule.)
 
 
 def flushall(url: str) -> None:
@@ -395,7 +396,7 @@ def flushall(url: str) -> None:
         client.flushall()
 
 
-def test_flushed_between_documents(config: DedupeConfig) -> None:
+def test_flushed_between_documents(config: DedupeConfig, server: RedisServer) -> None:
     docs = make_docs(seed=8, count=6)
     with redis_server() as own:
         d = Deduper(config=config, index=own.url, prefix="flushed")
@@ -407,7 +408,7 @@ def test_flushed_between_documents(config: DedupeConfig) -> None:
     assert str(err.value).startswith(f"{own.url} prefix 'flushed': ") and "\n" not in str(err.value)
 
 
-def test_restarted_empty(config: DedupeConfig) -> None:
+def test_restarted_empty(config: DedupeConfig, server: RedisServer) -> None:
     docs = make_docs(seed=9, count=6)
     with redis_server() as own:
         d = Deduper(config=config, index=own.url, prefix="empty")
@@ -418,7 +419,7 @@ def test_restarted_empty(config: DedupeConfig) -> None:
         d.close()
 
 
-def test_restarted_with_its_data_goes_on(config: DedupeConfig) -> None:
+def test_restarted_with_its_data_goes_on(config: DedupeConfig, server: RedisServer) -> None:
     docs = make_docs(seed=10, count=12)
     expected = in_memory(config, docs)
     with redis_server() as own:
@@ -429,7 +430,7 @@ def test_restarted_with_its_data_goes_on(config: DedupeConfig) -> None:
         assert got == expected
 
 
-def test_flushed_and_created_again_by_another_worker(config: DedupeConfig) -> None:
+def test_flushed_and_created_again_by_another_worker(config: DedupeConfig, server: RedisServer) -> None:
     docs = make_docs(seed=11, count=8)
     with redis_server() as own:
         early = Deduper(config=config, index=own.url, prefix="again")
@@ -549,7 +550,7 @@ def silent_listener() -> Iterator[int]:
         yield listener.getsockname()[1]
 
 
-def test_a_server_that_never_answers_times_out() -> None:
+def test_a_server_that_never_answers_times_out(server: RedisServer) -> None:
     with silent_listener() as port, pytest.raises(CorpusIndexError, match=r"cannot connect \(Timeout") as err:
         Deduper(index=f"redis://127.0.0.1:{port}/0?timeout=0.5")
     assert str(err.value).startswith(f"redis://127.0.0.1:{port}/0: ")
@@ -560,7 +561,7 @@ def test_tls_to_a_plain_server_times_out(server: RedisServer) -> None:
         Deduper(index=f"rediss://127.0.0.1:{server.port}/0?timeout=0.5")
 
 
-def test_a_server_that_stops_answering_mid_run(config: DedupeConfig) -> None:
+def test_a_server_that_stops_answering_mid_run(config: DedupeConfig, server: RedisServer) -> None:
     docs = make_docs(seed=12, count=4)
     with redis_server() as own:
         d = Deduper(config=config, index=f"{own.url}?timeout=0.5", prefix="frozen")
@@ -574,7 +575,7 @@ def test_a_server_that_stops_answering_mid_run(config: DedupeConfig) -> None:
         d.close()
 
 
-def test_tls(tmp_path: Path, config: DedupeConfig) -> None:
+def test_tls(tmp_path: Path, config: DedupeConfig, server: RedisServer) -> None:
     """rediss:// with ssl_ca_certs (the server's own certificate) or ssl_cert_reqs=none; without, a clean refusal."""
     openssl = shutil.which("openssl")
     if openssl is None:
@@ -599,7 +600,7 @@ def test_tls(tmp_path: Path, config: DedupeConfig) -> None:
             Deduper(index=base)
 
 
-def test_password_and_unix_socket(tmp_path: Path, config: DedupeConfig) -> None:
+def test_password_and_unix_socket(tmp_path: Path, config: DedupeConfig, server: RedisServer) -> None:
     """The URL's password (before the host or as password=) and a unix:// socket with ?db= reach the server."""
     sock = tmp_path / "redis.sock"
     docs = make_docs(seed=14, count=4)
