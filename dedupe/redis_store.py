@@ -55,19 +55,31 @@ Scripts derive key names from the prefix, so the index needs one Redis server (w
 replicas if you like), not Redis Cluster.
 
 Every Redis error (lost connection, timeout, loading, refused command) is raised as a
-:class:`~dedupe.errors.CorpusIndexError` naming the server without its password.
+:class:`~dedupe.errors.CorpusIndexError` naming the server without its password. A lost
+connection is retried a few times at once (a restart or a failover); a server that does
+not answer within the timeout (``?timeout=``, 5 seconds by default) is not waited for again.
+
+A server can also lose the index while a worker uses it (restarted without its data,
+``FLUSHALL``, the keys deleted). Nothing in the other keys would tell: an empty index is a
+valid one. So ``{prefix}:meta`` holds a random token drawn by the worker that created the
+index, each worker keeps the meta it read when it joined, and every script first checks
+that the server still holds exactly that (one ``GET``): an index gone, or created again by
+another worker since, stops the worker with a CorpusIndexError before anything is read or
+written. A server restarted *with* its data holds the same meta and goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+import secrets
 import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
 import numpy as np
 import numpy.typing as npt
@@ -85,13 +97,19 @@ STEP = 3  # each further level holds 2**STEP times more entries, in 2**STEP time
 FILL = 64  # fields per shard that a full level aims at (listpacks hold up to 128 by default)
 CHUNK = 512  # paragraphs per script call: one long document must not block the server for long
 SAMPLE = 20_000  # stats(): above this many keys, measure a sample and extrapolate
+TIMEOUT = 5.0  # seconds to connect, and to wait for any reply; ?timeout= in the URL changes it
+_LOST = "DEDUPE-INDEX-LOST"  # starts the error that a script returns when the index is not the one joined
 
 _HEAD = struct.Struct("<Iqqq")  # doc length, index, span start, span end
 _DIGEST_PERSON = b"dedupe-exact"
 
-# Shared by every script. FIRST and STEP are filled in below; ARGV[1] is always the prefix.
+# Shared by every script. FIRST and STEP are filled in below; ARGV[1] is always the prefix, and
+# the last argument the index's meta as this worker read it when it joined (see the docstring):
+# if the server no longer holds exactly that, the index was lost, and the script stops at once.
 _PRELUDE = """
 local P = ARGV[1]
+local META = redis.call('GET', P .. ':meta')
+if META ~= ARGV[#ARGV] then return redis.error_reply(META and '@LOST@ created again' or '@LOST@ gone') end
 local FIRST, GROWTH, STEP = @FIRST@, 2 ^ @STEP@, @STEP@
 local VALUE_MAX = 64
 
@@ -332,7 +350,115 @@ def safe_url(url: str) -> str:
         port = f":{parts.port}" if parts.port is not None else ""
     except ValueError:
         return url.split("://", 1)[0] + "://(unparsable URL)"
-    return urlunsplit((parts.scheme, host + port, parts.path, "", ""))
+    # An "@" in the path means a password cut short by a "/" written as is: its end would show.
+    path = "/(unparsable path)" if "@" in parts.path else parts.path
+    return f"{parts.scheme}://{host}{port}{path}"
+
+
+# The query parameters a URL may carry (anything else is refused, not passed on to the client).
+URL_PARAMETERS = ("db", "password", "timeout", "ssl_ca_certs", "ssl_cert_reqs")
+
+
+def connection_options(url: str) -> dict[str, Any]:
+    """The ``redis.Redis`` arguments that ``url`` names, or a CorpusIndexError saying what is wrong with it.
+
+    ``redis://[user:password@]host[:port][/db]``, ``rediss://`` the same over TLS, or
+    ``unix:///path/to/socket``; query parameters: ``db`` (the database number, instead of
+    the path), ``password``, ``timeout`` (seconds, for connecting and for each reply;
+    default 5), and for ``rediss://`` ``ssl_ca_certs`` (a PEM file of trusted certificates)
+    and ``ssl_cert_reqs`` (``required``, the default, ``optional`` or ``none``).
+
+    >>> connection_options("redis://db.example:6380/2?timeout=0.5")["socket_timeout"]
+    0.5
+    >>> connection_options("redis://db.example/x")
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.CorpusIndexError: redis://db.example/x: not a usable Redis URL: the database is '/x', not a number
+    """
+    where = safe_url(url)
+
+    def bad(reason: str) -> CorpusIndexError:
+        return CorpusIndexError(f"{where}: not a usable Redis URL: {reason}")
+
+    # The parser's own messages are not repeated: they can quote a password that was cut short
+    # by a "/", "?" or "#" written as is.
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise bad("the host cannot be parsed") from None
+    try:
+        port = parts.port
+    except ValueError:
+        raise bad("the port is not a number from 1 to 65535") from None
+    if "@" in parts.path + parts.fragment + re.sub(r"(^|&)password=[^&]*", "", parts.query):
+        raise bad("an '@' after the host: write '/', '?' and '#' in a password as %2F, %3F and %23")
+    try:
+        query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise bad("the query string is not name=value pairs joined by '&'") from None
+    scheme = parts.scheme
+    if scheme not in ("redis", "rediss", "unix"):
+        raise bad(f"the scheme is {scheme!r}: redis://, rediss:// or unix://")
+    if parts.fragment:
+        raise bad("a fragment (#...) means nothing here")
+    given: dict[str, str] = {}
+    for name, value in query:
+        if name not in URL_PARAMETERS:
+            raise bad(f"unknown parameter {name!r} (known: {', '.join(URL_PARAMETERS)})")
+        if name in given:
+            raise bad(f"{name} is given twice")
+        if not value:
+            raise bad(f"{name} is empty")
+        given[name] = value
+    options: dict[str, Any] = {}
+    if scheme == "unix":
+        if host or port is not None or not parts.path:
+            raise bad("unix:// takes the path of a socket: unix:///path/to/redis.sock")
+        options["unix_socket_path"] = unquote(parts.path)
+        path_db = ""
+    else:
+        if not host:
+            raise bad("no host")
+        if port == 0:
+            raise bad("port 0")
+        options.update(host=host, port=6379 if port is None else port)
+        path_db = unquote(parts.path).removeprefix("/")
+        if path_db and not _is_number(path_db):
+            raise bad(f"the database is {parts.path!r}, not a number")
+    if path_db and "db" in given:
+        raise bad("the database is given twice (the path and db=)")
+    db = given.get("db", path_db or "0")
+    if not _is_number(db):
+        raise bad(f"db={db!r} is not a number")
+    options["db"] = int(db)
+    if parts.password and "password" in given:
+        raise bad("the password is given twice (before the host and password=)")
+    options["username"] = unquote(parts.username) if parts.username else None
+    options["password"] = given.get("password") or (unquote(parts.password) if parts.password else None)
+    try:
+        timeout = float(given.get("timeout", TIMEOUT))
+    except ValueError:
+        timeout = math.nan
+    if not 0 < timeout < math.inf:
+        raise bad(f"timeout={given['timeout']!r} is not a number of seconds above 0")
+    options.update(socket_connect_timeout=timeout, socket_timeout=timeout)
+    tls = [name for name in given if name.startswith("ssl_")]
+    if tls and scheme != "rediss":
+        raise bad(f"{tls[0]} is for rediss:// (TLS) URLs")
+    if scheme == "rediss":
+        reqs = given.get("ssl_cert_reqs", "required")
+        if reqs not in ("required", "optional", "none"):
+            raise bad(f"ssl_cert_reqs={reqs!r}: required, optional or none")
+        # "none" checks nothing, not even the name in the certificate.
+        options.update(ssl=True, ssl_cert_reqs=reqs, ssl_check_hostname=reqs != "none")
+        if "ssl_ca_certs" in given:
+            options["ssl_ca_certs"] = given["ssl_ca_certs"]
+    return options
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 class RedisStore:
@@ -342,6 +468,7 @@ class RedisStore:
         self.url = safe_url(url)
         self.prefix = prefix
         self.where = f"{self.url} prefix {prefix!r}"
+        options = connection_options(url)
         try:
             import redis
             from redis.backoff import ExponentialWithJitterBackoff
@@ -354,24 +481,19 @@ class RedisStore:
         self.num_perm = 0
         self._xbits = _base_bits(1)
         self._bbits = 0
+        self._meta: bytes | None = None  # as read by check(); every call checks the server still holds it
         # A few quick retries ride out a failover or a dropped connection; a server that is
         # gone must be reported within a second, not after the client's default ten retries.
-        retry = Retry(ExponentialWithJitterBackoff(base=0.02, cap=0.25), 3)
-        try:
-            self._client: redis.Redis = redis.Redis.from_url(
-                url, socket_connect_timeout=10, socket_timeout=60, retry=retry
-            )
-        except (ValueError, TypeError) as err:
-            raise CorpusIndexError(f"{self.url}: not a usable Redis URL ({self._clean(err)})") from None
-        if self._client.get_encoder().decode_responses:
-            raise CorpusIndexError(f"{self.url}: decode_responses must stay off: the index stores bytes")
+        # A timeout is not retried: it has already waited as long as the user allows.
+        retry = Retry(ExponentialWithJitterBackoff(base=0.02, cap=0.25), 3, (redis.exceptions.ConnectionError,))
+        self._client: redis.Redis = redis.Redis(retry=retry, **options)
         try:
             with self._guard(connecting=True):
                 self._client.ping()
         except CorpusIndexError:
             self._client.close()
             raise
-        prelude = _PRELUDE.replace("@FIRST@", str(FIRST)).replace("@STEP@", str(STEP))
+        prelude = _PRELUDE.replace("@FIRST@", str(FIRST)).replace("@STEP@", str(STEP)).replace("@LOST@", _LOST)
         script = self._client.register_script
         self._find_exact = script(prelude + _FIND_EXACT)
         self._find_near = script(prelude + _FIND_NEAR)
@@ -394,6 +516,8 @@ class RedisStore:
         try:
             yield
         except e.RedisError as err:
+            if isinstance(err, e.ResponseError) and _LOST in str(err):
+                raise self._lost("created again" in str(err)) from None
             if connecting:
                 what = "cannot connect"
             elif isinstance(err, e.BusyLoadingError):
@@ -408,17 +532,31 @@ class RedisStore:
                 what = "Redis error"
             raise CorpusIndexError(f"{self.url}: {what} ({self._clean(err)})") from err
 
+    def _lost(self, again: bool) -> CorpusIndexError:
+        how = "was deleted and created again" if again else "is gone"
+        return CorpusIndexError(
+            f"{self.where}: the index {how} since this run joined it"
+            " (the server restarted without its data, or was flushed): what it had recorded is lost"
+        )
+
+    def _same_index(self, meta: bytes | None) -> None:
+        """Raise unless ``meta`` (read by a command; scripts check it themselves) is the one this worker joined."""
+        if meta != self._meta:
+            raise self._lost(meta is not None)
+
     def _key(self, name: str) -> bytes:
         return self._prefix + b":" + name.encode("ascii")
 
     def _run(self, script: Script, calls: list[list[bytes | int]]) -> list[Any]:
         """Run ``script`` once per argument list: directly, or several in one pipelined round trip."""
+        self._need_params()
+        assert self._meta is not None
         with self._guard():
             if len(calls) == 1:
-                return [script(args=[self._prefix, *calls[0]])]
+                return [script(args=[self._prefix, *calls[0], self._meta])]
             pipe = self._client.pipeline(transaction=False)
             for args in calls:
-                script(args=[self._prefix, *args], client=pipe)
+                script(args=[self._prefix, *args, self._meta], client=pipe)
             return list(pipe.execute())
 
     def _need_params(self) -> None:
@@ -428,10 +566,13 @@ class RedisStore:
     # -- the Store protocol ---------------------------------------------------------------------
 
     def check(self, params: dict[str, Any]) -> None:
-        wanted = {"layout": LAYOUT, "params": params}
+        # The token tells this index from one created again under the same prefix after a loss.
+        wanted = {"layout": LAYOUT, "params": params, "token": secrets.token_hex(16)}
         with self._guard():
-            self._client.set(self._key("meta"), json.dumps(wanted, sort_keys=True), nx=True)
-            raw = self._client.get(self._key("meta"))
+            pipe = self._client.pipeline(transaction=True)
+            pipe.set(self._key("meta"), json.dumps(wanted, sort_keys=True), nx=True)
+            pipe.get(self._key("meta"))
+            raw = pipe.execute()[1]
         try:
             stored = json.loads(raw or b"")
             layout, stored_params = stored["layout"], stored["params"]
@@ -440,6 +581,7 @@ class RedisStore:
         if layout != LAYOUT:
             raise CorpusIndexError(f"{self.where}: index layout {layout!r}; this dedupe reads layout {LAYOUT}")
         _compare(stored_params, params, self.where)
+        self._meta = raw
         self.num_perm = int(params["num_perm"])
         self._bbits = _base_bits(int(params["bands"]))
 
@@ -479,7 +621,11 @@ class RedisStore:
         if len(ids) == 0:
             return Records([], np.empty((0, self.num_perm), dtype=np.uint32), [])
         with self._guard():
-            raw: list[Any] = self._client.hmget(self._key("entry"), ids.tolist())
+            pipe = self._client.pipeline(transaction=True)
+            pipe.get(self._key("meta"))
+            pipe.hmget(self._key("entry"), ids.tolist())
+            meta, raw = pipe.execute()
+        self._same_index(meta)
         keys: list[str] = []
         signatures: list[bytes] = []
         locations: list[Location] = []
@@ -571,7 +717,12 @@ class RedisStore:
         start = len(self._prefix) + 1
         kinds: dict[bytes, list[bytes]] = {}
         with self._guard():
-            entries = int(self._client.get(self._key("next")) or 0)
+            pipe = self._client.pipeline(transaction=True)
+            pipe.get(self._key("meta"))
+            pipe.get(self._key("next"))
+            meta, counter = pipe.execute()
+            self._same_index(meta)
+            entries = int(counter or 0)
             for key in self._client.scan_iter(match=pattern, count=5000):
                 rest = key[start:]
                 if _OWN_KEY.fullmatch(rest):

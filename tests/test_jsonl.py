@@ -12,6 +12,7 @@ import os
 import pty
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -854,3 +855,73 @@ def test_a_repeated_id_is_told_once_and_counted(tmp_path: Path) -> None:
         assert len(lines) == 2 and "; 2 records with the id of an earlier record" in lines[1]
     proc = run_script("--jsonl", path)  # each record on its own: an id names, nothing more
     assert proc.returncode == 0 and "again" not in proc.stderr.decode()
+
+
+def test_redis_flushed_mid_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: Any) -> None:
+    """The server loses the index after record 4: the run stops there, with the first 4 records out."""
+    try:
+        import redis
+
+        from tests.redis_server import redis_server, server_binary
+    except ImportError as err:
+        pytest.skip(f"no Redis test support: {err}")
+    if server_binary() is None:
+        pytest.skip("redis-server is not installed")
+    rng = random.Random(19)
+    shared = paragraph(rng)  # in every record: kept in the first only, as long as the index remembers
+    path = day(tmp_path, "d.jsonl", [{"id": f"r{k}", "text": f"{paragraph(rng)}\n{shared}"} for k in range(8)])
+    argv = ["--jsonl", "--scope", "corpus", path]
+    alone = run_script(*argv)
+    assert alone.returncode == 0 and texts(alone.stdout).count(shared) == 0
+    out_path = tmp_path / "out.jsonl"
+    with redis_server() as server:
+        feed = dedupe.corpus.Deduper.feed
+        fed = []
+
+        def feed_after_flush(self: Any, text: str, **kwargs: Any) -> Any:
+            if len(fed) == 4:
+                with redis.Redis.from_url(server.url) as client:
+                    client.flushall()
+            fed.append(text)
+            return feed(self, text, **kwargs)
+
+        monkeypatch.setattr(dedupe.corpus.Deduper, "feed", feed_after_flush)
+        code = run([*argv[:-1], "--index", server.url, "-o", out_path, path])
+    assert code == 2
+    one_error(
+        capsysbinary.readouterr().err, f"{path}:5: ", "the index is gone", f"{out_path} holds the first 4 records"
+    )
+    assert out_path.read_bytes() == b"".join(alone.stdout.splitlines(keepends=True)[:4])
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("redis://127.0.0.1:6379/0?foo=bar", "unknown parameter 'foo'"),
+        ("redis://127.0.0.1:6379/abc", "the database is '/abc', not a number"),
+        ("redis://:s3cret@127.0.0.1:6379/0?timeout=never", "timeout='never' is not a number of seconds"),
+        ("rediss://127.0.0.1:6379/0?ssl_cert_reqs=maybe", "ssl_cert_reqs='maybe'"),
+    ],
+)
+def test_redis_bad_url(tmp_path: Path, capsysbinary: Any, url: str, reason: str) -> None:
+    path = day(tmp_path, "d.jsonl", [{"text": "one record"}])
+    out_path = tmp_path / "out.jsonl"
+    out_path.write_bytes(b"old\n")
+    assert run(["--jsonl", "--scope", "corpus", "--index", url, "-o", out_path, path]) == 2
+    out, err = capsysbinary.readouterr()
+    assert out == b"" and out_path.read_bytes() == b"old\n"
+    line = one_error(err, "not a usable Redis URL", reason)
+    assert "s3cret" not in line
+
+
+def test_redis_server_that_never_answers(tmp_path: Path, capsysbinary: Any) -> None:
+    pytest.importorskip("redis")
+    path = day(tmp_path, "d.jsonl", [{"text": "one record"}])
+    with socket.socket() as listener:  # accepts (the kernel does, into the backlog) and never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0?timeout=0.5"
+        assert run(["--jsonl", "--scope", "corpus", "--index", url, path]) == 2
+    out, err = capsysbinary.readouterr()
+    assert out == b""
+    one_error(err, f"{url.split('?')[0]}: cannot connect (Timeout")

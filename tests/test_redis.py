@@ -9,11 +9,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+import shutil
+import signal
+import socket
+import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +27,7 @@ import pytest
 
 from dedupe import CorpusIndexError, DedupeConfig, Deduper, Explained, IndexMismatchError
 from dedupe.store import Location, MemoryStore
-from tests.redis_server import RedisServer, redis_server, server_binary
+from tests.redis_server import RedisServer, free_port, redis_server, server_binary
 
 IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
@@ -377,3 +383,240 @@ def test_doc_counts_and_locations_match_memory(url: str, prefix: str) -> None:
     all_ids = np.arange(n)
     assert redis_store.fetch(all_ids).locations == memory.fetch(all_ids).locations
     redis_store.close()
+
+
+# -- the server losing the index mid-run --------------------------------------------------------------
+# (Tests that start a server of their own take the ``server`` fixture for its skip-or-fail rule.)
+
+
+def flushall(url: str) -> None:
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        client.flushall()
+
+
+def test_flushed_between_documents(config: DedupeConfig, server: RedisServer) -> None:
+    docs = make_docs(seed=8, count=6)
+    with redis_server() as own:
+        d = Deduper(config=config, index=own.url, prefix="flushed")
+        feed_all(d, docs[:3])
+        flushall(own.url)
+        with pytest.raises(CorpusIndexError, match=r"the index is gone since this run joined it") as err:
+            d.feed(docs[3][2], doc_id=docs[3][0], site=docs[3][1])
+        d.close()
+    assert str(err.value).startswith(f"{own.url} prefix 'flushed': ") and "\n" not in str(err.value)
+
+
+def test_restarted_empty(config: DedupeConfig, server: RedisServer) -> None:
+    docs = make_docs(seed=9, count=6)
+    with redis_server() as own:
+        d = Deduper(config=config, index=own.url, prefix="empty")
+        feed_all(d, docs[:3])
+        own.restart(keep_data=False)
+        with pytest.raises(CorpusIndexError, match="the index is gone"):
+            feed_all(d, docs[3:])
+        d.close()
+
+
+def test_restarted_with_its_data_goes_on(config: DedupeConfig, server: RedisServer) -> None:
+    docs = make_docs(seed=10, count=12)
+    expected = in_memory(config, docs)
+    with redis_server() as own:
+        with Deduper(config=config, index=own.url, prefix="kept") as d:
+            got = feed_all(d, docs[:6])
+            own.restart(keep_data=True)
+            got += feed_all(d, docs[6:])
+        assert got == expected
+
+
+def test_flushed_and_created_again_by_another_worker(config: DedupeConfig, server: RedisServer) -> None:
+    docs = make_docs(seed=11, count=8)
+    with redis_server() as own:
+        early = Deduper(config=config, index=own.url, prefix="again")
+        feed_all(early, docs[:2])
+        flushall(own.url)
+        with Deduper(config=config, index=own.url, prefix="again") as late:  # a fresh index for the newcomer
+            assert feed_all(late, docs[2:4]) == in_memory(config, docs[2:4])
+            with pytest.raises(CorpusIndexError, match="the index was deleted and created again since this run"):
+                feed_all(early, docs[4:])
+            assert feed_all(late, docs[4:]) == in_memory(config, docs[2:])[2:]
+        early.close()
+
+
+def _store_calls(store: Any, ids: Any) -> dict[str, Any]:
+    """Each call of the store protocol that talks to the server, with arguments that reach it."""
+    bands = np.arange(8, dtype=np.uint64).reshape(2, 4)
+    sig = np.zeros((2, 16), dtype=np.uint32)
+    locs = [Location("d", 0, (0, 1)), Location("d", 1, (2, 3))]
+    return {
+        "find_exact": lambda: store.find_exact("", ["k0"]),
+        "find_near": lambda: store.find_near(bands),
+        "fetch": lambda: store.fetch(ids),
+        "add": lambda: store.add("", ["k2", "k3"], sig, bands, locs),
+        "add_docs": lambda: store.add_docs(ids, "d", locs),
+        "doc_counts": lambda: store.doc_counts([ids]),
+        "stats": store.stats,
+    }
+
+
+@pytest.mark.parametrize("call", ["find_exact", "find_near", "fetch", "add", "add_docs", "doc_counts", "stats"])
+def test_every_store_call_checks_the_index_is_the_one_joined(url: str, prefix: str, call: str) -> None:
+    import redis
+
+    from dedupe.redis_store import RedisStore
+
+    store = RedisStore(url, prefix)
+    store.check(params())
+    ids, _ = store.add(
+        "",
+        ["k0", "k1"],
+        np.zeros((2, 16), dtype=np.uint32),
+        np.zeros((2, 4), np.uint64),
+        [Location("d", 0, (0, 1))] * 2,
+    )
+    _store_calls(store, ids)[call]()  # works while the index is there
+    with redis.Redis.from_url(url) as client:
+        client.delete(*client.keys(f"{prefix}:*"))  # as FLUSHALL would
+        with pytest.raises(CorpusIndexError, match="the index is gone"):
+            _store_calls(store, ids)[call]()
+        RedisStore(url, prefix).check(params())  # another worker creates it again
+        with pytest.raises(CorpusIndexError, match="deleted and created again"):
+            _store_calls(store, ids)[call]()
+        assert client.keys(f"{prefix}:*") == [f"{prefix}:meta".encode()]  # the stale worker wrote nothing
+    store.close()
+
+
+# -- URLs and timeouts ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("redis://127.0.0.1:6379/0?foo=bar", "unknown parameter 'foo' (known: db, password, timeout,"),
+        ("redis://127.0.0.1:6379/abc", "the database is '/abc', not a number"),
+        ("redis://127.0.0.1:6379/-1", "the database is '/-1', not a number"),
+        ("redis://127.0.0.1:6379/0?db=1", "the database is given twice"),
+        ("redis://127.0.0.1:6379?db=x", "db='x' is not a number"),
+        ("redis://127.0.0.1:6379/0?timeout=0", "timeout='0' is not a number of seconds above 0"),
+        ("redis://127.0.0.1:6379/0?timeout=soon", "timeout='soon' is not a number"),
+        ("redis://127.0.0.1:6379/0?timeout=1&timeout=2", "timeout is given twice"),
+        ("redis://127.0.0.1:6379/0?timeout", "not name=value pairs"),
+        ("redis://127.0.0.1:6379/0?ssl_cert_reqs=none", "ssl_cert_reqs is for rediss://"),
+        ("rediss://127.0.0.1:6379/0?ssl_cert_reqs=some", "ssl_cert_reqs='some': required, optional or none"),
+        ("redis://127.0.0.1:0/0", "port 0"),
+        ("redis://127.0.0.1:65536/0", "the port is not a number from 1 to 65535"),
+        ("redis://:6379/0", "no host"),
+        ("redis://127.0.0.1/0#x", "a fragment"),
+        ("unix://host/tmp/redis.sock", "unix:// takes the path of a socket"),
+    ],
+)
+def test_bad_urls_refused_before_connecting(url: str, reason: str) -> None:
+    with pytest.raises(CorpusIndexError, match="not a usable Redis URL: ") as err:
+        Deduper(index=url)
+    assert reason in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:s3cret@127.0.0.1:6379/0?foo=bar",
+        "redis://127.0.0.1:6379/0?password=s3cret&foo=1",
+        "redis://:s3cret@127.0.0.1:x/0",
+        "redis://:s3/cret@127.0.0.1:6379/0",  # a "/" written as is: the password's end looks like a path
+        "redis://:12/s3cret@127.0.0.1/0",
+        "redis://:12?s3cret=1@127.0.0.1/0",
+        "redis://:12#s3cret@127.0.0.1/0",
+        "redis://u:s3cret@127.0.0.1/0?password=s3cret",
+    ],
+)
+def test_bad_urls_never_show_the_password(url: str) -> None:
+    with pytest.raises(CorpusIndexError, match="not a usable Redis URL") as err:
+        Deduper(index=url)
+    assert "cret" not in str(err.value)
+
+
+def test_database_out_of_range(server: RedisServer) -> None:
+    with pytest.raises(CorpusIndexError, match=r"/16: cannot connect \(.*DB index is out of range"):
+        Deduper(index=f"redis://127.0.0.1:{server.port}/16")
+
+
+@contextmanager
+def silent_listener() -> Iterator[int]:
+    """A port that takes connections (the kernel completes them into the backlog) and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
+
+
+def test_a_server_that_never_answers_times_out(server: RedisServer) -> None:
+    with silent_listener() as port, pytest.raises(CorpusIndexError, match=r"cannot connect \(Timeout") as err:
+        Deduper(index=f"redis://127.0.0.1:{port}/0?timeout=0.5")
+    assert str(err.value).startswith(f"redis://127.0.0.1:{port}/0: ")
+
+
+def test_tls_to_a_plain_server_times_out(server: RedisServer) -> None:
+    with pytest.raises(CorpusIndexError, match=r"^rediss://127\.0\.0\.1:\d+/0: cannot connect \("):
+        Deduper(index=f"rediss://127.0.0.1:{server.port}/0?timeout=0.5")
+
+
+def test_a_server_that_stops_answering_mid_run(config: DedupeConfig, server: RedisServer) -> None:
+    docs = make_docs(seed=12, count=4)
+    with redis_server() as own:
+        d = Deduper(config=config, index=f"{own.url}?timeout=0.5", prefix="frozen")
+        feed_all(d, docs[:2])
+        os.kill(own.process.pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(CorpusIndexError, match=r"connection lost \(Timeout"):
+                feed_all(d, docs[2:])
+        finally:
+            os.kill(own.process.pid, signal.SIGCONT)
+        d.close()
+
+
+def test_tls(tmp_path: Path, config: DedupeConfig, server: RedisServer) -> None:
+    """rediss:// with ssl_ca_certs (the server's own certificate) or ssl_cert_reqs=none; without, a clean refusal."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed: no certificate for a TLS server")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    request = [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+    request += ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)]
+    subprocess.run(request, check=True, capture_output=True)
+    port = free_port()
+    tls = ["--tls-port", str(port), "--tls-cert-file", str(cert), "--tls-key-file", str(key)]
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(redis_server(options=[*tls, "--tls-auth-clients", "no"]))
+        except RuntimeError as err:  # a redis-server built without TLS refuses the options
+            pytest.skip(f"redis-server without TLS: {err}")
+        docs = make_docs(seed=13, count=6)
+        base = f"rediss://127.0.0.1:{port}/0"
+        for query in (f"?ssl_ca_certs={cert}", "?ssl_cert_reqs=none"):
+            with Deduper(config=config, index=base + query, prefix=f"tls-{query[1:4]}") as d:
+                assert feed_all(d, docs) == in_memory(config, docs)
+        with pytest.raises(CorpusIndexError, match=rf"^{base}: cannot connect \(.*certificate verify failed"):
+            Deduper(index=base)
+
+
+def test_password_and_unix_socket(tmp_path: Path, config: DedupeConfig, server: RedisServer) -> None:
+    """The URL's password (before the host or as password=) and a unix:// socket with ?db= reach the server."""
+    sock = tmp_path / "redis.sock"
+    docs = make_docs(seed=14, count=4)
+    with redis_server(options=["--unixsocket", str(sock), "--requirepass", "s3cret"]) as own:
+        base = f"127.0.0.1:{own.port}/0"
+        for url in (
+            f"redis://:s3cret@{base}",
+            f"redis://{base}?password=s3cret",
+            f"unix://{sock}?db=3&password=s3cret",
+        ):
+            with Deduper(config=config, index=url, prefix="pw") as d:
+                assert feed_all(d, docs) == in_memory(config, docs)
+        with pytest.raises(CorpusIndexError, match=r"cannot connect \(.*(invalid|WRONGPASS)") as err:
+            Deduper(index=f"redis://:wrong-s3cret@{base}")
+        assert "s3cret" not in str(err.value)
+        import redis
+
+        with redis.Redis(unix_socket_path=str(sock), password="s3cret", db=3) as client:
+            assert client.exists("pw:meta") == 1  # db 3, the one the unix:// URL named
