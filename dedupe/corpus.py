@@ -209,9 +209,12 @@ class Deduper:
         return IndexStats(entries, size, size / entries if entries else 0.0)
 
     def save(self, path: str | os.PathLike[str] | None = None) -> None:
-        """Write an in-memory index to ``path`` (default: the file it was opened from), atomically."""
+        """Write an in-memory index to ``path`` (default: the file it was opened from), atomically.
+
+        A Redis index is written as documents go: for it this does nothing.
+        """
         if not isinstance(self.store, MemoryStore):
-            raise DedupeError("save() writes in-memory indexes; a Redis index is saved by the server")
+            return
         with self._lock:
             self.store.save(path)
 
@@ -235,7 +238,12 @@ class Deduper:
     def __exit__(
         self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        self.close()
+        """Save an index file when the block ends cleanly (after an exception the file stays as it was); close."""
+        try:
+            if kind is None and isinstance(self.store, MemoryStore) and self.store.path is not None:
+                self.save()
+        finally:
+            self.close()
 
     # -- the policies ----------------------------------------------------------------------
 

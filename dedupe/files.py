@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from dedupe.errors import InputError
 from dedupe.results import Block, Explained
-from dedupe.tempfiles import TempFile
+from dedupe.tempfiles import TempFile, mode_for
 
 PROG = "dedupe-file"
 
@@ -158,9 +158,7 @@ class AtomicFile:
         try:
             mode = os.stat(path).st_mode
         except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            self.mode = 0o666 & ~umask
+            self.mode = mode_for(path)
         else:
             if not stat.S_ISREG(mode):
                 self.file = open(path, "wb")  # noqa: SIM115 (closed by commit or discard)

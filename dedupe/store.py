@@ -27,7 +27,7 @@ from dedupe import index_file
 from dedupe.errors import CorpusIndexError, IndexMismatchError
 from dedupe.index_file import FORMAT, VERSION
 from dedupe.results import Span
-from dedupe.tempfiles import TempFile
+from dedupe.tempfiles import TempFile, mode_for
 
 Ids = npt.NDArray[np.int64]
 BandKeys = npt.NDArray[np.uint64]
@@ -169,7 +169,14 @@ class MemoryStore:
         self.loc_span: list[Span] = []
         self.doc_sets: list[set[int] | None] = []  # None until the entry occurs in a counted document
         self.buckets = _Buckets()
-        if self.path is not None and os.path.exists(self.path):
+        if self.path is None:
+            return
+        folder = os.path.dirname(os.path.realpath(self.path))
+        if os.path.isdir(self.path):
+            raise CorpusIndexError(f"{self.path}: is a directory, not an index file")
+        if not os.path.isdir(folder):  # found now, not when the work is done and save() fails
+            raise CorpusIndexError(f"{self.path}: no directory {folder} to save the index in")
+        if os.path.exists(self.path):
             self._load(self.path)
 
     # -- the Store protocol --------------------------------------------------------------
@@ -291,6 +298,7 @@ class MemoryStore:
                 np.savez(f, **arrays)  # type: ignore[arg-type]
                 f.flush()
                 os.fsync(f.fileno())
+            os.chmod(temp.path, mode_for(target))  # like any other output, not the 0600 of a temporary file
         except BaseException:
             staged.discard()
             raise

@@ -125,6 +125,16 @@ class TempFile:
             _release(self.directory)
 
 
+def mode_for(path: str) -> int:
+    """The mode a file written over ``path`` gets: that of the file it replaces, else what the umask leaves of 0666."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def remove_stale(directory: str) -> list[tuple[str, int]]:
     """Remove the temporary files that writers no longer alive left in ``directory``.
 
