@@ -13,6 +13,7 @@ import codecs
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -234,6 +235,7 @@ class Report:
     """Counts of one run; prints the summary and owns the exit status."""
 
     check: bool = False
+    look: bool = False  # --check, --diff or --explain: nothing is written back, so nothing is removed yet
     files: int = 0
     paragraphs: int = 0
     removed: int = 0
@@ -259,7 +261,7 @@ class Report:
         return 1 if self.check and self.removed else 0
 
     def summary(self) -> str:
-        verb = "would be removed" if self.check else "removed"
+        verb = "would be removed" if self.look else "removed"
         near = self.removed - self.exact
         files = f"{self.files} file" + ("" if self.files == 1 else "s")
         text = (
@@ -342,7 +344,7 @@ def _special(path: str) -> bool:
 
 
 def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
-    report = Report(check=args.check)
+    report = Report(check=args.check, look=args.check or args.diff or args.explain)
     to_file = bool(args.output) and args.output != "-"
     collected: list[bytes] = []  # for -o, written at the end in one atomic step
     pending: list[tuple[int, Explained]] = []  # counted once -o is written
@@ -470,6 +472,9 @@ def _check_corpus_usage(args: argparse.Namespace) -> None:
             if value is not None:
                 raise _UsageError(f"{option} needs --scope corpus or --boilerplate N")
     redis = args.index is not None and args.index.startswith(REDIS_SCHEMES)
+    if args.index is not None and not redis and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", args.index):
+        scheme = args.index.split("://", 1)[0]
+        raise _UsageError(f"--index {scheme}://…: an index is a file or a redis://, rediss:// or unix:// URL")
     if args.index == "":
         raise _UsageError("--index needs a file name or a redis:// URL")
     if args.index_prefix is not None and not redis:

@@ -61,7 +61,7 @@ class _CorpusReport:
 
     unit: str  # "record" or "file"
     policy: str | None
-    check: bool
+    look: bool  # --check, --diff or --explain: nothing is written back, so nothing is removed yet
     documents: int = 0
     paragraphs: int = 0
     removed: int = 0
@@ -84,7 +84,7 @@ class _CorpusReport:
         if counted_only:
             parts = [f"counted {docs} ({_plural(self.paragraphs, 'paragraph')})"]
         else:
-            verb = "would be removed" if self.check else "removed"
+            verb = "would be removed" if self.look else "removed"
             kinds = f"{self.exact:,} exact, {self.removed - self.exact:,} near"
             if self.policy is not None:
                 across = "seen before" if self.policy == "seen" else "boilerplate"
@@ -215,7 +215,7 @@ class _CorpusRun:
         self.shared = args.index is not None and args.index.startswith(REDIS_SCHEMES)
         self.fields = jsonl.Fields(args.field or "text", args.id_field or "id", args.site_field)
         unit = "record" if args.jsonl else "file"
-        self.report = _CorpusReport(unit, self.policy, args.check)
+        self.report = _CorpusReport(unit, self.policy, args.check or args.diff or args.explain)
         self.deduper: Deduper | None = None
         self.sink: _Sink | None = None
         self.spool: IO[bytes] | None = None  # standard input, kept for a second pass

@@ -160,3 +160,25 @@ def test_an_index_beside_the_output_still_works(tmp_path: Path, monkeypatch: pyt
     assert run(["-q", "--jsonl", "--scope", "corpus", "--index", "idx.npz", "-o", "out", "in"]) == 0
     assert (tmp_path / "idx.npz").read_bytes()[:2] == b"PK"
     assert (tmp_path / "out").read_bytes().count(b"\n") == 2
+
+
+@pytest.mark.parametrize("index", ["http://example.com/idx.npz", "s3://bucket/idx.npz", "REDIS+x://h/0"])
+def test_an_index_url_of_another_scheme_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], index: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").write_bytes(TEXT)
+    assert run(["--scope", "corpus", "--index", index, "in"]) == 2
+    usage_error(capsys.readouterr().err, "an index is a file or a redis://, rediss:// or unix:// URL")
+    assert [p.name for p in tmp_path.iterdir()] == ["in"]
+
+
+@pytest.mark.parametrize("look", ["--diff", "--explain", "--check"])
+@pytest.mark.parametrize("corpus", [False, True], ids=["document", "corpus"])
+def test_a_look_says_would_be_removed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], look: str, corpus: bool
+) -> None:
+    (tmp_path / "in").write_bytes(f"{P}\n{P}\n".encode())
+    run([*(["--scope", "corpus"] if corpus else []), look, tmp_path / "in"])
+    summary = capsys.readouterr().err.splitlines()[-1]
+    assert "1 of 2 paragraphs would be removed" in summary, summary
