@@ -122,6 +122,11 @@ def _zip(arrays: dict[str, Any], deflated: frozenset[str] = frozenset()) -> byte
     return npz.archive(parts, frozenset(f"{name}.npy" for name in deflated))
 
 
+def _claiming(descr: str, shape: tuple[int, ...], data: bytes = b"") -> bytes:
+    """An ``.npy`` member that claims ``shape`` of ``descr``, whatever ``data`` holds."""
+    return npz.npy_claiming(f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': {shape!r}, }}", data)
+
+
 def _header_text(arrays: dict[str, Any], old: str, new: str) -> dict[str, Any]:
     """The arrays with one piece of the JSON header's text replaced (for values json.dumps cannot write)."""
     text = arrays["header"].tobytes().decode()
@@ -173,7 +178,7 @@ def index_seeds() -> dict[str, bytes]:
     s, b, t = _index_of(seen), _index_of(boiler), _index_of(ascii_only)
     n, m = len(s["key_offsets"]) - 1, len(t["key_offsets"]) - 1
     # A member that inflates from 8 KB to 8 MB: a zip bomb kept small (issue 12 item 5).
-    bomb = npz.npy_claiming("{'descr': '<u4', 'fortran_order': False, 'shape': (65536, 32), }", bytes(65536 * 32 * 4))
+    bomb = _claiming("<u4", (65536, 32), bytes(65536 * 32 * 4))
     pickled = io.BytesIO()
     np.lib.format.write_array(pickled, np.array([1, "two"], dtype=object), allow_pickle=True)
     seeds = {
@@ -193,14 +198,8 @@ def index_seeds() -> dict[str, bytes]:
             _header_text(s, f'"entries": {n}', f'"entries": {n}, "x": ' + "[" * 200_000 + "]" * 200_000),
             frozenset({"header"}),
         ),
-        "signatures_claim_huge_shape.npz": _zip(
-            {
-                **s,
-                "signatures": npz.npy_claiming(
-                    "{'descr': '<u4', 'fortran_order': False, 'shape': (1000000000000, 128), }"
-                ),
-            }
-        ),
+        "signatures_claim_huge_shape.npz": _zip({**s, "signatures": _claiming("<u4", (10**12, 128))}),
+        "scope_blob_claims_8_eib.npz": _zip({**s, "scope_blob": _claiming("|u1", (2**63 - 1,))}),
         "loc_doc_shifted.npz": _zip({**s, "loc_doc": s["loc_doc"] - 1000}),
         "loc_index_strings.npz": _zip({**s, "loc_index": s["loc_index"].astype(str)}),
         # issue 12 item 4: damage that loaded silently.
@@ -216,6 +215,7 @@ def index_seeds() -> dict[str, bytes]:
         ),
         # Found by fuzz_index: other exceptions that numpy and zipfile raise on a damaged file.
         "member_not_npy.npz": _zip({**s, "scope_of": b"not an array"}),
+        "key_blob_not_npy.npz": _zip({**s, "key_blob": b"not an array"}),
         "header_not_npy.npz": _zip({**s, "header": b'{"format": "dedupe-index"}'}),
         "zip_unknown_compression.npz": _patched(_zip(s), "loc_doc.npy", "method"),
         "zip_version_7.npz": _patched(_zip(s), "loc_doc.npy", "version"),

@@ -379,14 +379,15 @@ CLI_FILES = {
     + b"\n",
 }
 # Options whose empty value is refused (issue 12): --field "" must not silently mean "text".
-# A stand-in value for each, for the run that tells whether the rest of the arguments is usable.
+# Their names (the error must name the option), and a stand-in value for the run that tells
+# whether the rest of the arguments is usable.
 _EMPTY_REFUSED = {
-    "field": ("--field", "text"),
-    "id_field": ("--id-field", "id"),
-    "site_field": ("--site-field", "url"),
-    "index_prefix": ("--index-prefix", "dedupe"),
-    "index": ("--index", "seen.npz"),
-    "output": ("--output", "-"),
+    "field": (("--field",), "text"),
+    "id_field": (("--id-field",), "id"),
+    "site_field": (("--site-field",), "url"),
+    "index_prefix": (("--index-prefix",), "dedupe"),
+    "index": (("--index",), "seen.npz"),
+    "output": (("--output", "-o"), "-"),
 }
 _REDIS = ("redis://", "rediss://")
 _SAFE_HOSTS = ("127.0.0.1", "localhost")
@@ -505,10 +506,11 @@ def cli_args(data: bytes) -> None:
     if run.args is None:
         return
     # The usage rules of issue 12.
-    for name, (option, stand_in) in _EMPTY_REFUSED.items():
+    for name, (options, stand_in) in _EMPTY_REFUSED.items():
         # Only where the other arguments are usable: the same run with a stand-in value is no usage error.
-        if getattr(run.args, name) == "" and "--" not in argv and not _Run([*argv, option, stand_in]).usage_error:
-            assert run.usage_error and option in run.stderr, f"{option} '' was not refused"
+        if getattr(run.args, name) == "" and "--" not in argv and not _Run([*argv, options[0], stand_in]).usage_error:
+            named = any(option in run.stderr for option in options)
+            assert run.usage_error and named, f"{options[0]} '' was not refused"
     if run.corpus_in_place and run.named_twice:
         assert run.code == 2 and run.after == run.before, "--in-place with a file named twice was not refused"
     if run.index_clash:
