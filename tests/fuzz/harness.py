@@ -38,9 +38,11 @@ def fuzz(
 
 
 def _dictionary(name: str, words: list[bytes]) -> str:
-    """A libFuzzer dictionary file of ``words`` (each a token the mutator may insert)."""
-    fd, path = tempfile.mkstemp(prefix=f"dedupe-fuzz-{name}-", suffix=".dict")
+    """A libFuzzer dictionary file of ``words`` (tokens the mutator may insert), one per target and user."""
+    path = os.path.join(tempfile.gettempdir(), f"dedupe-fuzz-{name}-{os.getuid()}.dict")
+    fd, tmp = tempfile.mkstemp(prefix=f"dedupe-fuzz-{name}-", suffix=".dict")
     with os.fdopen(fd, "w", encoding="ascii") as f:
         for word in dict.fromkeys(words):
             f.write('"' + "".join(chr(b) if 32 <= b < 127 and b not in b'"\\' else f"\\x{b:02x}" for b in word) + '"\n')
+    os.replace(tmp, path)  # whole, even with another run of the same target starting
     return path
