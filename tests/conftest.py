@@ -5,8 +5,15 @@ from pathlib import Path
 import pytest
 
 from dedupe import DedupeConfig
+from tests.scale import SCALE
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+# tests/fuzz holds libFuzzer entry points (scripts, not tests): tests/test_fuzz.py runs them.
+collect_ignore = ["fuzz"]
+
+
+def pytest_report_header() -> str:
+    return f"property tests: DEDUPE_PROPERTY_SCALE={SCALE} (examples per test: its CI count times {SCALE})"
 
 
 @pytest.fixture

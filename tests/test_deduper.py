@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dedupe import (
@@ -21,6 +21,7 @@ from dedupe import (
 )
 from dedupe.normalize import normalize
 from dedupe.verify import score
+from tests.scale import examples
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "seeds" / "000_6ef43e2731afccca.txt").read_text(encoding="utf-8")
@@ -300,7 +301,7 @@ documents = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(documents, st.integers(2, 3), st.randoms())
 def test_boilerplate_matches_brute_force_and_ignores_order(raw, min_docs, rng):
     docs = [(site, "\n".join(lines)) for site, lines in raw]
@@ -323,7 +324,7 @@ def test_boilerplate_matches_brute_force_and_ignores_order(raw, min_docs, rng):
         assert [p.text for p in split_paragraphs(cleaned[k])] == expected
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(documents)
 def test_seen_before_matches_brute_force(raw):
     docs = [(site, "\n".join(lines)) for site, lines in raw]

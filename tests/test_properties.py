@@ -9,17 +9,17 @@ breaks, and subsequence / ordering checks are plain Python loops.
 from __future__ import annotations
 
 import itertools
-import os
 import random
 import re
 import string
 
-from hypothesis import assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from rapidfuzz.distance import Indel
 
 from dedupe import DedupeConfig, dedupe_and_explain, dedupe_text, join_paragraphs, split_paragraphs
 from dedupe.normalize import normalize
+from tests.scale import examples
 
 DEFAULT = DedupeConfig()
 SMALL = {"num_perm": 32, "bands": 8, "rows": 4}
@@ -172,10 +172,9 @@ RAW_TEXT = st.lists(
     st.one_of(MIXED, st.sampled_from(["\n", "\r", "\r\n", "\n\r", "\t", " ", "\u2028", "\x0b"])), max_size=200
 ).map("".join)
 
-# DEDUPE_PROPERTY_SCALE=10 runs ten times as many examples (a longer bug hunt).
-SCALE = int(os.environ.get("DEDUPE_PROPERTY_SCALE", "1"))
-FAST = settings(max_examples=120 * SCALE, deadline=None)
-MEDIUM = settings(max_examples=200 * SCALE, deadline=None)
+# Examples per test in CI; DEDUPE_PROPERTY_SCALE multiplies them (tests/scale.py).
+FAST = examples(120)
+MEDIUM = examples(200)
 
 # Five long paragraphs (ASCII, well above min_chars) for the hand-made example below.
 LONG = [(c + " ") * 50 for c in "abxyz"]
@@ -201,7 +200,7 @@ def test_idempotent_default_config_long_paragraphs(text):
     assert dedupe_text(once) == once
 
 
-@settings(max_examples=25 * SCALE, deadline=None)
+@examples(25)
 @given(
     st.sampled_from("=-*~#.a가"),
     st.integers(40, 140),
