@@ -39,6 +39,8 @@ def normalize(text: str) -> str:
     key = key.lower() if key.isascii() else key.casefold()  # equal on ASCII, and faster
     if _UNUSUAL.search(key) is not None:
         key = _FOLDED.sub(_fold, key)
+        if not unicodedata.is_normalized("NFKC", key):  # a zero-width character kept a mark off its letter
+            key = unicodedata.normalize("NFKC", key).casefold()
     elif "  " not in key and key[:1] != " " and key[-1:] != " ":
         return key  # the common case: nothing to fold, single spaces only
     if "  " in key or key[:1] == " " or key[-1:] == " " or _ODD_SPACE.search(key) is not None:

@@ -8,8 +8,6 @@ must follow: a removal never points to a paragraph that was itself removed (for 
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -17,8 +15,8 @@ from hypothesis import strategies as st
 from dedupe import Block, Deduper, Explained, Match, dedupe_and_explain, split_paragraphs
 from dedupe.normalize import normalize
 from dedupe.verify import score
+from tests.scale import SCALE
 
-SCALE = int(os.environ.get("DEDUPE_PROPERTY_SCALE", "1"))
 THRESHOLD = 0.9
 
 P = "A paragraph long enough to count as prose rather than a heading, repeated by a careless scraper."

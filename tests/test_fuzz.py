@@ -30,46 +30,7 @@ ROOT = FUZZ.parents[1]
 
 # Seeds of bugs that are still open: their replay is an expected failure. Remove an entry
 # when its bug is fixed (the replay then passes, and keeps it fixed).
-KNOWN_OPEN = {
-    "index/header_entries_1e999.npz": "issue 12 item 3: OverflowError",
-    "index/header_num_perm_1e999.npz": "issue 12 item 3: OverflowError",
-    "index/header_nested_deeply.npz": "issue 12 item 3: RecursionError",
-    "index/signatures_claim_huge_shape.npz": "issue 12 item 3: a claimed shape of 10**12 x 128 is allocated",
-    "index/scope_blob_claims_8_eib.npz": "issue 12 item 3: MemoryError",
-    "index/loc_doc_shifted.npz": "issue 12 item 3: negative loc_doc accepted",
-    "index/loc_index_strings.npz": "issue 12 item 3: loc_index of strings accepted",
-    "index/key_offsets_out_of_range.npz": "issue 12 item 4",
-    "index/key_offsets_negative.npz": "issue 12 item 4",
-    "index/key_offsets_decreasing.npz": "issue 12 item 4",
-    "index/set_docs_out_of_range.npz": "issue 12 item 4",
-    "index/zip_bomb_signatures.npz": "issue 12 item 5",
-    "index/npy_header_unterminated.npz": "found by fuzzing, like issue 12 item 3: tokenize.TokenError from numpy",
-    "index/member_not_npy.npz": "found by fuzzing, like issue 12 item 3: AttributeError (numpy gives bytes)",
-    "index/key_blob_not_npy.npz": "found by fuzzing, like issue 12 item 3: AttributeError (numpy gives bytes)",
-    "index/header_not_npy.npz": "found by fuzzing, like issue 12 item 3: AttributeError (numpy gives bytes)",
-    "index/counted_not_npy.npz": "found by fuzzing, like issue 12 item 4: a member that is not an array accepted",
-    "index/zip_version_7.npz": "found by fuzzing, like issue 12 item 3: NotImplementedError from zipfile",
-    "index/zip_strong_encryption.npz": "found by fuzzing, like issue 12 item 3: NotImplementedError from zipfile",
-    "index/zip_unknown_compression.npz": "found by fuzzing, like issue 12 item 3: NotImplementedError from zipfile",
-    "index/deflate_data_invalid.npz": "found by fuzzing, like issue 12 item 3: zlib.error",
-    "index/loc_span_start_after_end.npz": "found by fuzzing, like issue 12 item 4",
-    "index/set_offsets_beyond_set_docs.npz": "found by fuzzing, like issue 12 item 4",
-    "index/doc_blob_int64.npz": "found by fuzzing, like issue 12 item 4: blob dtype not checked",
-    "cli/in_place_same_file_twice.args": "issue 12 item 1",
-    "cli/in_place_file_and_symlink.args": "issue 12 item 1",
-    "cli/index_is_output.args": "issue 12 item 2",
-    "cli/redis_url_unknown_parameter.args": "issue 12 item 10: TypeError",
-    "cli/encoding_undefined.args": "issue 12 item 11: UnicodeError",
-    "cli/encoding_idna_long_line.args": "issue 12 item 11: UnicodeError",
-    "cli/encoding_unicode_escape_explain.args": "issue 12 item 11: UnicodeEncodeError",
-    "cli/encoding_name_not_utf8.args": "found by fuzzing, like issue 12 item 11: UnicodeEncodeError",
-    "cli/field_empty.args": "issue 12 item 15",
-    "cli/index_prefix_empty.args": "issue 12 item 15",
-    "cli/id_field_empty.args": "issue 12 item 15 (the same rule for --id-field)",
-    "cli/site_field_empty.args": "issue 12 item 15 (the same rule for --site-field)",
-    "normalize/zero_width_before_combining_mark.txt": "found by fuzzing: normalize is not idempotent",
-    "normalize/soft_hyphen_before_combining_mark.txt": "found by fuzzing: normalize is not idempotent",
-}
+KNOWN_OPEN: dict[str, str] = {}
 
 # Runs of each brief fuzzing run: a few seconds each on one core.
 BRIEF_RUNS = {"split": 1500, "normalize": 20000, "jsonl": 6000, "index": 400, "cli": 200}

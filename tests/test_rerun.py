@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from dedupe import DedupeConfig, Deduper
 from dedupe.store import MemoryStore
 from tests.redis_server import RedisServer, redis_server, server_binary
+from tests.scale import SCALE
 
-SCALE = int(os.environ.get("DEDUPE_PROPERTY_SCALE", "1"))
 IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 A = "Calendário Stock Car 2018\nother\n"

@@ -61,7 +61,7 @@ JSONL = {
     "nan_id.jsonl": '{"id": NaN, "text": "a", "url": "http://[::1"}\n',
     "deep_nesting.jsonl": '{"text": "a", "x": ' + "[" * 5000 + "]" * 5000 + "}\n",
     "huge_integer.jsonl": '{"text": "a", "n": ' + "9" * 5000 + "}\n",
-    # issue 12 input list: a record whose text holds \u0000 is refused as a bad line.
+    # A record whose text holds \u0000 (it was refused as a bad line): cleaned like any other.
     "nul_escape_in_text.jsonl": '{"id": 1, "text": "before\\u0000after"}\n',
     "nul_byte.jsonl": '{"text": "a\x00b"}\n',
     "lone_surrogate.jsonl": '{"text": "a\\ud800b"}\n',

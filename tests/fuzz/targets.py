@@ -163,8 +163,8 @@ def _would_parse(body: bytes) -> bool:
         return False
     if not isinstance(value, dict) or not isinstance(value.get("text"), str):
         return False
-    text = value["text"]
-    return "\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text)
+    # An escaped NUL is text like any other; a lone surrogate cannot be written back as UTF-8.
+    return not any("\ud800" <= c <= "\udfff" for c in value["text"])
 
 
 def jsonl_splice(data: bytes) -> None:
