@@ -170,8 +170,8 @@ end
 return table.concat(out)
 """
 
-# A bucket holds its ids in id order, level after level. ARGV[4] > 0: read only its first
-# ARGV[4] ids; ARGV[5] > 0: skip a bucket of more than ARGV[5] ids (see Store.find_near).
+# A bucket holds its ids in id order, level after level. ARGV[5] = 0: read only its
+# first ARGV[4] ids; ARGV[5] > 0: skip a bucket of more than ARGV[5] ids (see Store.find_near).
 _FIND_NEAR = """
 local blevel, blob = levels('b', tonumber(ARGV[2])), ARGV[3]
 local first, crowded = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -180,35 +180,43 @@ local heads, found = {}, {}
 for k = 0, #blob / 8 - 1 do
   local bk = string.sub(blob, 8 * k + 1, 8 * k + 8)
   local field = string.sub(bk, 5)
-  local parts, size = {}, 0
-  for level = 0, top do
-    local v = redis.call('HGET', shard_key(blevel(level), bk), field)
-    if v then
-      local long, n = nil, #v / 4
-      if v == '' then
-        long = P .. ':o' .. level .. ':' .. bk
-        n = redis.call('STRLEN', long) / 4
-      end
-      parts[#parts + 1] = {v, long, n}
-      size = size + n
-      if first > 0 and size >= first then break end
-    end
-  end
-  if crowded == 0 or size <= crowded then
-    local room = size
-    if first > 0 and first < size then room = first end
-    for _, part in ipairs(parts) do
-      local take = math.min(part[3], room)
-      if take > 0 then
-        local v = part[1]
-        if part[2] then
-          v = redis.call('GETRANGE', part[2], 0, 4 * take - 1)
-        elseif take < part[3] then
-          v = string.sub(v, 1, 4 * take)
+  if crowded == 0 then
+    local room = first
+    for level = 0, top do
+      local v = redis.call('HGET', shard_key(blevel(level), bk), field)
+      if v then
+        if v == '' then
+          v = redis.call('GETRANGE', P .. ':o' .. level .. ':' .. bk, 0, 4 * room - 1)
+        elseif #v > 4 * room then
+          v = string.sub(v, 1, 4 * room)
         end
-        heads[#heads + 1] = struct.pack('<I4I4', k, take)
+        heads[#heads + 1] = struct.pack('<I4I4', k, #v / 4)
         found[#found + 1] = v
-        room = room - take
+        room = room - #v / 4
+        if room == 0 then break end
+      end
+    end
+  else
+    local parts, size = nil, 0
+    for level = 0, top do
+      local v = redis.call('HGET', shard_key(blevel(level), bk), field)
+      if v then
+        if v == '' then
+          local long = P .. ':o' .. level .. ':' .. bk
+          size = size + redis.call('STRLEN', long) / 4
+          if size <= crowded then v = redis.call('GET', long) end
+        else
+          size = size + #v / 4
+        end
+        if size > crowded then break end
+        parts = parts or {}
+        parts[#parts + 1] = v
+      end
+    end
+    if parts and size <= crowded then
+      for _, v in ipairs(parts) do
+        heads[#heads + 1] = struct.pack('<I4I4', k, #v / 4)
+        found[#found + 1] = v
       end
     end
   end

@@ -4,8 +4,9 @@ An index holds *entries*: distinct normalised paragraphs of earlier documents, e
 its MinHash signature, where it first occurred (document id, paragraph index, span), and,
 for the boilerplate policy, the set of documents it occurs in. Lookups go two ways: the
 exact key (a dict, per scope) and LSH bucket keys (salted per band and scope by the
-caller). Two stores share this protocol: :class:`MemoryStore` here, which saves to one
-``.npz`` file, and :class:`dedupe.redis_store.RedisStore`, shared by many processes.
+caller), where a crowded bucket shows only part of itself (:meth:`Store.find_near`).
+Two stores share this protocol: :class:`MemoryStore` here, which saves to one ``.npz``
+file, and :class:`dedupe.redis_store.RedisStore`, shared by many processes.
 
 The file holds numpy arrays and a JSON header only, read back with ``allow_pickle=False``:
 opening an index handed to you never runs code.
@@ -172,9 +173,8 @@ class _Buckets:
             found_rows.append(np.repeat(row_of[hit], counts))
             starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
             found_ids.append(ids[starts + np.arange(total)])
-        if not found_rows:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        rows, ids = np.concatenate(found_rows), np.concatenate(found_ids)
+        rows = np.concatenate(found_rows) if found_rows else np.empty(0, dtype=np.int64)
+        ids = np.concatenate(found_ids) if found_ids else np.empty(0, dtype=np.int64)
         if len(ids) == 0:
             return rows, ids
         span = int(ids.max()) + 1

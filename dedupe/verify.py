@@ -30,8 +30,9 @@ from rapidfuzz.process import cpdist
 
 EXACT_LIMIT = 20_000  # above this many characters in the shorter text, the score goes by pieces
 BLOCK = 2_048  # characters per piece of the first text
-ANCHOR = 16  # characters of an anchor
+ANCHOR = 16  # characters of an anchor (at least 4)
 SAMPLE = 32  # about one substring in SAMPLE (chosen by its content) is a possible anchor
+_CHUNK = 1 << 20  # characters hashed at a time
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constants of a multiplicative hash
 _POLY = np.uint64(0x100000001B3)
@@ -121,7 +122,8 @@ def _anchor_chain(a: str, b: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np
 
     Only substrings that occur once among the sampled ones of each text count (a repeated
     one says nothing about where it belongs); of those, the longest chain in the order of
-    both texts is kept.
+    both texts is kept. They are compared by a 64-bit hash: a collision could only place a
+    cut less well, never make the score wrong.
     """
     ha, pa = _sampled_substrings(a)
     hb, pb = _sampled_substrings(b)
@@ -139,21 +141,23 @@ def _anchor_chain(a: str, b: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np
 
 def _sampled_substrings(text: str) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """Hashes and start positions of the substrings of :data:`ANCHOR` characters that the sampling keeps."""
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     count = len(points) - ANCHOR + 1
-    if count <= 0:
-        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    picked: list[npt.NDArray[np.int64]] = []
     with np.errstate(over="ignore"):
         # Chosen by content (a hash of their first 4 characters), so that a substring kept
-        # in one text is kept in the other too; only those are hashed in full.
-        h = points[:count] * _POLY + points[1 : count + 1]
-        h = (h * _POLY + points[2 : count + 2]) * _POLY + points[3 : count + 3]
-        chosen = np.flatnonzero(((h * _MIX) >> np.uint64(40)) % np.uint64(SAMPLE) == 0)
+        # in one text is kept in the other too; only those are hashed in full. In chunks,
+        # so that a line of many megabytes needs no array of 8 bytes per character.
+        for start in range(0, max(count, 0), _CHUNK):
+            p = points[start : min(start + _CHUNK, count) + 3].astype(np.uint64)
+            h = ((p[:-3] * _POLY + p[1:-2]) * _POLY + p[2:-1]) * _POLY + p[3:]
+            picked.append(np.flatnonzero(((h * _MIX) >> np.uint64(40)) % np.uint64(SAMPLE) == 0) + start)
+        chosen = np.concatenate(picked) if picked else np.empty(0, dtype=np.int64)
         full = np.zeros(len(chosen), dtype=np.uint64)
         for k in range(ANCHOR):
             full = full * _POLY + points[chosen + k]
         full = (full ^ (full >> np.uint64(29))) * _MIX
-    return full, chosen.astype(np.int64)
+    return full, chosen
 
 
 def _once(hashes: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:

@@ -100,7 +100,7 @@ def test_seen_before_does_not_depend_on_saves_and_finds_what_an_uncapped_index_f
 
 
 def test_boilerplate_on_crowded_buckets_does_not_depend_on_document_order() -> None:
-    docs = low_vocabulary.records(200, copies=0.3, words=low_vocabulary.WORDS[:6])
+    docs = low_vocabulary.records(100, copies=0.3, words=low_vocabulary.WORDS[:5])
 
     def run(order: list[int]) -> dict[int, Explained]:
         d = Deduper(policy="boilerplate")
