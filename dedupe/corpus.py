@@ -40,7 +40,7 @@ from dedupe.matching import Copy, Links
 from dedupe.results import Block, Explained, Kind, Match, Span
 from dedupe.site import site_of
 from dedupe.split import paragraph_spans
-from dedupe.store import BandKeys, Ids, Location, MemoryStore, StagedIndex, Store
+from dedupe.store import BandKeys, Crowded, Ids, Location, MemoryStore, StagedIndex, Store
 from dedupe.verify import score_each
 
 Policy = Literal["seen", "boilerplate"]
@@ -363,7 +363,11 @@ class Deduper:
         empty = np.empty(0, dtype=np.int64)
         if len(units) == 0:
             return empty, empty, np.empty(0)
-        rows, ids = self.store.find_near(self._bands(links.signatures[units], scope))
+        # A crowded bucket (low-vocabulary text) shows its first entries for "seen before",
+        # so that what a document found stays found when it is fed again; boilerplate skips
+        # it, so that its counts do not depend on the order documents were counted in.
+        crowded: Crowded = "first" if self.policy == "seen" else "skip"
+        rows, ids = self.store.find_near(self._bands(links.signatures[units], scope), crowded)
         if len(rows) == 0:
             return empty, empty, np.empty(0)
         distinct, back = np.unique(ids, return_inverse=True)

@@ -39,6 +39,14 @@ too many to collide. A bucket whose packed ids would pass 64 bytes (Redis's defa
 moves to a string key of its own and leaves an empty marker. Documents are numbered so
 that the boilerplate counts hold 4-byte numbers, not document ids.
 
+A bucket's ids are appended in id order (each script takes its ids and writes its buckets
+atomically), level after level, so a lookup that wants the first ``FIRST_OF_BUCKET`` ids
+of a crowded bucket reads only those (``GETRANGE`` on a long one), and one that skips
+buckets of more than ``CROWDED_BUCKET`` ids measures them first (``STRLEN``): it finds
+what :class:`~dedupe.store.MemoryStore` finds (see :meth:`dedupe.store.Store.find_near`).
+Only two band keys that collide in their shard and low half can make the two differ:
+their merged bucket holds the ids of both.
+
 Records are immutable except for their location, which :meth:`RedisStore.add_docs`
 moves to the least ``(document, paragraph index)``; the location is therefore the head of
 the record: ``<I doc length, q index, q start, q end>`` and the document id (UTF-8), then
@@ -85,7 +93,17 @@ import numpy as np
 import numpy.typing as npt
 
 from dedupe.errors import CorpusIndexError
-from dedupe.store import BandKeys, Ids, Location, Records, Signatures, _compare
+from dedupe.store import (
+    CROWDED_BUCKET,
+    FIRST_OF_BUCKET,
+    BandKeys,
+    Crowded,
+    Ids,
+    Location,
+    Records,
+    Signatures,
+    _compare,
+)
 
 if TYPE_CHECKING:
     import redis
@@ -170,19 +188,54 @@ end
 return table.concat(out)
 """
 
+# A bucket holds its ids in id order, level after level. ARGV[5] = 0: read only its
+# first ARGV[4] ids; ARGV[5] > 0: skip a bucket of more than ARGV[5] ids (see Store.find_near).
 _FIND_NEAR = """
 local blevel, blob = levels('b', tonumber(ARGV[2])), ARGV[3]
+local first, crowded = tonumber(ARGV[4]), tonumber(ARGV[5])
 local top = top_level()
 local heads, found = {}, {}
 for k = 0, #blob / 8 - 1 do
   local bk = string.sub(blob, 8 * k + 1, 8 * k + 8)
   local field = string.sub(bk, 5)
-  for level = 0, top do
-    local v = redis.call('HGET', shard_key(blevel(level), bk), field)
-    if v then
-      if v == '' then v = redis.call('GET', P .. ':o' .. level .. ':' .. bk) or '' end
-      heads[#heads + 1] = struct.pack('<I4I4', k, #v / 4)
-      found[#found + 1] = v
+  if crowded == 0 then
+    local room = first
+    for level = 0, top do
+      local v = redis.call('HGET', shard_key(blevel(level), bk), field)
+      if v then
+        if v == '' then
+          v = redis.call('GETRANGE', P .. ':o' .. level .. ':' .. bk, 0, 4 * room - 1)
+        elseif #v > 4 * room then
+          v = string.sub(v, 1, 4 * room)
+        end
+        heads[#heads + 1] = struct.pack('<I4I4', k, #v / 4)
+        found[#found + 1] = v
+        room = room - #v / 4
+        if room == 0 then break end
+      end
+    end
+  else
+    local parts, size = nil, 0
+    for level = 0, top do
+      local v = redis.call('HGET', shard_key(blevel(level), bk), field)
+      if v then
+        if v == '' then
+          local long = P .. ':o' .. level .. ':' .. bk
+          size = size + redis.call('STRLEN', long) / 4
+          if size <= crowded then v = redis.call('GET', long) end
+        else
+          size = size + #v / 4
+        end
+        if size > crowded then break end
+        parts = parts or {}
+        parts[#parts + 1] = v
+      end
+    end
+    if parts and size <= crowded then
+      for _, v in ipairs(parts) do
+        heads[#heads + 1] = struct.pack('<I4I4', k, #v / 4)
+        found[#found + 1] = v
+      end
     end
   end
 end
@@ -595,14 +648,17 @@ class RedisStore:
         found = b"".join(self._run(self._find_exact, calls))
         return np.frombuffer(found, dtype="<i8").astype(np.int64)
 
-    def find_near(self, bands: BandKeys) -> tuple[Ids, Ids]:
+    def find_near(self, bands: BandKeys, crowded: Crowded = "first") -> tuple[Ids, Ids]:
         self._need_params()
         n, width = bands.shape
         if n == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         blob = np.ascontiguousarray(bands, dtype=">u8").tobytes()
         step = 8 * width * CHUNK
-        calls: list[list[bytes | int]] = [[self._bbits, blob[s : s + step]] for s in range(0, len(blob), step)]
+        first, skip = (FIRST_OF_BUCKET, 0) if crowded == "first" else (0, CROWDED_BUCKET)
+        calls: list[list[bytes | int]] = [
+            [self._bbits, blob[s : s + step], first, skip] for s in range(0, len(blob), step)
+        ]
         rows: list[Ids] = []
         ids: list[Ids] = []
         for c, (heads, found) in enumerate(self._run(self._find_near, calls)):

@@ -4,8 +4,9 @@ An index holds *entries*: distinct normalised paragraphs of earlier documents, e
 its MinHash signature, where it first occurred (document id, paragraph index, span), and,
 for the boilerplate policy, the set of documents it occurs in. Lookups go two ways: the
 exact key (a dict, per scope) and LSH bucket keys (salted per band and scope by the
-caller). Two stores share this protocol: :class:`MemoryStore` here, which saves to one
-``.npz`` file, and :class:`dedupe.redis_store.RedisStore`, shared by many processes.
+caller), where a crowded bucket shows only part of itself (:meth:`Store.find_near`).
+Two stores share this protocol: :class:`MemoryStore` here, which saves to one ``.npz``
+file, and :class:`dedupe.redis_store.RedisStore`, shared by many processes.
 
 The file holds numpy arrays and a JSON header only. :mod:`dedupe.index_file` reads it back
 without ever unpickling (opening an index handed to you never runs code) and checks all of
@@ -18,7 +19,7 @@ import json
 import os
 from collections.abc import Sequence
 from itertools import pairwise
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,13 @@ from dedupe.errors import CorpusIndexError, IndexMismatchError
 from dedupe.index_file import FORMAT, VERSION
 from dedupe.results import Span
 from dedupe.tempfiles import TempFile, mode_for
+
+# How much of a crowded LSH bucket a lookup sees (see Store.find_near): either its first
+# FIRST_OF_BUCKET entries, or nothing when it holds more than CROWDED_BUCKET. Either way a
+# paragraph is verified against a bounded number of entries (bands × the cap).
+FIRST_OF_BUCKET = 8
+CROWDED_BUCKET = 64
+Crowded = Literal["first", "skip"]
 
 Ids = npt.NDArray[np.int64]
 BandKeys = npt.NDArray[np.uint64]
@@ -59,8 +67,16 @@ class Store(Protocol):
     def find_exact(self, scope: str, keys: Sequence[str]) -> Ids:
         """Return the entry id of each key in ``scope``, -1 where there is none."""
 
-    def find_near(self, bands: BandKeys) -> tuple[Ids, Ids]:
-        """Return ``(rows, ids)``: each entry sharing a bucket key with row ``rows[k]`` of ``bands``."""
+    def find_near(self, bands: BandKeys, crowded: Crowded = "first") -> tuple[Ids, Ids]:
+        """Return ``(rows, ids)``, sorted: entries sharing a bucket key with row ``rows[k]`` of ``bands``.
+
+        ``crowded="first"``: a bucket shows only its first :data:`FIRST_OF_BUCKET` entries
+        by id. Ids grow in order of insertion, so an entry that a lookup sees stays in view
+        however many entries come later. ``crowded="skip"``: a bucket holding more than
+        :data:`CROWDED_BUCKET` entries shows none; which buckets those are depends on the
+        entries in the index, not on the order they came in. Either way, what a lookup sees
+        does not depend on how or in which batches the entries were added.
+        """
 
     def fetch(self, ids: Ids) -> Records:
         """Return the keys, signatures and locations of entries ``ids``."""
@@ -98,6 +114,12 @@ class _Buckets:
     ten times that, and a batch of queries is one ``searchsorted`` per run. A stream of
     small documents adds a small run each time; runs of similar size are merged, so each
     entry is re-sorted O(log n) times and a query looks at O(log n) runs.
+
+    Ids only grow: every id of a run is below every id of the runs after it, and within a
+    run a bucket's ids are in increasing order (stable sorts of ids added in order). So the
+    first ids of a bucket are read off run after run, and neither they nor a bucket's size
+    depend on how the entries were split into runs (batches of adds, or one run rebuilt
+    after loading).
     """
 
     def __init__(self, keys: BandKeys | None = None, ids: Ids | None = None) -> None:
@@ -123,14 +145,15 @@ class _Buckets:
             order = np.argsort(keys, kind="stable")  # two sorted runs: timsort merges them in linear time
             self.runs.append((keys[order], np.concatenate([i2, i1])[order]))
 
-    def find(self, bands: BandKeys) -> tuple[Ids, Ids]:
+    def find(self, bands: BandKeys, crowded: Crowded) -> tuple[Ids, Ids]:
+        """Each ``(row, id)`` sharing a bucket, with crowded buckets cut as Store.find_near says."""
         # Sorted queries walk each run in order: 5 to 10 times faster than random probes.
         order = np.argsort(bands.ravel())
         flat = bands.ravel()[order]
         row_of = order // bands.shape[1]
-        found_rows: list[Ids] = []
-        found_ids: list[Ids] = []
-        for keys, ids in self.runs:
+        size = np.zeros(len(flat), dtype=np.int64)
+        parts: list[tuple[Ids, Ids, Ids, Ids]] = []
+        for keys, ids in self.runs:  # oldest first
             lo = np.searchsorted(keys, flat, side="left")
             # Most queries meet nothing: only the hits need the end of their bucket.
             hit = np.flatnonzero(keys[np.minimum(lo, len(keys) - 1)] == flat)
@@ -138,13 +161,22 @@ class _Buckets:
                 continue
             lo = lo[hit]
             counts = np.searchsorted(keys, flat[hit], side="right") - lo
+            size[hit] += counts
+            parts.append((ids, hit, lo, counts))
+        room = np.minimum(size, FIRST_OF_BUCKET) if crowded == "first" else np.where(size > CROWDED_BUCKET, 0, size)
+        found_rows: list[Ids] = []
+        found_ids: list[Ids] = []
+        for ids, hit, lo, counts in parts:
+            counts = np.minimum(counts, room[hit])
+            room[hit] -= counts
             total = int(counts.sum())
             found_rows.append(np.repeat(row_of[hit], counts))
             starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
             found_ids.append(ids[starts + np.arange(total)])
-        if not found_rows:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        rows, ids = np.concatenate(found_rows), np.concatenate(found_ids)
+        rows = np.concatenate(found_rows) if found_rows else np.empty(0, dtype=np.int64)
+        ids = np.concatenate(found_ids) if found_ids else np.empty(0, dtype=np.int64)
+        if len(ids) == 0:
+            return rows, ids
         span = int(ids.max()) + 1
         packed = np.unique(rows * span + ids)  # a row meets an entry in several bands: once is enough
         return packed // span, packed % span
@@ -193,8 +225,8 @@ class MemoryStore:
         table = self.exact.get(scope, {})
         return np.fromiter((table.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
 
-    def find_near(self, bands: BandKeys) -> tuple[Ids, Ids]:
-        return self.buckets.find(bands)
+    def find_near(self, bands: BandKeys, crowded: Crowded = "first") -> tuple[Ids, Ids]:
+        return self.buckets.find(bands, crowded)
 
     def fetch(self, ids: Ids) -> Records:
         docs = self.docs

@@ -26,7 +26,8 @@ import numpy as np
 import pytest
 
 from dedupe import CorpusIndexError, DedupeConfig, Deduper, Explained, IndexMismatchError
-from dedupe.store import Location, MemoryStore
+from dedupe.store import FIRST_OF_BUCKET, Crowded, Location, MemoryStore
+from tests import low_vocabulary, test_crowded
 from tests.redis_server import RedisServer, free_port, redis_server, server_binary
 
 IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
@@ -339,6 +340,43 @@ def test_store_matches_memory_across_levels_and_chunks(url: str, prefix: str, mo
     levels = {key.split(b":")[1] for key in redis_store._client.scan_iter(match=prefix.encode() + b":b*")}
     assert levels == {b"b0", b"b1", b"b2"}
     redis_store.close()
+
+
+@pytest.mark.parametrize("crowded", ["first", "skip"])
+def test_crowded_buckets_same_as_memory_across_levels(
+    url: str, prefix: str, monkeypatch: pytest.MonkeyPatch, crowded: Crowded
+) -> None:
+    """Buckets of up to 833 entries spread over levels 0 to 2 and overflow keys: the same first ids, the same skips."""
+    import dedupe.redis_store
+    from dedupe.redis_store import RedisStore
+
+    monkeypatch.setattr(dedupe.redis_store, "FIRST", 256)
+    bands, keys = test_crowded.crafted(2500)
+    memory = test_crowded.filled(bands, keys, len(keys))
+    store = RedisStore(url, prefix)
+    store.check(params(num_perm=4, bands=bands.shape[1]))
+    signatures = np.zeros((len(keys), 4), dtype=np.uint32)
+    for s in range(0, len(keys), 700):  # more than one script call per add
+        locations = [Location("d", i, (i, i + 1)) for i in range(s, min(s + 700, len(keys)))]
+        store.add("", keys[s : s + 700], signatures[s : s + 700], bands[s : s + 700], locations)
+    queries = np.concatenate([bands[::7], bands[5:9, ::-1]])
+    got, want = store.find_near(queries, crowded), memory.find_near(queries, crowded)
+    assert (got[0].tolist(), got[1].tolist()) == test_crowded.reference(bands, queries, crowded)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    levels = {key.split(b":")[1] for key in store._client.scan_iter(match=prefix.encode() + b":[bo]*")}
+    assert levels == {b"b0", b"b1", b"b2", b"o0", b"o1", b"o2"}
+    store.close()
+
+
+@pytest.mark.parametrize("policy", ["seen", "boilerplate"])
+def test_low_vocabulary_stream_same_as_memory(url: str, prefix: str, policy: str) -> None:
+    texts = low_vocabulary.records(150, copies=0.2, words=low_vocabulary.WORDS[:8])
+    docs: list[Doc] = [(f"doc-{k:03d}", None, text) for k, text in enumerate(texts)]
+    memory = Deduper(policy=policy)  # type: ignore[arg-type]
+    expected = run(memory, docs)
+    assert test_crowded.crowded_buckets(memory.store, FIRST_OF_BUCKET) > 100
+    with Deduper(policy=policy, index=url, prefix=prefix) as d:  # type: ignore[arg-type]
+        assert run(d, docs) == expected
 
 
 def test_stats_sampled_close_to_exact(url: str, prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
