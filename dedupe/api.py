@@ -7,13 +7,17 @@ split → normalize → shingle → sign → band → verify → cluster (in :mo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from dedupe.blocks import decide, group_runs
+import numpy as np
+import numpy.typing as npt
+
+from dedupe.blocks import Findings, Ids, Verdicts, decide, group_runs, id_type, reasons, run_copies
 from dedupe.config import DedupeConfig, resolve
-from dedupe.matching import Copy, Links
+from dedupe.matching import Copies, Links
 from dedupe.results import Block, Explained, Kind, Match, Span
-from dedupe.split import join_spans, paragraph_spans
+from dedupe.split import Spans, as_span_array, join_spans, paragraph_texts, span_array
 from dedupe.stopwatch import OFF, Stopwatch
 
 
@@ -42,7 +46,22 @@ def dedupe_and_explain(text: str, *, config: DedupeConfig | None = None, **overr
     """
     cfg = resolve(config, overrides)
     check_text(text)
-    return _explain(text, paragraph_spans(text, cfg.paragraphs), cfg)
+    return _explain(text, span_array(text, cfg.paragraphs), cfg)
+
+
+def explain_removals(text: str, *, config: DedupeConfig | None = None, **overrides: Any) -> tuple[Explained, int]:
+    """:func:`dedupe_and_explain` for a caller that needs only what goes (the command line),
+    and the number of paragraphs.
+
+    ``kept`` is empty and ``blocks`` holds only the removed blocks, each under the number
+    it has in the whole explanation (``Match.block``). On a text of millions of short
+    repeated lines the repeats kept by the rule, one record each, would take far more
+    memory than the text.
+    """
+    cfg = resolve(config, overrides)
+    check_text(text)
+    spans = span_array(text, cfg.paragraphs)
+    return _explain(text, spans, cfg, with_kept=False), len(spans)
 
 
 def timed_explain(text: str, config: DedupeConfig | None = None) -> tuple[Explained, dict[str, float]]:
@@ -51,7 +70,7 @@ def timed_explain(text: str, config: DedupeConfig | None = None) -> tuple[Explai
     check_text(text)
     stopwatch = Stopwatch()
     with stopwatch("split"):
-        spans = paragraph_spans(text, cfg.paragraphs)
+        spans = span_array(text, cfg.paragraphs)
     return _explain(text, spans, cfg, stopwatch), stopwatch.seconds
 
 
@@ -68,10 +87,10 @@ def dedupe_paragraphs(paragraphs: Sequence[str], *, config: DedupeConfig | None 
     items = list(paragraphs)
     for item in items:
         check_text(item)
-    spans, start = [], 0
-    for item in items:
-        spans.append((start, start + len(item)))
-        start += len(item) + 1
+    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    spans = np.empty((len(items), 2), dtype=np.int64)
+    spans[:, 0] = np.cumsum(lengths + 1) - lengths - 1
+    spans[:, 1] = spans[:, 0] + lengths
     return _explain("\n".join(items), spans, cfg)
 
 
@@ -83,78 +102,152 @@ def check_text(text: object) -> None:
         raise TypeError(f"expected str, got {type(text).__name__}")
 
 
-def _explain(text: str, spans: list[Span], config: DedupeConfig, stopwatch: Stopwatch = OFF) -> Explained:
-    # Paragraph texts are sliced one at a time, normalised and dropped: only keys are kept.
-    links = Links((text[start:end] for start, end in spans), config, stopwatch)
-    found = resolve_within(links, len(spans), stopwatch)
+def _explain(
+    text: str, spans: Spans, config: DedupeConfig, stopwatch: Stopwatch = OFF, *, with_kept: bool = True
+) -> Explained:
+    # Paragraph texts are sliced one at a time, normalised and dropped: only their units are kept.
+    links = Links(paragraph_texts(text, spans), config, stopwatch, count=len(spans))
+    found = resolve_within(links, len(spans), stopwatch, with_kept=with_kept)
     del links  # signatures and keys: hundreds of MB at corpus scale, not needed to render
     with stopwatch("render"):
         return report(text, spans, found)
 
 
-Found = list[tuple[list[Copy], bool, str]]
+def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF, *, with_kept: bool = True) -> Findings:
+    """Apply the removal rule to the copies among ``count`` paragraphs; return each run and its verdict.
 
-
-def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF) -> Found:
-    """Apply the removal rule to the copies among ``count`` paragraphs; return each run and its verdict."""
+    Without ``with_kept`` only the removed runs are returned (numbered as among all runs).
+    """
     # The rule looks at how often a line occurs; removing a block can lower that count and
     # make another repeat removable, so repeat until nothing changes. This keeps
     # dedupe_text idempotent. A pass that keeps no repeat cannot expose new ones, unless
     # banding was capped (then the pairs of the rest differ, and only a pass decides).
-    active = list(range(count))
-    found: Found = []
+    active = np.arange(count, dtype=id_type(count))
+    passes: list[_Pass] = []
     while True:
         copies = links.copies(active)
         with stopwatch("blocks"):
-            runs = group_runs(copies, active)
-            decisions = decide(runs, links.keys, links.config)
-        gone = {c.index for run, (removed, _) in zip(runs, decisions, strict=True) if removed for c in run}
-        final = not gone or (not links.truncated and all(removed for removed, _ in decisions))
-        for run, (removed, reason) in zip(runs, decisions, strict=True):
-            if removed or final:
-                found.append((run, removed, reason))
-        if final:
-            break
-        active = [i for i in active if i not in gone]
-    return sorted(found, key=lambda f: f[0][0].index)
+            verdicts = decide(copies, group_runs(copies, active), links)
+            removed = verdicts.removed
+            final = not removed.any() or (not links.truncated and bool(removed.all()))
+            passes.append(_Pass.of(copies, verdicts, links, np.flatnonzero(removed | (final and with_kept))))
+            if final:
+                # A run's block number counts the runs before it among the removed runs of
+                # every pass and all runs of this one.
+                earlier = [p.firsts[p.removed] for p in passes[:-1]]
+                removed_before = np.sort(np.concatenate(earlier)) if earlier else np.empty(0, dtype=active.dtype)
+                numbers = [np.searchsorted(removed_before, p.firsts) for p in passes]
+                numbers[-1] += passes[-1].runs
+                if earlier:
+                    final_firsts = copies.index[verdicts.bounds[:-1]]
+                    for p, n in zip(passes[:-1], numbers, strict=False):
+                        n += np.searchsorted(final_firsts, p.firsts)
+                return _findings(passes, numbers, len(removed_before) + len(verdicts.code))
+            gone = np.zeros(count, dtype=bool)
+            gone[copies.index[np.repeat(removed, verdicts.sizes)]] = True
+            active = active[~gone[active]]
 
 
-def report(text: str, spans: list[Span], found: Found, foreign: Sequence[Block | Match] = ()) -> Explained:
+@dataclass(frozen=True)
+class _Pass:
+    """The runs that one pass of the rule keeps in the findings, with their copies."""
+
+    runs: Ids  # their positions among the runs of the pass
+    firsts: Ids  # each run's first paragraph
+    sizes: Ids
+    removed: npt.NDArray[np.bool_]
+    reasons: list[str]
+    index: Ids  # the runs' copies, run after run
+    kept: Ids
+    score: npt.NDArray[np.float64]
+    exact: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, copies: Copies, verdicts: Verdicts, links: Links, runs: Ids) -> _Pass:
+        take, starts, sizes = run_copies(verdicts.bounds, runs)
+        index, kept = copies.index[take], copies.kept[take]
+        units = links.units[index]
+        return cls(
+            runs,
+            index[starts],
+            sizes,
+            verdicts.removed[runs],
+            reasons(copies, verdicts, links, runs),
+            index,
+            kept,
+            copies.score[units],
+            links.units[kept] == units,
+        )
+
+
+def _findings(passes: list[_Pass], numbers: list[Ids], blocks: int) -> Findings:
+    """The runs of all passes in document order, with their block ``numbers`` (per pass) out of ``blocks``."""
+    order = np.argsort(np.concatenate([p.firsts for p in passes]), kind="stable")
+    sizes = np.concatenate([p.sizes for p in passes])
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    take, starts, _ = run_copies(bounds, order)
+    all_reasons = [r for p in passes for r in p.reasons]
+    return Findings(
+        index=np.concatenate([p.index for p in passes])[take],
+        kept=np.concatenate([p.kept for p in passes])[take],
+        score=np.concatenate([p.score for p in passes])[take],
+        exact=np.concatenate([p.exact for p in passes])[take],
+        bounds=np.append(starts, len(take)),
+        removed=np.concatenate([p.removed for p in passes])[order],
+        reasons=[all_reasons[r] for r in order.tolist()],
+        numbers=np.concatenate(numbers)[order].astype(np.int64),
+        blocks=blocks,
+    )
+
+
+def report(
+    text: str, spans: Spans | Sequence[Span], found: Findings, foreign: Sequence[Block | Match] = ()
+) -> Explained:
     """Render the cleaned text and its explanation.
 
     ``foreign`` holds removals whose kept copy is in another document, as :class:`Block`
     records each followed by its :class:`Match` records (block numbers are reassigned).
     """
-    removed: list[Match] = []
-    kept: list[Match] = []
-    blocks: list[Block] = []
-    for run, is_removed, reason in found:
-        first, last = run[0], run[-1]
-        number = len(blocks)
-        blocks.append(
-            Block(
-                number,
-                first.index,
-                last.index,
-                (spans[first.index][0], spans[last.index][1]),
-                first.kept_index,
-                last.kept_index,
-                (spans[first.kept_index][0], spans[last.kept_index][1]),
-                is_removed,
-                reason,
-            )
+    table = as_span_array(spans)
+    bounds = found.bounds.tolist()
+    index, kept = found.index.tolist(), found.kept.tolist()
+    own = list(map(tuple, table[found.index].tolist()))
+    theirs = list(map(tuple, table[found.kept].tolist()))
+    blocks = [
+        Block(
+            number,
+            index[lo],
+            index[hi - 1],
+            (own[lo][0], own[hi - 1][1]),
+            kept[lo],
+            kept[hi - 1],
+            (theirs[lo][0], theirs[hi - 1][1]),
+            is_removed,
+            why,
         )
-        matches = removed if is_removed else kept
-        for c in run:
-            kind: Kind = "exact" if c.exact else "near"
-            matches.append(Match(c.index, spans[c.index], c.kept_index, spans[c.kept_index], c.score, kind, number))
-    for record in foreign:
-        if isinstance(record, Block):
-            blocks.append(record._replace(index=len(blocks)))
-        else:
-            removed.append(record._replace(block=len(blocks) - 1))
-    # A block found in a later pass can straddle blocks removed before it: sort the matches.
-    removed.sort(key=lambda m: m.index)
-    kept.sort(key=lambda m: m.index)
-    cleaned = join_spans(text, spans, {m.index for m in removed})
-    return Explained(cleaned, removed, kept, blocks)
+        for number, lo, hi, is_removed, why in zip(
+            found.numbers.tolist(), bounds[:-1], bounds[1:], found.removed.tolist(), found.reasons, strict=True
+        )
+    ]
+    # Matches in paragraph order (a block found in a later pass can straddle blocks removed before it).
+    goes = np.repeat(found.removed, np.diff(found.bounds))
+    block_of = np.repeat(found.numbers, np.diff(found.bounds)).tolist()
+    score = found.score.tolist()
+    kinds: list[Kind] = ["exact" if e else "near" for e in found.exact.tolist()]
+    order = np.argsort(found.index, kind="stable")
+    matches: dict[bool, list[Match]] = {True: [], False: []}
+    for k, is_removed in zip(order.tolist(), goes[order].tolist(), strict=True):
+        matches[is_removed].append(Match(index[k], own[k], kept[k], theirs[k], score[k], kinds[k], block_of[k]))
+    removed = matches[True]
+    if foreign:
+        number = found.blocks
+        for record in foreign:
+            if isinstance(record, Block):
+                blocks.append(record._replace(index=number))
+                number += 1
+            else:
+                removed.append(record._replace(block=number - 1))
+        removed.sort(key=lambda m: m.index)
+    gone = np.zeros(len(table), dtype=bool)
+    gone[[m.index for m in removed]] = True
+    return Explained(join_spans(text, table, gone), removed, matches[False], blocks)

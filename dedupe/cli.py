@@ -15,13 +15,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from dedupe.api import dedupe_and_explain
+from dedupe.api import explain_removals
 from dedupe.cli_corpus import DEFAULT_PREFIX, REDIS_SCHEMES, policy_of, run_corpus
 from dedupe.config import DedupeConfig
 from dedupe.errors import ConfigError, InputError
 from dedupe.files import PROG, diff_bytes, explain_records, read_source, write_atomically
 from dedupe.results import Explained
-from dedupe.split import paragraph_spans
 
 log = logging.getLogger("dedupe")
 
@@ -281,11 +280,10 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
     for name in args.files:
         try:
             source = read_source(name, args.encoding)
-            explained = dedupe_and_explain(source.text, config=config)
+            explained, paragraphs = explain_removals(source.text, config=config)
         except InputError as err:
             report.fail(str(err))
             continue
-        paragraphs = len(paragraph_spans(source.text, config.paragraphs))
         log.info("%s: %d of %d paragraphs removed", source.label, len(explained.removed), paragraphs)
         if args.diff:
             emit(diff_bytes(source, explained.text))

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from dedupe import jsonl
-from dedupe.api import dedupe_and_explain
+from dedupe.api import explain_removals
 from dedupe.config import DedupeConfig
 from dedupe.corpus import Deduper, IndexStats
 from dedupe.errors import DedupeError, InputError
 from dedupe.files import PROG, AtomicFile, Source, diff_bytes, explain_records, open_input, read_source
 from dedupe.results import Explained
-from dedupe.split import paragraph_spans
+from dedupe.split import count_paragraphs
 
 DEFAULT_PREFIX = "dedupe"
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -383,7 +383,7 @@ class _CorpusRun:
                 print(message, file=sys.stderr)
 
     def _document(self, doc: jsonl.Record | _TextDocument, clean: bool) -> None:
-        paragraphs = len(paragraph_spans(doc.text, self.config.paragraphs))
+        paragraphs = count_paragraphs(doc.text, self.config.paragraphs)
         try:
             if not clean:
                 assert self.deduper is not None
@@ -392,7 +392,7 @@ class _CorpusRun:
             elif self.deduper is not None:
                 explained = self.deduper.feed(doc.text, doc_id=doc.doc_id, site=doc.site)
             else:
-                explained = dedupe_and_explain(doc.text, config=self.config)
+                explained, _ = explain_removals(doc.text, config=self.config)
         except DedupeError as err:
             raise _Fatal(f"{doc.label}: {err}") from None
         if clean or not self.cleaning:  # a document is counted in the summary once

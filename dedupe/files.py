@@ -188,9 +188,10 @@ def explain_records(source: Source, explained: Explained, corpus: bool = False) 
     def kept_line(doc: str | None, offset: int) -> int | None:
         return line(offset) if doc is None else None
 
+    blocks = {b.index: b for b in explained.blocks}  # only the removed blocks may be there
     records = []
     for m in explained.removed:
-        b = explained.blocks[m.block]
+        b = blocks[m.block]
         record = {
             "file": label,
             "index": m.index,

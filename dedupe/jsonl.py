@@ -69,9 +69,10 @@ class Record:
 
     def explain(self, explained: Explained) -> list[dict[str, Any]]:
         """One JSON-ready record per removed paragraph; spans are offsets into the field's text."""
+        blocks = {b.index: b for b in explained.blocks}  # only the removed blocks may be there
         rows = []
         for m in explained.removed:
-            b = explained.blocks[m.block]
+            b = blocks[m.block]
             rows.append(
                 {
                     "file": self.file,
