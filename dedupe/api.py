@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dedupe.blocks import Findings, Ids, Verdicts, decide, group_runs, id_type, reasons, run_copies
+from dedupe.blocks import Findings, ParagraphIds, Verdicts, decide, group_runs, id_type, reasons, run_copies
 from dedupe.config import DedupeConfig, resolve
 from dedupe.matching import Copies, Links
 from dedupe.results import Block, Explained, Kind, Match, Span
@@ -152,18 +152,18 @@ def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF, *, with
 class _Pass:
     """The runs that one pass of the rule keeps in the findings, with their copies."""
 
-    runs: Ids  # their positions among the runs of the pass
-    firsts: Ids  # each run's first paragraph
-    sizes: Ids
+    runs: ParagraphIds  # their positions among the runs of the pass
+    firsts: ParagraphIds  # each run's first paragraph
+    sizes: ParagraphIds
     removed: npt.NDArray[np.bool_]
     reasons: list[str]
-    index: Ids  # the runs' copies, run after run
-    kept: Ids
+    index: ParagraphIds  # the runs' copies, run after run
+    kept: ParagraphIds
     score: npt.NDArray[np.float64]
     exact: npt.NDArray[np.bool_]
 
     @classmethod
-    def of(cls, copies: Copies, verdicts: Verdicts, links: Links, runs: Ids) -> _Pass:
+    def of(cls, copies: Copies, verdicts: Verdicts, links: Links, runs: ParagraphIds) -> _Pass:
         take, starts, sizes = run_copies(verdicts.bounds, runs)
         index, kept = copies.index[take], copies.kept[take]
         units = links.units[index]
@@ -180,7 +180,7 @@ class _Pass:
         )
 
 
-def _findings(passes: list[_Pass], numbers: list[Ids], blocks: int) -> Findings:
+def _findings(passes: list[_Pass], numbers: list[ParagraphIds], blocks: int) -> Findings:
     """The runs of all passes in document order, with their block ``numbers`` (per pass) out of ``blocks``."""
     order = np.argsort(np.concatenate([p.firsts for p in passes]), kind="stable")
     sizes = np.concatenate([p.sizes for p in passes])

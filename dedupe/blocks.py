@@ -32,7 +32,7 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from dedupe.matching import Copies, Copy, Links
 
-Ids = npt.NDArray[np.signedinteger[Any]]  # paragraph numbers: int32 or int64 (see id_type)
+ParagraphIds = npt.NDArray[np.signedinteger[Any]]  # paragraph numbers: int32 or int64 (see id_type)
 
 # The East Asian wide scripts, which carry about twice the text per character of Latin or
 # Cyrillic: Hangul Jamo, CJK punctuation, Kana, CJK ideographs, Yi, Hangul syllables,
@@ -60,7 +60,7 @@ SHORT, TEMPLATE, PARAGRAPH, RUN = 0, 1, 2, 3
 class Verdicts(NamedTuple):
     """The rule's verdict on each run of copies; the copies of run ``r`` are ``bounds[r]:bounds[r + 1]``."""
 
-    bounds: Ids
+    bounds: ParagraphIds
     code: npt.NDArray[np.int8]  # SHORT, TEMPLATE, PARAGRAPH or RUN
 
     @property
@@ -68,7 +68,7 @@ class Verdicts(NamedTuple):
         return self.code >= PARAGRAPH
 
     @property
-    def sizes(self) -> Ids:
+    def sizes(self) -> ParagraphIds:
         return np.diff(self.bounds)
 
 
@@ -77,7 +77,7 @@ def id_type(count: int) -> type[np.signedinteger[Any]]:
     return np.int32 if count < 2**31 else np.int64
 
 
-def group_runs(copies: Copies, active: Ids, chunk: int = 1 << 16) -> Ids:
+def group_runs(copies: Copies, active: ParagraphIds, chunk: int = 1 << 16) -> ParagraphIds:
     """Group copies (in document order) into runs that copy consecutive kept paragraphs; return the run bounds.
 
     Paragraphs are consecutive when they are next to each other in ``active``, the
@@ -104,7 +104,7 @@ def group_runs(copies: Copies, active: Ids, chunk: int = 1 << 16) -> Ids:
     return bounds
 
 
-def decide(copies: Copies, bounds: Ids, links: Links, chunk: int = 1 << 16) -> Verdicts:
+def decide(copies: Copies, bounds: ParagraphIds, links: Links, chunk: int = 1 << 16) -> Verdicts:
     """The rule's verdict on each run (see the module's documentation), about ``chunk`` copies at a time."""
     config = links.config
     code = np.empty(len(bounds) - 1, dtype=np.int8)
@@ -136,7 +136,7 @@ def decide(copies: Copies, bounds: Ids, links: Links, chunk: int = 1 << 16) -> V
     return Verdicts(bounds, code)
 
 
-def reasons(copies: Copies, verdicts: Verdicts, links: Links, runs: Ids) -> list[str]:
+def reasons(copies: Copies, verdicts: Verdicts, links: Links, runs: ParagraphIds) -> list[str]:
     """Why the rule decided as it did on each of ``runs``, with the figures it looked at."""
     if len(runs) == 0:
         return []
@@ -164,7 +164,7 @@ def reasons(copies: Copies, verdicts: Verdicts, links: Links, runs: Ids) -> list
     return out
 
 
-def run_copies(bounds: Ids, runs: Ids) -> tuple[Ids, Ids, Ids]:
+def run_copies(bounds: ParagraphIds, runs: ParagraphIds) -> tuple[ParagraphIds, ParagraphIds, ParagraphIds]:
     """The copies of ``runs`` (positions, run after run), where each run starts among them, and its size."""
     sizes = (bounds[1:] - bounds[:-1])[runs]
     starts = np.zeros(len(runs), dtype=np.int64)
@@ -173,13 +173,13 @@ def run_copies(bounds: Ids, runs: Ids) -> tuple[Ids, Ids, Ids]:
     return take, starts, sizes
 
 
-def _mean(values: npt.NDArray[np.int64], starts: Ids, sizes: Ids) -> npt.NDArray[np.float64]:
+def _mean(values: npt.NDArray[np.int64], starts: ParagraphIds, sizes: ParagraphIds) -> npt.NDArray[np.float64]:
     """The mean of ``values`` over each run (as Python's ``sum / len`` gives it: integers are exact)."""
     means: npt.NDArray[np.float64] = np.add.reduceat(values, starts) / sizes
     return means
 
 
-def _occurrences(copies: Copies, links: Links, kept: Ids, chunk: int = 1 << 16) -> npt.NDArray[np.int64]:
+def _occurrences(copies: Copies, links: Links, kept: ParagraphIds, chunk: int = 1 << 16) -> npt.NDArray[np.int64]:
     """How often each paragraph of ``kept`` occurs in the pass: itself and its copies.
 
     The kept paragraphs of one pass have distinct units, so units count them.
@@ -203,14 +203,14 @@ class Findings:
     the removed ones, under the numbers they have in the whole explanation.
     """
 
-    index: Ids
-    kept: Ids
+    index: ParagraphIds
+    kept: ParagraphIds
     score: npt.NDArray[np.float64]
     exact: npt.NDArray[np.bool_]
-    bounds: Ids
+    bounds: ParagraphIds
     removed: npt.NDArray[np.bool_]
     reasons: list[str]
-    numbers: Ids
+    numbers: ParagraphIds
     blocks: int
 
     def __iter__(self) -> Iterator[tuple[list[Copy], bool, str]]:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from dedupe.blocks import display_width
+from dedupe.blocks import ParagraphIds, display_width
 from dedupe.cluster import assign_leaders
 from dedupe.config import DedupeConfig
 from dedupe.index import candidate_pairs, estimated_jaccard, window_pairs
@@ -42,8 +42,8 @@ class Copies(NamedTuple):
     is ``score[units[index[k]]]`` (1.0 for an exact copy, whose unit is the kept one's).
     """
 
-    index: Ids  # type: ignore[assignment]  # shadows tuple.index, on purpose
-    kept: Ids
+    index: ParagraphIds  # type: ignore[assignment]  # shadows tuple.index, on purpose
+    kept: ParagraphIds
     score: npt.NDArray[np.float64]  # per unit
 
 
@@ -101,7 +101,7 @@ class Links:
         """Whether some bucket was too big to pair fully (a subset then pairs those buckets again)."""
         return bool(self.capped)
 
-    def copies(self, active: Ids) -> Copies:
+    def copies(self, active: ParagraphIds) -> Copies:
         """Return every copy among the paragraphs ``active`` (indices, increasing), in order.
 
         Each copy names the kept paragraph it repeats: the first occurrence (in keep order)
@@ -120,7 +120,7 @@ class Links:
         )
         return widths[units]
 
-    def _copies(self, active: Ids) -> Copies:
+    def _copies(self, active: ParagraphIds) -> Copies:
         positions = active
         units = self.units if len(positions) == len(self.units) else self.units[positions]
         first = np.full(len(self.unit_keys), -1, dtype=positions.dtype)

@@ -68,9 +68,11 @@ def span_array(text: str, mode: ParagraphMode = "line") -> Spans:
     """
     lines, maybe_blank = _line_table(text)
     visible = ~maybe_blank
+    # Lines that start with an invisible character: only these need a look at the rest.
+    unsure = np.flatnonzero(maybe_blank & (lines[:, 1] > lines[:, 0]))
     search = _VISIBLE.search
-    for i in np.flatnonzero(maybe_blank & (lines[:, 1] > lines[:, 0])).tolist():
-        visible[i] = search(text, int(lines[i, 0]), int(lines[i, 1])) is not None
+    starts, ends = lines[unsure, 0].tolist(), lines[unsure, 1].tolist()
+    visible[unsure] = [search(text, s, e) is not None for s, e in zip(starts, ends, strict=True)]
     if mode == "line":
         return lines if visible.all() else lines[visible]
     # A paragraph runs from its first visible line's start to its last visible line's end.
@@ -87,7 +89,8 @@ def span_array(text: str, mode: ParagraphMode = "line") -> Spans:
 def paragraph_texts(text: str, spans: Spans, batch: int = 1 << 16) -> Iterator[str]:
     """The text of each paragraph, one at a time (spans are read a batch at a time, as Python ints)."""
     for first in range(0, len(spans), batch):
-        for start, end in spans[first : first + batch].tolist():
+        part = spans[first : first + batch]
+        for start, end in zip(part[:, 0].tolist(), part[:, 1].tolist(), strict=True):
             yield text[start:end]
 
 
