@@ -13,11 +13,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dedupe.blocks import Findings, ParagraphIds, Verdicts, decide, group_runs, id_type, reasons, run_copies
+from dedupe.blocks import (
+    Findings,
+    ParagraphIds,
+    Verdicts,
+    id_type,
+    judge,
+    reasons,
+    run_copies,
+)
 from dedupe.config import DedupeConfig, resolve
 from dedupe.matching import Copies, Links
 from dedupe.results import Block, Explained, Kind, Match, Span
-from dedupe.split import Spans, as_span_array, join_spans, paragraph_texts, span_array
+from dedupe.split import Spans, join_spans, paragraph_texts, span_array, spans_of
 from dedupe.stopwatch import OFF, Stopwatch
 
 
@@ -126,25 +134,18 @@ def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF, *, with
     passes: list[_Pass] = []
     while True:
         copies = links.copies(active)
+        if not passes and not len(copies.index):  # nothing repeats (most documents of a corpus)
+            return Findings.none(active.dtype)
         with stopwatch("blocks"):
-            verdicts = decide(copies, group_runs(copies, active), links)
+            verdicts = judge(copies, active, links)
             removed = verdicts.removed
             final = not removed.any() or (not links.truncated and bool(removed.all()))
-            passes.append(_Pass.of(copies, verdicts, links, np.flatnonzero(removed | (final and with_kept))))
+            chosen = (removed | (final and with_kept)).nonzero()[0]
+            passes.append(_Pass.of(copies, verdicts, removed, links, chosen))
             if final:
-                # A run's block number counts the runs before it among the removed runs of
-                # every pass and all runs of this one.
-                earlier = [p.firsts[p.removed] for p in passes[:-1]]
-                removed_before = np.sort(np.concatenate(earlier)) if earlier else np.empty(0, dtype=active.dtype)
-                numbers = [np.searchsorted(removed_before, p.firsts) for p in passes]
-                numbers[-1] += passes[-1].runs
-                if earlier:
-                    final_firsts = copies.index[verdicts.bounds[:-1]]
-                    for p, n in zip(passes[:-1], numbers, strict=False):
-                        n += np.searchsorted(final_firsts, p.firsts)
-                return _findings(passes, numbers, len(removed_before) + len(verdicts.code))
+                return _findings(passes, copies.index[verdicts.bounds[:-1]])
             gone = np.zeros(count, dtype=bool)
-            gone[copies.index[np.repeat(removed, verdicts.sizes)]] = True
+            gone[copies.index[removed.repeat(verdicts.sizes)]] = True
             active = active[~gone[active]]
 
 
@@ -153,8 +154,7 @@ class _Pass:
     """The runs that one pass of the rule keeps in the findings, with their copies."""
 
     runs: ParagraphIds  # their positions among the runs of the pass
-    firsts: ParagraphIds  # each run's first paragraph
-    sizes: ParagraphIds
+    bounds: ParagraphIds  # run r is copies bounds[r]:bounds[r + 1] below
     removed: npt.NDArray[np.bool_]
     reasons: list[str]
     index: ParagraphIds  # the runs' copies, run after run
@@ -163,40 +163,56 @@ class _Pass:
     exact: npt.NDArray[np.bool_]
 
     @classmethod
-    def of(cls, copies: Copies, verdicts: Verdicts, links: Links, runs: ParagraphIds) -> _Pass:
-        take, starts, sizes = run_copies(verdicts.bounds, runs)
-        index, kept = copies.index[take], copies.kept[take]
+    def of(
+        cls, copies: Copies, verdicts: Verdicts, removed: npt.NDArray[np.bool_], links: Links, runs: ParagraphIds
+    ) -> _Pass:
+        bounds, code, value = verdicts
+        if len(runs) == len(code):  # every run (runs are increasing)
+            index, kept, sizes = copies.index, copies.kept, bounds[1:] - bounds[:-1]
+        else:
+            chosen = run_copies(bounds, runs)
+            index, kept, sizes = copies.index[chosen.take], copies.kept[chosen.take], chosen.sizes
+            bounds, code, value, removed = np.append(chosen.starts, len(index)), code[runs], value[runs], removed[runs]
         units = links.units[index]
-        return cls(
-            runs,
-            index[starts],
-            sizes,
-            verdicts.removed[runs],
-            reasons(copies, verdicts, links, runs),
-            index,
-            kept,
-            copies.score[units],
-            links.units[kept] == units,
-        )
+        why = reasons(code, value, sizes, links.config)
+        return cls(runs, bounds, removed, why, index, kept, copies.score[units], links.units[kept] == units)
+
+    @property
+    def firsts(self) -> ParagraphIds:
+        """Each run's first paragraph."""
+        return self.index[self.bounds[:-1]]
 
 
-def _findings(passes: list[_Pass], numbers: list[ParagraphIds], blocks: int) -> Findings:
-    """The runs of all passes in document order, with their block ``numbers`` (per pass) out of ``blocks``."""
-    order = np.argsort(np.concatenate([p.firsts for p in passes]), kind="stable")
-    sizes = np.concatenate([p.sizes for p in passes])
-    bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    take, starts, _ = run_copies(bounds, order)
+def _findings(passes: list[_Pass], final_firsts: ParagraphIds) -> Findings:
+    """The runs of all passes in document order, numbered as blocks of the whole explanation.
+
+    The explanation holds the removed runs of every pass and all runs of the last one
+    (``final_firsts`` are their first paragraphs), so a run's number is how many of those
+    start before it.
+    """
+    last = passes[-1]
+    if len(passes) == 1:  # one pass: its runs are in order, and numbered by their position
+        return Findings(last.index, last.kept, last.score, last.exact, last.bounds, last.removed, last.reasons,
+                        last.runs, len(final_firsts))  # fmt: skip
+    earlier = np.sort(np.concatenate([p.firsts[p.removed] for p in passes[:-1]]))
+    firsts = np.concatenate([p.firsts for p in passes])
+    numbers = np.searchsorted(earlier, firsts) + np.concatenate(
+        [np.searchsorted(final_firsts, p.firsts) for p in passes[:-1]] + [last.runs]
+    )
+    order = np.argsort(firsts, kind="stable")
+    sizes = np.concatenate([p.bounds[1:] - p.bounds[:-1] for p in passes])
+    chosen = run_copies(np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), order)
     all_reasons = [r for p in passes for r in p.reasons]
     return Findings(
-        index=np.concatenate([p.index for p in passes])[take],
-        kept=np.concatenate([p.kept for p in passes])[take],
-        score=np.concatenate([p.score for p in passes])[take],
-        exact=np.concatenate([p.exact for p in passes])[take],
-        bounds=np.append(starts, len(take)),
+        index=np.concatenate([p.index for p in passes])[chosen.take],
+        kept=np.concatenate([p.kept for p in passes])[chosen.take],
+        score=np.concatenate([p.score for p in passes])[chosen.take],
+        exact=np.concatenate([p.exact for p in passes])[chosen.take],
+        bounds=np.append(chosen.starts, len(chosen.take)),
         removed=np.concatenate([p.removed for p in passes])[order],
         reasons=[all_reasons[r] for r in order.tolist()],
-        numbers=np.concatenate(numbers)[order].astype(np.int64),
-        blocks=blocks,
+        numbers=numbers[order],
+        blocks=len(earlier) + len(final_firsts),
     )
 
 
@@ -208,46 +224,44 @@ def report(
     ``foreign`` holds removals whose kept copy is in another document, as :class:`Block`
     records each followed by its :class:`Match` records (block numbers are reassigned).
     """
-    table = as_span_array(spans)
-    bounds = found.bounds.tolist()
+    if not foreign and not len(found.removed):
+        return Explained(text, [], [], [])
     index, kept = found.index.tolist(), found.kept.tolist()
-    own = list(map(tuple, table[found.index].tolist()))
-    theirs = list(map(tuple, table[found.kept].tolist()))
-    blocks = [
-        Block(
-            number,
-            index[lo],
-            index[hi - 1],
-            (own[lo][0], own[hi - 1][1]),
-            kept[lo],
-            kept[hi - 1],
-            (theirs[lo][0], theirs[hi - 1][1]),
-            is_removed,
-            why,
-        )
-        for number, lo, hi, is_removed, why in zip(
-            found.numbers.tolist(), bounds[:-1], bounds[1:], found.removed.tolist(), found.reasons, strict=True
-        )
-    ]
-    # Matches in paragraph order (a block found in a later pass can straddle blocks removed before it).
-    goes = np.repeat(found.removed, np.diff(found.bounds))
-    block_of = np.repeat(found.numbers, np.diff(found.bounds)).tolist()
+    own, theirs = spans_of(spans, found.index), spans_of(spans, found.kept)
     score = found.score.tolist()
     kinds: list[Kind] = ["exact" if e else "near" for e in found.exact.tolist()]
-    order = np.argsort(found.index, kind="stable")
+    bounds = found.bounds.tolist()
+    blocks: list[Block] = []
     matches: dict[bool, list[Match]] = {True: [], False: []}
-    for k, is_removed in zip(order.tolist(), goes[order].tolist(), strict=True):
-        matches[is_removed].append(Match(index[k], own[k], kept[k], theirs[k], score[k], kinds[k], block_of[k]))
-    removed = matches[True]
-    if foreign:
-        number = found.blocks
-        for record in foreign:
-            if isinstance(record, Block):
-                blocks.append(record._replace(index=number))
-                number += 1
-            else:
-                removed.append(record._replace(block=number - 1))
-        removed.sort(key=lambda m: m.index)
-    gone = np.zeros(len(table), dtype=bool)
-    gone[[m.index for m in removed]] = True
-    return Explained(join_spans(text, table, gone), removed, matches[False], blocks)
+    for number, lo, hi, is_removed, why in zip(
+        found.numbers.tolist(), bounds[:-1], bounds[1:], found.removed.tolist(), found.reasons, strict=True
+    ):
+        first, last = lo, hi - 1
+        blocks.append(
+            Block(
+                number,
+                index[first],
+                index[last],
+                (own[first][0], own[last][1]),
+                kept[first],
+                kept[last],
+                (theirs[first][0], theirs[last][1]),
+                is_removed,
+                why,
+            )
+        )
+        matches[is_removed].extend(
+            Match(index[k], own[k], kept[k], theirs[k], score[k], kinds[k], number) for k in range(lo, hi)
+        )
+    removed, repeats = matches[True], matches[False]
+    number = found.blocks
+    for record in foreign:
+        if isinstance(record, Block):
+            blocks.append(record._replace(index=number))
+            number += 1
+        else:
+            removed.append(record._replace(block=number - 1))
+    # A block found in a later pass can straddle blocks removed before it: sort the matches.
+    removed.sort(key=lambda m: m.index)
+    repeats.sort(key=lambda m: m.index)
+    return Explained(join_spans(text, spans, [m.index for m in removed]), removed, repeats, blocks)

@@ -22,14 +22,17 @@ lines of one meal-plan page, and they remove both blocks of the reference articl
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
+    from dedupe.config import DedupeConfig
     from dedupe.matching import Copies, Copy, Links
 
 ParagraphIds = npt.NDArray[np.signedinteger[Any]]  # paragraph numbers: int32 or int64 (see id_type)
@@ -62,6 +65,7 @@ class Verdicts(NamedTuple):
 
     bounds: ParagraphIds
     code: npt.NDArray[np.int8]  # SHORT, TEMPLATE, PARAGRAPH or RUN
+    value: npt.NDArray[np.float64]  # the figure it looked at: mean width (SHORT), occurrences (TEMPLATE), mean length
 
     @property
     def removed(self) -> npt.NDArray[np.bool_]:
@@ -69,12 +73,51 @@ class Verdicts(NamedTuple):
 
     @property
     def sizes(self) -> ParagraphIds:
-        return np.diff(self.bounds)
+        return self.bounds[1:] - self.bounds[:-1]
 
 
 def id_type(count: int) -> type[np.signedinteger[Any]]:
     """The integer type of paragraph numbers below ``count``: int32 while they fit (half the memory)."""
     return np.int32 if count < 2**31 else np.int64
+
+
+SMALL = 64  # copies; fewer are judged in plain Python, faster than the few dozen numpy calls of decide
+
+
+def judge(copies: Copies, active: ParagraphIds, links: Links) -> Verdicts:
+    """Group the copies into runs (:func:`group_runs`) and give the rule's verdict on each (:func:`decide`)."""
+    if len(copies.index) > SMALL:
+        return decide(copies, group_runs(copies, active), links)
+    config = links.config
+    index, kept = copies.index, copies.kept
+    everything = len(active) == 0 or int(active[-1]) == len(active) - 1
+    here = (index if everything else active.searchsorted(index)).tolist()
+    there = (kept if everything else active.searchsorted(kept)).tolist()
+    units, kept_units = links.units[index].tolist(), links.units[kept].tolist()
+    lengths = links.unit_lengths[units].tolist()
+    starts = [k for k in range(len(here)) if not k or here[k - 1] != here[k] - 1 or there[k - 1] != there[k] - 1]
+    bounds = [*starts, len(here)]
+    occurrences = Counter(kept_units)  # kept paragraphs of one pass have distinct units
+    code, value = [], []
+    for lo, hi in pairwise(bounds):
+        size = hi - lo
+        mean_length = sum(lengths[lo:hi]) / size
+        if mean_length < config.min_chars:
+            mean_width = sum(display_width(links.unit_keys[u]) for u in units[lo:hi]) / size
+            if mean_width < config.min_chars:
+                code.append(SHORT)
+                value.append(mean_width)
+                continue
+        count = occurrences[kept_units[lo]] + 1
+        if size == 1 and count > config.max_copies:
+            code.append(TEMPLATE)
+            value.append(float(count))
+        else:
+            code.append(PARAGRAPH if size == 1 else RUN)
+            value.append(mean_length)
+    return Verdicts(
+        np.array(bounds, dtype=index.dtype), np.array(code, dtype=np.int8), np.array(value, dtype=np.float64)
+    )
 
 
 def group_runs(copies: Copies, active: ParagraphIds, chunk: int = 1 << 16) -> ParagraphIds:
@@ -90,14 +133,14 @@ def group_runs(copies: Copies, active: ParagraphIds, chunk: int = 1 << 16) -> Pa
     for lo in range(0, len(index), chunk):
         here, there = index[max(lo - 1, 0) : lo + chunk], kept[max(lo - 1, 0) : lo + chunk]
         if not everything:
-            here, there = np.searchsorted(active, here), np.searchsorted(active, there)
+            here, there = active.searchsorted(here), active.searchsorted(there)
         part = breaks[lo + (lo == 0) : lo + chunk]
-        part[:] = np.diff(here) != 1
-        part |= np.diff(there) != 1
+        np.not_equal(here[1:] - here[:-1], 1, out=part)
+        part |= there[1:] - there[:-1] != 1
     bounds = np.empty(int(breaks.sum()) + 1, dtype=index.dtype)
     filled = 0
     for lo in range(0, len(index), chunk):
-        starts = np.flatnonzero(breaks[lo : lo + chunk]) + lo
+        starts = breaks[lo : lo + chunk].nonzero()[0] + lo
         bounds[filled : filled + len(starts)] = starts
         filled += len(starts)
     bounds[-1] = len(index)
@@ -108,49 +151,62 @@ def decide(copies: Copies, bounds: ParagraphIds, links: Links, chunk: int = 1 <<
     """The rule's verdict on each run (see the module's documentation), about ``chunk`` copies at a time."""
     config = links.config
     code = np.empty(len(bounds) - 1, dtype=np.int8)
+    value = np.empty(len(bounds) - 1, dtype=np.float64)
     first = 0
     while first < len(code):
-        # (the bound as the array's own type: a Python int would make searchsorted copy the array)
-        reach = bounds.dtype.type(min(int(bounds[first]) + chunk, np.iinfo(bounds.dtype).max))
-        last = min(max(first + 1, int(np.searchsorted(bounds, reach, "right")) - 1), len(code))
+        last = len(code)
+        if int(bounds[-1]) - int(bounds[first]) > chunk:
+            # (the bound in the array's own type: a Python int would make searchsorted copy the array)
+            reach = bounds.dtype.type(int(bounds[first]) + chunk)
+            last = max(first + 1, int(bounds.searchsorted(reach, "right")) - 1)
         lo, hi = int(bounds[first]), int(bounds[last])
-        starts, sizes = bounds[first:last] - lo, np.diff(bounds[first : last + 1])
+        starts, sizes = bounds[first:last] - lo, bounds[first + 1 : last + 1] - bounds[first:last]
         units = links.units[copies.index[lo:hi]]
-        part = np.where(sizes == 1, PARAGRAPH, RUN).astype(np.int8)
+        code[first:last] = np.where(sizes == 1, PARAGRAPH, RUN)
+        value[first:last] = mean_length = _mean(links.unit_lengths[units], starts, sizes)
         # Width is at least the length: only short runs need their East Asian characters counted.
-        short = _mean(links.unit_lengths[units], starts, sizes) < config.min_chars
+        short = mean_length < config.min_chars
         if short.any():
-            in_short = np.repeat(short, sizes)
+            in_short = short.repeat(sizes)
             widths = np.zeros(len(units), dtype=np.int64)
             widths[in_short] = links.unit_widths(units[in_short])
-            short &= _mean(widths, starts, sizes) < config.min_chars
-            part[short] = SHORT
-        code[first:last] = part
+            mean_width = _mean(widths, starts, sizes)
+            short &= mean_width < config.min_chars
+            code[first:last][short] = SHORT
+            value[first:last][short] = mean_width[short]
         first = last
     # A lone copy of a paragraph that occurs (itself and its copies) more than max_copies
     # times is a template line.
-    lone = np.flatnonzero(code == PARAGRAPH)
+    lone = (code == PARAGRAPH).nonzero()[0]
     if len(lone):
-        template = _occurrences(copies, links, copies.kept[bounds[lone]], chunk) > config.max_copies
+        occurrences = _occurrences(copies, links, copies.kept[bounds[lone]], chunk)
+        template = occurrences > config.max_copies
         code[lone[template]] = TEMPLATE
-    return Verdicts(bounds, code)
+        value[lone[template]] = occurrences[template]
+    return Verdicts(bounds, code, value)
 
 
-def reasons(copies: Copies, verdicts: Verdicts, links: Links, runs: ParagraphIds) -> list[str]:
-    """Why the rule decided as it did on each of ``runs``, with the figures it looked at."""
-    if len(runs) == 0:
-        return []
-    config = links.config
-    take, starts, sizes = run_copies(verdicts.bounds, runs)
-    units = links.units[copies.index[take]]
-    code = verdicts.code[runs]
-    value = _mean(links.unit_lengths[units], starts, sizes)
-    short = code == SHORT
-    if short.any():
-        value[short] = _mean(links.unit_widths(units), starts, sizes)[short]
-    template = code == TEMPLATE
-    if template.any():
-        value[template] = _occurrences(copies, links, copies.kept[take[starts[template]]])
+class Selection(NamedTuple):
+    """Some runs' copies: their positions among all copies (run after run), and where each run starts and its size."""
+
+    take: ParagraphIds
+    starts: ParagraphIds
+    sizes: ParagraphIds
+
+
+def run_copies(bounds: ParagraphIds, runs: ParagraphIds) -> Selection:
+    """The copies of ``runs``, runs of copies ``bounds[r]:bounds[r + 1]``."""
+    sizes = (bounds[1:] - bounds[:-1])[runs]
+    starts = np.zeros(len(runs), dtype=np.int64)
+    sizes[:-1].cumsum(out=starts[1:])
+    take = (bounds[runs] - starts).repeat(sizes) + np.arange(int(sizes.sum()))
+    return Selection(take, starts, sizes)
+
+
+def reasons(
+    code: npt.NDArray[np.int8], value: npt.NDArray[np.float64], sizes: ParagraphIds, config: DedupeConfig
+) -> list[str]:
+    """Why the rule decided ``code`` on runs of ``sizes`` copies, with the figure it looked at."""
     out = []
     for c, v, n in zip(code.tolist(), value.tolist(), sizes.tolist(), strict=True):
         if c == SHORT:
@@ -162,15 +218,6 @@ def reasons(copies: Copies, verdicts: Verdicts, links: Links, runs: ParagraphIds
         else:
             out.append(f"repeated run of {n} paragraphs, {v:.0f} characters on average")
     return out
-
-
-def run_copies(bounds: ParagraphIds, runs: ParagraphIds) -> tuple[ParagraphIds, ParagraphIds, ParagraphIds]:
-    """The copies of ``runs`` (positions, run after run), where each run starts among them, and its size."""
-    sizes = (bounds[1:] - bounds[:-1])[runs]
-    starts = np.zeros(len(runs), dtype=np.int64)
-    np.cumsum(sizes[:-1], out=starts[1:])
-    take = np.repeat(bounds[runs] - starts, sizes) + np.arange(int(sizes.sum()))
-    return take, starts, sizes
 
 
 def _mean(values: npt.NDArray[np.int64], starts: ParagraphIds, sizes: ParagraphIds) -> npt.NDArray[np.float64]:
@@ -212,6 +259,13 @@ class Findings:
     reasons: list[str]
     numbers: ParagraphIds
     blocks: int
+
+    @classmethod
+    def none(cls, dtype: type[np.signedinteger[Any]] | np.dtype[np.signedinteger[Any]]) -> Findings:
+        """No runs at all."""
+        nothing = np.empty(0, dtype=dtype)
+        return cls(nothing, nothing, np.empty(0), np.empty(0, dtype=bool), np.zeros(1, dtype=dtype),
+                   np.empty(0, dtype=bool), [], nothing, 0)  # fmt: skip
 
     def __iter__(self) -> Iterator[tuple[list[Copy], bool, str]]:
         """Each run as ``(copies, removed, reason)``, the copies as :class:`~dedupe.matching.Copy` records."""

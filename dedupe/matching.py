@@ -114,14 +114,14 @@ class Links:
     def unit_widths(self, units: Ids) -> Ids:
         """Display widths of the keys of ``units`` (computed once per unit, when first asked)."""
         widths = self._unit_widths
-        missing = np.unique(units[widths[units] < 0])
-        widths[missing] = np.fromiter(
-            (display_width(self.unit_keys[u]) for u in missing.tolist()), dtype=np.int64, count=len(missing)
-        )
+        for u in set(units[widths[units] < 0].tolist()):
+            widths[u] = display_width(self.unit_keys[u])
         return widths[units]
 
     def _copies(self, active: ParagraphIds) -> Copies:
         positions = active
+        if len(self.unit_keys) == len(self.units) and not len(self.pairs):  # all different, nothing near
+            return Copies(positions[:0], positions[:0], np.ones(len(self.unit_keys)))
         units = self.units if len(positions) == len(self.units) else self.units[positions]
         first = np.full(len(self.unit_keys), -1, dtype=positions.dtype)
         first[units[::-1]] = positions[::-1]  # the earliest active occurrence of each unit

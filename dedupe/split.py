@@ -29,9 +29,12 @@ _INVISIBLE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u00ad\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
 )
-_INVISIBLE_CODES = np.array(sorted(map(ord, _INVISIBLE)), dtype=np.uint32)
+_INVISIBLE_CODE = np.zeros(0x10000, dtype=bool)  # by code point; all of them are below U+FFFF, which is visible
+_INVISIBLE_CODE[[ord(c) for c in _INVISIBLE]] = True
 _VISIBLE = re.compile("[^" + re.escape(_INVISIBLE) + "]")
 _CHUNK = 1 << 20  # code points scanned at a time: a few MB of working memory whatever the text
+_SMALL = 1 << 16  # code points; a text up to this long (without \r) is split in plain Python
+_INVISIBLE_SET = frozenset(_INVISIBLE)
 
 
 def split_paragraphs(text: str, mode: ParagraphMode = "line") -> list[Paragraph]:
@@ -51,6 +54,9 @@ def split_paragraphs(text: str, mode: ParagraphMode = "line") -> list[Paragraph]
 
 def paragraph_spans(text: str, mode: ParagraphMode = "line") -> list[Span]:
     """The spans of :func:`split_paragraphs`, without copying the paragraphs' text."""
+    small = _small_spans(text, mode)
+    if small is not None:
+        return small
     spans = span_array(text, mode)
     return list(zip(spans[:, 0].tolist(), spans[:, 1].tolist(), strict=True))
 
@@ -66,6 +72,9 @@ def span_array(text: str, mode: ParagraphMode = "line") -> Spans:
     >>> span_array("One.\\r\\n\\r\\nTwo.\\n").tolist()
     [[0, 4], [8, 12]]
     """
+    small = _small_spans(text, mode)
+    if small is not None:
+        return np.array(small, dtype=np.int32).reshape(-1, 2)
     lines, maybe_blank = _line_table(text)
     visible = ~maybe_blank
     # Lines that start with an invisible character: only these need a look at the rest.
@@ -83,6 +92,32 @@ def span_array(text: str, mode: ParagraphMode = "line") -> Spans:
     spans = np.empty((int(first.sum()), 2), dtype=lines.dtype)
     spans[:, 0] = lines[first, 0]
     spans[:, 1] = lines[last, 1]
+    return spans
+
+
+def _small_spans(text: str, mode: ParagraphMode) -> list[Span] | None:
+    """The spans of a short text with no \\r, by ``str.split`` (None for any other text).
+
+    Below a few thousand lines the few dozen numpy calls of the chunked scan cost more than
+    a loop over the lines, and most documents of a corpus are short.
+    """
+    if len(text) > _SMALL or "\r" in text:
+        return None
+    spans: list[Span] = []
+    start, previous = 0, False
+    search = _VISIBLE.search
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()  # no line after a final break (nor in an empty text)
+    for line in lines:
+        end = start + len(line)
+        visible = bool(line) and (line[0] not in _INVISIBLE_SET or search(line) is not None)
+        if visible and previous and mode == "blank":
+            spans[-1] = (spans[-1][0], end)
+        elif visible:
+            spans.append((start, end))
+        previous = visible
+        start = end + 1
     return spans
 
 
@@ -139,7 +174,7 @@ def _line_table(text: str) -> tuple[Spans, npt.NDArray[np.bool_]]:
         if begins:
             starts = starts[:-1]  # the line after a break that ends the chunk starts in the next one
         lines[started : started + len(starts), 0] = starts + offset
-        maybe_blank[started : started + len(starts)] = np.isin(codes[starts], _INVISIBLE_CODES)
+        maybe_blank[started : started + len(starts)] = _INVISIBLE_CODE[np.minimum(codes[starts], 0xFFFF)]
         started += len(starts)
     if final:
         lines[-1, 1] = len(text)
@@ -160,57 +195,47 @@ def join_paragraphs(text: str, paragraphs: Sequence[Paragraph], remove: Collecti
     return join_spans(text, [(p.start, p.end) for p in paragraphs], remove)
 
 
-def join_spans(text: str, spans: Sequence[Span] | Spans, remove: Collection[int] | npt.NDArray[np.bool_] = ()) -> str:
-    """:func:`join_paragraphs` on spans; ``remove`` holds positions in ``spans``, or is a mask over them."""
-    cuts = _cuts(spans, remove)
-    if not len(cuts):
+def join_spans(text: str, spans: Sequence[Span] | Spans, remove: Collection[int] = ()) -> str:
+    """:func:`join_paragraphs` on spans; ``remove`` holds positions in ``spans``."""
+    gone = sorted(i for i in set(remove) if 0 <= i < len(spans))
+    if not gone:
         return text
+    # The paragraphs after the last kept one go with the separator before them; every other
+    # removed paragraph goes with the separator after it.
+    inner = len(gone)
+    last_kept = len(spans) - 1
+    while inner and gone[inner - 1] == last_kept:
+        inner -= 1
+        last_kept -= 1
+    cuts: list[list[int]] = []
+    if isinstance(spans, np.ndarray):
+        column, inside = spans[:, 0], np.array(gone[:inner], dtype=np.int64)
+        starts, following = column[inside].tolist(), column[inside + 1].tolist()
+    else:
+        starts = [spans[i][0] for i in gone[:inner]]
+        following = [spans[i + 1][0] for i in gone[:inner]]
+    if inner < len(gone):
+        starts.append(int(spans[last_kept][1] if last_kept >= 0 else spans[0][0]))
+        following.append(int(spans[-1][1]))
+    for start, end in zip(starts, following, strict=True):
+        if cuts and cuts[-1][1] == start:  # consecutive removed paragraphs: one cut
+            cuts[-1][1] = end
+        else:
+            cuts.append([start, end])
     return "".join(kept_pieces(text, cuts))
 
 
-def kept_pieces(text: str, cuts: npt.NDArray[np.signedinteger[Any]]) -> Iterator[str]:
-    """The pieces of ``text`` between the ``cuts`` (rows ``(start, end)``, in order), which join to the output."""
+def kept_pieces(text: str, cuts: Sequence[Sequence[int]]) -> Iterator[str]:
+    """The pieces of ``text`` between the ``cuts`` (``(start, end)``, in order), which join to the output."""
     cursor = 0
-    for start, end in cuts.tolist():
+    for start, end in cuts:
         yield text[cursor:start]
         cursor = end
     yield text[cursor:]
 
 
-def as_span_array(spans: Sequence[Span] | Spans) -> Spans:
-    """``spans`` as an array of rows ``(start, end)`` (an array is returned as it is)."""
+def spans_of(spans: Sequence[Span] | Spans, ids: npt.NDArray[np.signedinteger[Any]]) -> list[Span]:
+    """The spans of paragraphs ``ids``, as tuples."""
     if isinstance(spans, np.ndarray):
-        return spans
-    return np.asarray(spans, dtype=np.int64).reshape(-1, 2)
-
-
-def _cuts(
-    spans: Sequence[Span] | Spans, remove: Collection[int] | npt.NDArray[np.bool_]
-) -> npt.NDArray[np.signedinteger[Any]]:
-    """The stretches of text that removing ``remove`` takes out, merged where they touch."""
-    starts_ends = as_span_array(spans)
-    n = len(starts_ends)
-    if isinstance(remove, np.ndarray) and remove.dtype == np.bool_:
-        gone_mask = remove
-    else:
-        gone_mask = np.zeros(n, dtype=bool)
-        wanted = np.fromiter((i for i in set(remove) if 0 <= i < n), dtype=np.int64)
-        gone_mask[wanted] = True
-    gone = np.flatnonzero(gone_mask)
-    if not len(gone):
-        return np.empty((0, 2), dtype=np.int64)
-    kept = np.flatnonzero(~gone_mask)
-    last_kept = int(kept[-1]) if len(kept) else -1
-    # Each removed paragraph goes with the separator after it; the paragraphs after the last
-    # kept one go with the separator before them.
-    inner = gone[gone < last_kept]
-    cuts = np.stack([starts_ends[inner, 0], starts_ends[inner + 1, 0]], axis=1)
-    if gone[-1] > last_kept:
-        start = starts_ends[last_kept, 1] if last_kept >= 0 else starts_ends[0, 0]
-        cuts = np.concatenate([cuts, [[start, starts_ends[-1, 1]]]])
-    # Touching cuts (consecutive removed paragraphs) become one.
-    opens = np.ones(len(cuts), dtype=bool)
-    opens[1:] = cuts[1:, 0] != cuts[:-1, 1]
-    closes = np.ones(len(cuts), dtype=bool)
-    closes[:-1] = opens[1:]
-    return np.stack([cuts[opens, 0], cuts[closes, 1]], axis=1)
+        return list(map(tuple, spans[ids].tolist()))
+    return [spans[i] for i in ids.tolist()]

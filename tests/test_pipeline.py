@@ -299,10 +299,15 @@ def _straightforward_spans(text: str, mode: str) -> list[list[int]]:
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
-def test_span_array_in_any_chunks_equals_the_straightforward_split(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("small", [0, 1 << 16])
+def test_span_array_in_any_chunks_equals_the_straightforward_split(
+    chunk: int, small: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # small=0: every text through the chunked numpy scan; else short texts without \r by str.split.
     import dedupe.split
 
     monkeypatch.setattr(dedupe.split, "_CHUNK", chunk)
+    monkeypatch.setattr(dedupe.split, "_SMALL", small)
     rng = np.random.default_rng(chunk)
     alphabet = ["a", "가", "\U00020000", " ", "\t", "\u200b", "\x0c", "\u2028", "\x85", "\n", "\r", "\r\n"]
     for _ in range(1500):
@@ -311,6 +316,7 @@ def test_span_array_in_any_chunks_equals_the_straightforward_split(chunk: int, m
             spans = dedupe.split.span_array(text, mode)  # type: ignore[arg-type]
             assert spans.tolist() == _straightforward_spans(text, mode), (repr(text), mode)
             assert spans.dtype == np.int32
+            assert dedupe.split.paragraph_spans(text, mode) == list(map(tuple, spans.tolist()))  # type: ignore[arg-type]
 
 
 def test_invisible_characters_are_whitespace_and_the_zero_width_family() -> None:
