@@ -137,7 +137,7 @@ def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF, *, with
         if not passes and not len(copies.index):  # nothing repeats (most documents of a corpus)
             return Findings.none(active.dtype)
         with stopwatch("blocks"):
-            verdicts = judge(copies, active, links)
+            verdicts = judge(copies, active, links, kept_figures=with_kept)
             removed = verdicts.removed
             final = not removed.any() or (not links.truncated and bool(removed.all()))
             chosen = (removed | (final and with_kept)).nonzero()[0]

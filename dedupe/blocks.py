@@ -84,10 +84,10 @@ def id_type(count: int) -> type[np.signedinteger[Any]]:
 SMALL = 64  # copies; fewer are judged in plain Python, faster than the few dozen numpy calls of decide
 
 
-def judge(copies: Copies, active: ParagraphIds, links: Links) -> Verdicts:
+def judge(copies: Copies, active: ParagraphIds, links: Links, *, kept_figures: bool = True) -> Verdicts:
     """Group the copies into runs (:func:`group_runs`) and give the rule's verdict on each (:func:`decide`)."""
     if len(copies.index) > SMALL:
-        return decide(copies, group_runs(copies, active), links)
+        return decide(copies, group_runs(copies, active), links, kept_figures=kept_figures)
     config = links.config
     index, kept = copies.index, copies.kept
     everything = len(active) == 0 or int(active[-1]) == len(active) - 1
@@ -147,8 +147,14 @@ def group_runs(copies: Copies, active: ParagraphIds, chunk: int = 1 << 16) -> Pa
     return bounds
 
 
-def decide(copies: Copies, bounds: ParagraphIds, links: Links, chunk: int = 1 << 16) -> Verdicts:
-    """The rule's verdict on each run (see the module's documentation), about ``chunk`` copies at a time."""
+def decide(
+    copies: Copies, bounds: ParagraphIds, links: Links, chunk: int = 1 << 16, *, kept_figures: bool = True
+) -> Verdicts:
+    """The rule's verdict on each run (see the module's documentation), about ``chunk`` copies at a time.
+
+    Without ``kept_figures`` the figure of a run kept as short is left unset: nobody reports
+    it, and memory never written is never taken (millions of short lines are such runs).
+    """
     config = links.config
     code = np.empty(len(bounds) - 1, dtype=np.int8)
     value = np.empty(len(bounds) - 1, dtype=np.float64)
@@ -163,7 +169,7 @@ def decide(copies: Copies, bounds: ParagraphIds, links: Links, chunk: int = 1 <<
         starts, sizes = bounds[first:last] - lo, bounds[first + 1 : last + 1] - bounds[first:last]
         units = links.units[copies.index[lo:hi]]
         code[first:last] = np.where(sizes == 1, PARAGRAPH, RUN)
-        value[first:last] = mean_length = _mean(links.unit_lengths[units], starts, sizes)
+        mean_length = _mean(links.unit_lengths[units], starts, sizes)
         # Width is at least the length: only short runs need their East Asian characters counted.
         short = mean_length < config.min_chars
         if short.any():
@@ -173,7 +179,9 @@ def decide(copies: Copies, bounds: ParagraphIds, links: Links, chunk: int = 1 <<
             mean_width = _mean(widths, starts, sizes)
             short &= mean_width < config.min_chars
             code[first:last][short] = SHORT
-            value[first:last][short] = mean_width[short]
+            if kept_figures:
+                value[first:last][short] = mean_width[short]
+        value[first:last][~short] = mean_length[~short]
         first = last
     # A lone copy of a paragraph that occurs (itself and its copies) more than max_copies
     # times is a template line.
