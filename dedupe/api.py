@@ -7,13 +7,25 @@ split → normalize → shingle → sign → band → verify → cluster (in :mo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from dedupe.blocks import decide, group_runs
+import numpy as np
+import numpy.typing as npt
+
+from dedupe.blocks import (
+    Findings,
+    ParagraphIds,
+    Verdicts,
+    id_type,
+    judge,
+    reasons,
+    run_copies,
+)
 from dedupe.config import DedupeConfig, resolve
-from dedupe.matching import Copy, Links
+from dedupe.matching import Copies, Links
 from dedupe.results import Block, Explained, Kind, Match, Span
-from dedupe.split import join_spans, paragraph_spans
+from dedupe.split import Spans, join_spans, paragraph_texts, span_array, spans_of
 from dedupe.stopwatch import OFF, Stopwatch
 
 
@@ -42,7 +54,22 @@ def dedupe_and_explain(text: str, *, config: DedupeConfig | None = None, **overr
     """
     cfg = resolve(config, overrides)
     check_text(text)
-    return _explain(text, paragraph_spans(text, cfg.paragraphs), cfg)
+    return _explain(text, span_array(text, cfg.paragraphs), cfg)
+
+
+def explain_removals(text: str, *, config: DedupeConfig | None = None, **overrides: Any) -> tuple[Explained, int]:
+    """:func:`dedupe_and_explain` for a caller that needs only what goes (the command line),
+    and the number of paragraphs.
+
+    ``kept`` is empty and ``blocks`` holds only the removed blocks, each under the number
+    it has in the whole explanation (``Match.block``). On a text of millions of short
+    repeated lines the repeats kept by the rule, one record each, would take far more
+    memory than the text.
+    """
+    cfg = resolve(config, overrides)
+    check_text(text)
+    spans = span_array(text, cfg.paragraphs)
+    return _explain(text, spans, cfg, with_kept=False), len(spans)
 
 
 def timed_explain(text: str, config: DedupeConfig | None = None) -> tuple[Explained, dict[str, float]]:
@@ -51,7 +78,7 @@ def timed_explain(text: str, config: DedupeConfig | None = None) -> tuple[Explai
     check_text(text)
     stopwatch = Stopwatch()
     with stopwatch("split"):
-        spans = paragraph_spans(text, cfg.paragraphs)
+        spans = span_array(text, cfg.paragraphs)
     return _explain(text, spans, cfg, stopwatch), stopwatch.seconds
 
 
@@ -70,10 +97,10 @@ def dedupe_paragraphs(paragraphs: Sequence[str], *, config: DedupeConfig | None 
     items = list(paragraphs)
     for k, item in enumerate(items):
         check_text(item, f"paragraphs[{k}]")
-    spans, start = [], 0
-    for item in items:
-        spans.append((start, start + len(item)))
-        start += len(item) + 1
+    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    spans = np.empty((len(items), 2), dtype=np.int64)
+    spans[:, 0] = np.cumsum(lengths + 1) - lengths - 1
+    spans[:, 1] = spans[:, 0] + lengths
     return _explain("\n".join(items), spans, cfg)
 
 
@@ -85,78 +112,158 @@ def check_text(text: object, name: str = "text") -> None:
         raise TypeError(f"{name} must be a str, got {type(text).__name__}")
 
 
-def _explain(text: str, spans: list[Span], config: DedupeConfig, stopwatch: Stopwatch = OFF) -> Explained:
-    # Paragraph texts are sliced one at a time, normalised and dropped: only keys are kept.
-    links = Links((text[start:end] for start, end in spans), config, stopwatch)
-    found = resolve_within(links, len(spans), stopwatch)
+def _explain(
+    text: str, spans: Spans, config: DedupeConfig, stopwatch: Stopwatch = OFF, *, with_kept: bool = True
+) -> Explained:
+    # Paragraph texts are sliced one at a time, normalised and dropped: only their units are kept.
+    links = Links(paragraph_texts(text, spans), config, stopwatch, count=len(spans))
+    found = resolve_within(links, len(spans), stopwatch, with_kept=with_kept)
     del links  # signatures and keys: hundreds of MB at corpus scale, not needed to render
     with stopwatch("render"):
         return report(text, spans, found)
 
 
-Found = list[tuple[list[Copy], bool, str]]
+def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF, *, with_kept: bool = True) -> Findings:
+    """Apply the removal rule to the copies among ``count`` paragraphs; return each run and its verdict.
 
-
-def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF) -> Found:
-    """Apply the removal rule to the copies among ``count`` paragraphs; return each run and its verdict."""
+    Without ``with_kept`` only the removed runs are returned (numbered as among all runs).
+    """
     # The rule looks at how often a line occurs; removing a block can lower that count and
     # make another repeat removable, so repeat until nothing changes. This keeps
     # dedupe_text idempotent. A pass that keeps no repeat cannot expose new ones, unless
     # banding was capped (then the pairs of the rest differ, and only a pass decides).
-    active = list(range(count))
-    found: Found = []
+    active = np.arange(count, dtype=id_type(count))
+    passes: list[_Pass] = []
     while True:
         copies = links.copies(active)
+        if not passes and not len(copies.index):  # nothing repeats (most documents of a corpus)
+            return Findings.none(active.dtype)
         with stopwatch("blocks"):
-            runs = group_runs(copies, active)
-            decisions = decide(runs, links.keys, links.config)
-        gone = {c.index for run, (removed, _) in zip(runs, decisions, strict=True) if removed for c in run}
-        final = not gone or (not links.truncated and all(removed for removed, _ in decisions))
-        for run, (removed, reason) in zip(runs, decisions, strict=True):
-            if removed or final:
-                found.append((run, removed, reason))
-        if final:
-            break
-        active = [i for i in active if i not in gone]
-    return sorted(found, key=lambda f: f[0][0].index)
+            verdicts = judge(copies, active, links, kept_figures=with_kept)
+            removed = verdicts.removed
+            final = not removed.any() or (not links.truncated and bool(removed.all()))
+            chosen = (removed | (final and with_kept)).nonzero()[0]
+            passes.append(_Pass.of(copies, verdicts, removed, links, chosen))
+            if final:
+                return _findings(passes, copies.index[verdicts.bounds[:-1]])
+            gone = np.zeros(count, dtype=bool)
+            gone[copies.index[removed.repeat(verdicts.sizes)]] = True
+            active = active[~gone[active]]
 
 
-def report(text: str, spans: list[Span], found: Found, foreign: Sequence[Block | Match] = ()) -> Explained:
+@dataclass(frozen=True)
+class _Pass:
+    """The runs that one pass of the rule keeps in the findings, with their copies."""
+
+    runs: ParagraphIds  # their positions among the runs of the pass
+    bounds: ParagraphIds  # run r is copies bounds[r]:bounds[r + 1] below
+    removed: npt.NDArray[np.bool_]
+    reasons: list[str]
+    index: ParagraphIds  # the runs' copies, run after run
+    kept: ParagraphIds
+    score: npt.NDArray[np.float64]
+    exact: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(
+        cls, copies: Copies, verdicts: Verdicts, removed: npt.NDArray[np.bool_], links: Links, runs: ParagraphIds
+    ) -> _Pass:
+        bounds, code, value = verdicts
+        if len(runs) == len(code):  # every run (runs are increasing)
+            index, kept, sizes = copies.index, copies.kept, bounds[1:] - bounds[:-1]
+        else:
+            chosen = run_copies(bounds, runs)
+            index, kept, sizes = copies.index[chosen.take], copies.kept[chosen.take], chosen.sizes
+            bounds, code, value, removed = np.append(chosen.starts, len(index)), code[runs], value[runs], removed[runs]
+        units = links.units[index]
+        why = reasons(code, value, sizes, links.config)
+        return cls(runs, bounds, removed, why, index, kept, copies.score[units], links.units[kept] == units)
+
+    @property
+    def firsts(self) -> ParagraphIds:
+        """Each run's first paragraph."""
+        return self.index[self.bounds[:-1]]
+
+
+def _findings(passes: list[_Pass], final_firsts: ParagraphIds) -> Findings:
+    """The runs of all passes in document order, numbered as blocks of the whole explanation.
+
+    The explanation holds the removed runs of every pass and all runs of the last one
+    (``final_firsts`` are their first paragraphs), so a run's number is how many of those
+    start before it.
+    """
+    last = passes[-1]
+    if len(passes) == 1:  # one pass: its runs are in order, and numbered by their position
+        return Findings(last.index, last.kept, last.score, last.exact, last.bounds, last.removed, last.reasons,
+                        last.runs, len(final_firsts))  # fmt: skip
+    earlier = np.sort(np.concatenate([p.firsts[p.removed] for p in passes[:-1]]))
+    firsts = np.concatenate([p.firsts for p in passes])
+    numbers = np.searchsorted(earlier, firsts) + np.concatenate(
+        [np.searchsorted(final_firsts, p.firsts) for p in passes[:-1]] + [last.runs]
+    )
+    order = np.argsort(firsts, kind="stable")
+    sizes = np.concatenate([p.bounds[1:] - p.bounds[:-1] for p in passes])
+    chosen = run_copies(np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), order)
+    all_reasons = [r for p in passes for r in p.reasons]
+    return Findings(
+        index=np.concatenate([p.index for p in passes])[chosen.take],
+        kept=np.concatenate([p.kept for p in passes])[chosen.take],
+        score=np.concatenate([p.score for p in passes])[chosen.take],
+        exact=np.concatenate([p.exact for p in passes])[chosen.take],
+        bounds=np.append(chosen.starts, len(chosen.take)),
+        removed=np.concatenate([p.removed for p in passes])[order],
+        reasons=[all_reasons[r] for r in order.tolist()],
+        numbers=numbers[order],
+        blocks=len(earlier) + len(final_firsts),
+    )
+
+
+def report(
+    text: str, spans: Spans | Sequence[Span], found: Findings, foreign: Sequence[Block | Match] = ()
+) -> Explained:
     """Render the cleaned text and its explanation.
 
     ``foreign`` holds removals whose kept copy is in another document, as :class:`Block`
     records each followed by its :class:`Match` records (block numbers are reassigned).
     """
-    removed: list[Match] = []
-    kept: list[Match] = []
+    if not foreign and not len(found.removed):
+        return Explained(text, [], [], [])
+    index, kept = found.index.tolist(), found.kept.tolist()
+    own, theirs = spans_of(spans, found.index), spans_of(spans, found.kept)
+    score = found.score.tolist()
+    kinds: list[Kind] = ["exact" if e else "near" for e in found.exact.tolist()]
+    bounds = found.bounds.tolist()
     blocks: list[Block] = []
-    for run, is_removed, reason in found:
-        first, last = run[0], run[-1]
-        number = len(blocks)
+    matches: dict[bool, list[Match]] = {True: [], False: []}
+    for number, lo, hi, is_removed, why in zip(
+        found.numbers.tolist(), bounds[:-1], bounds[1:], found.removed.tolist(), found.reasons, strict=True
+    ):
+        first, last = lo, hi - 1
         blocks.append(
             Block(
                 number,
-                first.index,
-                last.index,
-                (spans[first.index][0], spans[last.index][1]),
-                first.kept_index,
-                last.kept_index,
-                (spans[first.kept_index][0], spans[last.kept_index][1]),
+                index[first],
+                index[last],
+                (own[first][0], own[last][1]),
+                kept[first],
+                kept[last],
+                (theirs[first][0], theirs[last][1]),
                 is_removed,
-                reason,
+                why,
             )
         )
-        matches = removed if is_removed else kept
-        for c in run:
-            kind: Kind = "exact" if c.exact else "near"
-            matches.append(Match(c.index, spans[c.index], c.kept_index, spans[c.kept_index], c.score, kind, number))
+        matches[is_removed].extend(
+            Match(index[k], own[k], kept[k], theirs[k], score[k], kinds[k], number) for k in range(lo, hi)
+        )
+    removed, repeats = matches[True], matches[False]
+    number = found.blocks
     for record in foreign:
         if isinstance(record, Block):
-            blocks.append(record._replace(index=len(blocks)))
+            blocks.append(record._replace(index=number))
+            number += 1
         else:
-            removed.append(record._replace(block=len(blocks) - 1))
+            removed.append(record._replace(block=number - 1))
     # A block found in a later pass can straddle blocks removed before it: sort the matches.
     removed.sort(key=lambda m: m.index)
-    kept.sort(key=lambda m: m.index)
-    cleaned = join_spans(text, spans, {m.index for m in removed})
-    return Explained(cleaned, removed, kept, blocks)
+    repeats.sort(key=lambda m: m.index)
+    return Explained(join_spans(text, spans, [m.index for m in removed]), removed, repeats, blocks)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 
-from dedupe.api import dedupe_and_explain
+from dedupe.api import explain_removals
 from dedupe.cli_corpus import DEFAULT_PREFIX, REDIS_SCHEMES, policy_of, run_corpus
 from dedupe.config import DedupeConfig
 from dedupe.errors import ConfigError, InputError
@@ -37,7 +37,6 @@ from dedupe.files import (
     write_atomically,
 )
 from dedupe.results import Explained
-from dedupe.split import paragraph_spans
 from dedupe.tempfiles import remove_stale
 
 log = logging.getLogger("dedupe")
@@ -359,12 +358,11 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
         for name in args.files:
             try:
                 source = read_source(name, args.encoding)
-                explained = dedupe_and_explain(source.text, config=config)
+                explained, paragraphs = explain_removals(source.text, config=config)
                 output = _output_of(args, source, explained)
             except InputError as err:
                 report.fail(str(err))
                 continue
-            paragraphs = len(paragraph_spans(source.text, config.paragraphs))
             log.info("%s: %d of %d paragraphs removed", source.label, len(explained.removed), paragraphs)
             if args.in_place:
                 if explained.removed:

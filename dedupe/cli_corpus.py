@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
 from dedupe import jsonl
-from dedupe.api import dedupe_and_explain
+from dedupe.api import explain_removals
 from dedupe.config import DedupeConfig
 from dedupe.corpus import Deduper, IndexStats
 from dedupe.errors import DedupeError, InputError
@@ -37,7 +37,7 @@ from dedupe.files import (
     read_source,
 )
 from dedupe.results import Explained
-from dedupe.split import paragraph_spans
+from dedupe.split import count_paragraphs
 from dedupe.store import StagedIndex
 
 DEFAULT_PREFIX = "dedupe"
@@ -518,7 +518,7 @@ class _CorpusRun:
                 print(message, file=sys.stderr)
 
     def _document(self, doc: jsonl.Record | _TextDocument, clean: bool) -> None:
-        paragraphs = len(paragraph_spans(doc.text, self.config.paragraphs))
+        paragraphs = count_paragraphs(doc.text, self.config.paragraphs)
         try:
             if not clean:
                 assert self.deduper is not None
@@ -527,7 +527,7 @@ class _CorpusRun:
             elif self.deduper is not None:
                 explained = self.deduper.feed(doc.text, doc_id=doc.doc_id, site=doc.site)
             else:
-                explained = dedupe_and_explain(doc.text, config=self.config)
+                explained, _ = explain_removals(doc.text, config=self.config)
         except DedupeError as err:
             raise _Fatal(f"{doc.label}: {err}") from None
         if clean or not self.cleaning:  # a document is counted in the summary once

@@ -32,7 +32,8 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from dedupe.api import Found, check_text, report, resolve_within
+from dedupe.api import check_text, report, resolve_within
+from dedupe.blocks import Findings
 from dedupe.config import DedupeConfig, as_int, resolve
 from dedupe.errors import ConfigError, DedupeError
 from dedupe.index import band_keys
@@ -553,14 +554,14 @@ def _rehome(
     return rehomed, restored
 
 
-def _settle(found: Found, outcome: _Outcome, spans: list[Span]) -> tuple[Found, list[_Group]]:
+def _settle(found: Findings, outcome: _Outcome, spans: list[Span]) -> tuple[Findings, list[_Group]]:
     """The document's own blocks once the policy has decided: re-pointed, and split where they must be.
 
     A removal re-pointed to another document joins a block of such removals that copy
     consecutive paragraphs of that document. A repeat that the rule left in place stops
     being one when either copy went.
     """
-    settled: Found = []
+    settled: list[tuple[list[Copy], bool, str]] = []
     moved: list[_Group] = []
     for run, removed, reason in found:
         pieces: list[list[tuple[int, Copy | _Hit]]] = []
@@ -593,7 +594,7 @@ def _settle(found: Found, outcome: _Outcome, spans: list[Span]) -> tuple[Found, 
                 settled.append((copies, removed, reason))
             else:
                 moved.append(_block([(i, t) for i, t in piece if isinstance(t, _Hit)], spans, reason))
-    return settled, moved
+    return Findings.from_runs(settled), moved
 
 
 def _follows(a: _Hit, b: _Hit) -> bool:

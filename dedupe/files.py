@@ -231,6 +231,7 @@ def explain_records(source: Source, explained: Explained, corpus: bool = False) 
     def kept_line(doc: str | None, offset: int) -> int | None:
         return line(offset) if doc is None else None
 
+    blocks = {b.index: b for b in explained.blocks}  # only the removed blocks may be there
     records = []
     for m in explained.removed:
         record = {
@@ -243,7 +244,7 @@ def explain_records(source: Source, explained: Explained, corpus: bool = False) 
             "kept_span": list(m.kept_span),
             "score": round(m.score, 6),
             "kind": m.kind,
-            "block": explain_block(explained.blocks[m.block], line),
+            "block": explain_block(blocks[m.block], line),
             "text": text[m.span[0] : m.span[1]],
         }
         if corpus:

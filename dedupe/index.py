@@ -91,8 +91,12 @@ def band_keys(signatures: npt.NDArray[np.uint32], first_band: int, last_band: in
     """
     n = len(signatures)
     cols = signatures[:, first_band * rows : last_band * rows].reshape(n, last_band - first_band, rows)
+    # Row by row, so that the working arrays are the size of the result, not rows times it
+    # (the sum wraps modulo 2**64 in any order).
+    keys = np.zeros((n, last_band - first_band), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        keys: npt.NDArray[np.uint64] = (cols.astype(np.uint64) * _BAND_MULTIPLIERS[:rows]).sum(axis=2, dtype=np.uint64)
+        for row in range(rows):
+            keys += cols[:, :, row] * _BAND_MULTIPLIERS[row]
     return keys
 
 

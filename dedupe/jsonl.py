@@ -75,6 +75,7 @@ class Record:
         ``line`` and ``kept_line`` are the record's line in the file; spans are offsets into
         the field's text, and a block's ``lines`` count the lines of that text.
         """
+        blocks = {b.index: b for b in explained.blocks}  # only the removed blocks may be there
         rows = []
         line = line_counter(self.text)
         for m in explained.removed:
@@ -91,7 +92,7 @@ class Record:
                     "kept_span": list(m.kept_span),
                     "score": round(m.score, 6),
                     "kind": m.kind,
-                    "block": explain_block(explained.blocks[m.block], line),
+                    "block": explain_block(blocks[m.block], line),
                     "text": self.text[m.span[0] : m.span[1]],
                 }
             )

@@ -8,12 +8,13 @@ cheap and can be redone on any subset of the paragraphs (see :meth:`Links.copies
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from dedupe.blocks import ParagraphIds, display_width
 from dedupe.cluster import assign_leaders
 from dedupe.config import DedupeConfig
 from dedupe.index import candidate_pairs, estimated_jaccard, window_pairs
@@ -21,6 +22,8 @@ from dedupe.normalize import normalize
 from dedupe.signature import sign_keys
 from dedupe.stopwatch import OFF, Stopwatch
 from dedupe.verify import score_pairs
+
+Ids = npt.NDArray[np.int64]
 
 
 class Copy(NamedTuple):
@@ -32,22 +35,46 @@ class Copy(NamedTuple):
     exact: bool
 
 
+class Copies(NamedTuple):
+    """The copies among some paragraphs, in document order, one array entry per copy.
+
+    Paragraph ``index[k]`` repeats the kept paragraph ``kept[k]``; the score of copy ``k``
+    is ``score[units[index[k]]]`` (1.0 for an exact copy, whose unit is the kept one's).
+    """
+
+    index: ParagraphIds  # type: ignore[assignment]  # shadows tuple.index, on purpose
+    kept: ParagraphIds
+    score: npt.NDArray[np.float64]  # per unit
+
+
 class Links:
-    """The normalised keys of a document's paragraphs and the verified links between them."""
+    """The normalised keys of a document's paragraphs and the verified links between them.
+
+    Per paragraph only its unit (the number of its distinct normalised key) is kept: a text
+    of millions of short lines holds few distinct keys.
+    """
 
     def __init__(
-        self, texts: Iterable[str], config: DedupeConfig, stopwatch: Stopwatch = OFF, *, sign_all: bool = False
+        self,
+        texts: Iterable[str],
+        config: DedupeConfig,
+        stopwatch: Stopwatch = OFF,
+        *,
+        sign_all: bool = False,
+        count: int = -1,
     ) -> None:
+        """``count``, when known, is the number of ``texts`` (the array of units is then made at its size)."""
         self.config = config
         self.stopwatch = stopwatch
         with stopwatch("normalize"):
-            self.keys = [normalize(t) for t in texts]
             unit_of: dict[str, int] = {}
-            self.units = np.fromiter(
-                (unit_of.setdefault(k, len(unit_of)) for k in self.keys), dtype=np.int64, count=len(self.keys)
+            self.units: Ids = np.fromiter(
+                (unit_of.setdefault(normalize(t), len(unit_of)) for t in texts), np.int64, count=count
             )
             self.unit_keys = list(unit_of)
-            self.unit_lengths = np.fromiter((len(k) for k in unit_of), dtype=np.int64, count=len(unit_of))
+            del unit_of
+            self.unit_lengths = np.fromiter(map(len, self.unit_keys), dtype=np.int64, count=len(self.unit_keys))
+        self._unit_widths = np.full(len(self.unit_keys), -1, dtype=np.int64)  # display widths, computed when asked
         # A pair can reach the threshold only if the shorter key is long enough:
         # Indel similarity <= 2 * shorter / (shorter + longer). Keys without such a partner
         # (a 50 MB line among short ones) need no signature at all.
@@ -74,7 +101,7 @@ class Links:
         """Whether some bucket was too big to pair fully (a subset then pairs those buckets again)."""
         return bool(self.capped)
 
-    def copies(self, active: Sequence[int]) -> list[Copy]:
+    def copies(self, active: ParagraphIds) -> Copies:
         """Return every copy among the paragraphs ``active`` (indices, increasing), in order.
 
         Each copy names the kept paragraph it repeats: the first occurrence (in keep order)
@@ -84,10 +111,19 @@ class Links:
         with self.stopwatch("cluster"):
             return self._copies(active)
 
-    def _copies(self, active: Sequence[int]) -> list[Copy]:
-        positions = np.asarray(active, dtype=np.int64)
-        units = self.units[positions]
-        first = np.full(len(self.unit_keys), -1, dtype=np.int64)
+    def unit_widths(self, units: Ids) -> Ids:
+        """Display widths of the keys of ``units`` (computed once per unit, when first asked)."""
+        widths = self._unit_widths
+        for u in set(units[widths[units] < 0].tolist()):
+            widths[u] = display_width(self.unit_keys[u])
+        return widths[units]
+
+    def _copies(self, active: ParagraphIds) -> Copies:
+        positions = active
+        if len(self.unit_keys) == len(self.units) and not len(self.pairs):  # all different, nothing near
+            return Copies(positions[:0], positions[:0], np.ones(len(self.unit_keys)))
+        units = self.units if len(positions) == len(self.units) else self.units[positions]
+        first = np.full(len(self.unit_keys), -1, dtype=positions.dtype)
         first[units[::-1]] = positions[::-1]  # the earliest active occurrence of each unit
         present = first >= 0
         if self.config.keep == "first":
@@ -109,13 +145,10 @@ class Links:
             pairs = np.concatenate([pairs[keep], extra])
             scores = np.concatenate([scores[keep], extra_scores])
         leader, best = assign_leaders(rank, pairs, scores, self.config.threshold)
-        copies = []
-        for i, u in zip(active, units.tolist(), strict=True):
-            lead = int(leader[u])
-            kept = int(first[lead])
-            if kept != i:
-                copies.append(Copy(i, kept, 1.0 if lead == u else float(best[u]), lead == u))
-        return copies
+        kept = first[leader][units]  # the kept paragraph of each active paragraph (itself if kept)
+        del units
+        is_copy = kept != positions
+        return Copies(positions[is_copy], kept[is_copy], best)
 
     def _bandable(self, unit_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """The units that take part in banding: those with a length partner among ``unit_ids``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
@@ -275,25 +276,52 @@ def test_wide_characters_are_east_asian_wide() -> None:
     assert display_width("서울 Seoul 東京 とうきょう") == 2 * 2 + 1 + 5 + 1 + 2 * 2 + 1 + 5 * 2
 
 
-@pytest.mark.parametrize("separator", ["\n", "\r", "\r\n"])
-def test_line_lengths_in_chunks_equal_splitlines(separator: str) -> None:
-    from dedupe.split import _line_lengths
+def _straightforward_spans(text: str, mode: str) -> list[list[int]]:
+    """Lines by a regex, visibility by a loop over characters, paragraphs by a loop over lines."""
+    invisible = set("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff")
+    lines = []
+    for m in re.finditer(r"[^\r\n]*(\r\n|\r|\n|\Z)", text):
+        if m.start() == len(text) and (not text or text.endswith(("\r", "\n"))):
+            break  # no line after a final break
+        line = m.group().rstrip("\r\n")
+        lines.append((m.start(), m.start() + len(line), any(not c.isspace() and c not in invisible for c in line)))
+    if mode == "line":
+        return [[s, e] for s, e, visible in lines if visible]
+    spans: list[list[int]] = []
+    previous = False
+    for s, e, visible in lines:
+        if visible and previous:
+            spans[-1][1] = e
+        elif visible:
+            spans.append([s, e])
+        previous = visible
+    return spans
 
-    rng = np.random.default_rng(5)
-    for _ in range(300):
-        lines = ["".join(rng.choice(list("ab 가"), rng.integers(0, 6))) for _ in range(rng.integers(1, 8))]
-        text = separator.join(lines) + (separator if rng.random() < 0.5 else "")
-        for chunk in (1, 2, 3, 7, 1 << 20):
-            assert _line_lengths(text, separator, chunk) == [len(line) for line in text.splitlines()]
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
+@pytest.mark.parametrize("small", [0, 1 << 16])
+def test_span_array_in_any_chunks_equals_the_straightforward_split(
+    chunk: int, small: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # small=0: every text through the chunked numpy scan; else short texts without \r by str.split.
+    import dedupe.split
+
+    monkeypatch.setattr(dedupe.split, "_CHUNK", chunk)
+    monkeypatch.setattr(dedupe.split, "_SMALL", small)
+    rng = np.random.default_rng(chunk)
+    alphabet = ["a", "가", "\U00020000", " ", "\t", "\u200b", "\x0c", "\u2028", "\x85", "\n", "\r", "\r\n"]
+    for _ in range(1500):
+        text = "".join(rng.choice(alphabet, rng.integers(0, 16)))
+        for mode in ("line", "blank"):
+            spans = dedupe.split.span_array(text, mode)  # type: ignore[arg-type]
+            assert spans.tolist() == _straightforward_spans(text, mode), (repr(text), mode)
+            assert spans.dtype == np.int32
+            assert dedupe.split.paragraph_spans(text, mode) == list(map(tuple, spans.tolist()))  # type: ignore[arg-type]
 
 
-def test_line_spans_fast_path_agrees_with_the_regex() -> None:
-    from dedupe.split import _line_spans, _line_spans_by_regex
+def test_invisible_characters_are_whitespace_and_the_zero_width_family() -> None:
+    from dedupe.split import _INVISIBLE, _VISIBLE
 
-    rng = np.random.default_rng(6)
-    for alphabet in ("ab \n", "ab \r", "ab \r\n", "a\r\n\x0c\u2028\x85 ", "a\n\x0c", "a\r\n\x1c"):
-        for _ in range(2000):
-            text = "".join(rng.choice(list(alphabet), rng.integers(1, 14)))
-            assert list(_line_spans(text)) == list(_line_spans_by_regex(text)), repr(text)
-        crlf = "".join(rng.choice(["a", " ", "\r\n"], 30))  # every break a \r\n: the fast path
-        assert list(_line_spans(crlf)) == list(_line_spans_by_regex(crlf))
+    zero_width = set("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff")
+    assert set(_INVISIBLE) == {c for c in map(chr, range(0x110000)) if c.isspace()} | zero_width
+    assert all(_VISIBLE.match(c) is None for c in _INVISIBLE)

@@ -1,0 +1,185 @@
+"""Peak memory of ``dedupe-file`` per input class, as a multiple of the input's size.
+
+Each input class is one generated file, cleaned by ``dedupe-file FILE`` (``python -m dedupe``;
+``--jsonl`` for the records) in a fresh process whose peak resident memory (``ru_maxrss``
+from ``wait4``) is divided by the file's size; its output goes to a temporary file, to be
+hashed, which costs the process no more memory than ``> /dev/null``. The target: no class
+over 20×. For reference, the same figure for a process that only reads the file into a
+``str`` (Python and the input alone).
+The output's SHA-256 is compared with the one recorded in ``memory_outputs.json`` (output
+must not change when memory use does); ``--record`` writes the current ones there.
+
+Run: ``python -m benchmarks.memory [--classes short-lines,jsonl-record,...] [--record]``.
+Inputs are generated once into ``benchmarks/results/cache/memory`` (about 220 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks._common import CACHE, RESULTS, ROOT, RUNS, platform_line
+from benchmarks.corpus import make_corpus
+
+TARGET = 20.0  # peak RSS / input size, for every class
+RECORDED = Path(__file__).with_name("memory_outputs.json")
+READ_ONLY = "import sys; open(sys.argv[1], encoding='utf-8').read()"
+
+
+def _short_lines(path: Path) -> None:
+    """3,000,000 lines of 1–3 digits: the most paragraphs per byte a text can have."""
+    rnd = random.Random(12)
+    with path.open("w", encoding="utf-8", newline="\n") as f:
+        for _ in range(30):
+            f.write("".join(f"{rnd.randrange(1000)}\n" for _ in range(100_000)))
+
+
+def _short_lines_record(path: Path) -> None:
+    """The 3,000,000 short lines as the text of one JSON Lines record."""
+    lines = path.with_name("short-lines.txt")
+    if not lines.exists():
+        _short_lines(lines)
+    record = {"id": "digits", "text": lines.read_text(encoding="utf-8")}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+
+
+def _jsonl_record(path: Path) -> None:
+    """One JSON Lines record whose text is the 84,000-paragraph corpus (about 50 MB)."""
+    text = "\n".join(make_corpus(84_000, seed=3).paragraphs)
+    record = {"id": "big", "url": "https://example.com/big", "text": text}
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _long_line(path: Path) -> None:
+    """One line of about 100 MB (170,000 corpus paragraphs joined by spaces) between two short lines."""
+    paragraphs = make_corpus(170_000, seed=4).paragraphs
+    path.write_text(f"Before.\n{' '.join(paragraphs)}\nAfter.\n", encoding="utf-8")
+
+
+def _corpus(path: Path) -> None:
+    """The benchmark corpus of 100,000 paragraphs (60 MB), one per line."""
+    path.write_text("\n".join(make_corpus(100_000, seed=0).paragraphs), encoding="utf-8")
+
+
+# name: (file name, generator, dedupe-file options)
+CLASSES: dict[str, tuple[str, Callable[[Path], None], list[str]]] = {
+    "short-lines": ("short-lines.txt", _short_lines, []),
+    "jsonl-record": ("record.jsonl", _jsonl_record, ["--jsonl"]),
+    "short-lines-record": ("short-lines.jsonl", _short_lines_record, ["--jsonl"]),
+    "long-line": ("long-line.txt", _long_line, []),
+    "corpus": ("corpus-100000.txt", _corpus, []),
+}
+
+
+# Linux counts the memory of the process that forks into the peak of its child (exec records
+# the old address space's peak), so the command is started by a bare interpreter, not by this
+# process, which holds generated corpora. It prints "peak_kb seconds status" on stderr.
+_LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+os.write(2, f"{usage.ru_maxrss} {time.perf_counter() - start} {os.waitstatus_to_exitcode(status)}".encode())
+"""
+
+
+def peak_of(cmd: list[str], stdout: Any) -> tuple[float, float, int]:
+    """Run ``cmd``; return its peak RSS in bytes, its wall time and its exit status."""
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", _LAUNCHER, *cmd], stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT, check=True
+    )
+    peak_kb, seconds, status = done.stderr.split()
+    return int(peak_kb) * 1024.0, float(seconds), int(status)
+
+
+def measure(name: str, cache: Path) -> dict[str, Any]:
+    file_name, generate, options = CLASSES[name]
+    path = cache / file_name
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        generate(tmp)
+        tmp.replace(path)
+    size = path.stat().st_size
+    cmd = [sys.executable, "-m", "dedupe", "-q", *options, str(path)]
+    with tempfile.TemporaryFile(dir=cache) as out:
+        peak, seconds, status = peak_of(cmd, out)
+        out.seek(0)
+        digest = hashlib.file_digest(out, "sha256").hexdigest()
+    read_peak, _, _ = peak_of([sys.executable, "-c", READ_ONLY, str(path)], subprocess.DEVNULL)
+    return {
+        "class": name,
+        "input_mb": round(size / 1e6, 2),
+        "peak_mb": round(peak / 1e6, 1),
+        "ratio": round(peak / size, 2),
+        "read_only_mb": round(read_peak / 1e6, 1),
+        "read_only_ratio": round(read_peak / size, 2),
+        "seconds": round(seconds, 2),
+        "status": status,
+        "sha256": digest,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--classes", default=",".join(CLASSES), help="comma-separated input classes")
+    parser.add_argument("--cache", type=Path, default=CACHE / "memory")
+    parser.add_argument(
+        "--latest", action="store_true", help=f"also write {RESULTS}/memory.json, the committed figures"
+    )
+    parser.add_argument("--record", action="store_true", help="write the output hashes to memory_outputs.json")
+    args = parser.parse_args(argv)
+    names = [n for n in args.classes.split(",") if n]
+    unknown = set(names) - set(CLASSES)
+    if unknown:
+        parser.error(f"unknown classes: {', '.join(sorted(unknown))} (known: {', '.join(CLASSES)})")
+    recorded = json.loads(RECORDED.read_text()) if RECORDED.exists() else {}
+    print(platform_line())
+    print("| class | input MB | peak MB | peak / input | reading alone MB (/ input) | s | output |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    failed = []
+    results = []
+    for name in names:
+        r = measure(name, args.cache)
+        results.append(r)
+        same = (
+            "recorded"
+            if args.record
+            else {None: "no record", r["sha256"]: "unchanged"}.get(recorded.get(name), "CHANGED")
+        )
+        if r["status"] != 0 or r["ratio"] > TARGET or same == "CHANGED":
+            failed.append(name)
+        print(
+            f"| {name} | {r['input_mb']:,.1f} | {r['peak_mb']:,.0f} | {r['ratio']:.1f}× | "
+            f"{r['read_only_mb']:,.0f} ({r['read_only_ratio']:.1f}×) | {r['seconds']:.1f} | {same} |",
+            flush=True,
+        )
+    if args.record:
+        recorded.update({r["class"]: r["sha256"] for r in results})
+        RECORDED.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
+    data = json.dumps({"platform": platform_line(), "target": TARGET, "runs": results}, indent=2) + "\n"
+    RUNS.mkdir(parents=True, exist_ok=True)
+    outs = [RUNS / f"memory-{time.strftime('%Y%m%d-%H%M%S')}.json", *([RESULTS / "memory.json"] if args.latest else [])]
+    for out in outs:
+        out.write_text(data)
+    if failed:
+        print(f"target missed (over {TARGET:.0f}×, a failed run, or changed output): {', '.join(failed)}")
+        return 1
+    print(f"every class within {TARGET:.0f}× its input size, output unchanged")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

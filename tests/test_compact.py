@@ -1,0 +1,327 @@
+"""The compact pipeline (arrays per paragraph, no record per repeat) against the straightforward one.
+
+The reference below is the pipeline as first written: one normalised key and one
+``Copy`` record per paragraph, runs as lists, the rule applied run by run in Python. The
+library now does the same work on arrays, in chunks, and renders only what it must; on any
+input both must give the same explanation, field for field.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import dedupe.blocks
+import dedupe.normalize
+from dedupe import dedupe_and_explain
+from dedupe.api import explain_removals
+from dedupe.blocks import display_width, group_runs
+from dedupe.cluster import assign_leaders
+from dedupe.config import DedupeConfig, resolve
+from dedupe.index import band_keys, window_pairs
+from dedupe.matching import Copies, Copy, Links
+from dedupe.normalize import normalize
+from dedupe.results import Block, Explained, Match
+from dedupe.split import join_spans, paragraph_spans, span_array
+from tests.test_properties import FAST, INTERLEAVED, LONG, MEDIUM, configs, documents, paragraph
+
+# --------------------------------------------------------------------------- the reference
+
+
+def reference_copies(links: Links, active: list[int]) -> list[Copy]:
+    """Every copy among ``active``, one record each (the verified pairs are the library's)."""
+    positions = np.asarray(active, dtype=np.int64)
+    units = links.units[positions]
+    first = np.full(len(links.unit_keys), -1, dtype=np.int64)
+    first[units[::-1]] = positions[::-1]
+    present = first >= 0
+    if links.config.keep == "first":
+        rank = first
+    else:
+        order = np.lexsort((first, -links.unit_lengths))
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+    usable = present[links.pairs[:, 0]] & present[links.pairs[:, 1]]
+    pairs, scores = links.pairs[usable], links.scores[usable]
+    if links.truncated and not present.all():
+        ids = np.flatnonzero(present)
+        members = links._bandable(ids[np.argsort(first[ids], kind="stable")])
+        again = window_pairs(links.capped, members, len(links.unit_keys))
+        extra, extra_scores, _ = links._verify(again, np.zeros(len(again), dtype=bool))
+        keep = links.complete[usable]
+        pairs = np.concatenate([pairs[keep], extra])
+        scores = np.concatenate([scores[keep], extra_scores])
+    leader, best = assign_leaders(rank, pairs, scores, links.config.threshold)
+    copies = []
+    for i, u in zip(active, units.tolist(), strict=True):
+        lead = int(leader[u])
+        kept = int(first[lead])
+        if kept != i:
+            copies.append(Copy(i, kept, 1.0 if lead == u else float(best[u]), lead == u))
+    return copies
+
+
+def reference_runs(copies: list[Copy], active: list[int]) -> list[list[Copy]]:
+    position = {index: pos for pos, index in enumerate(active)}
+    runs: list[list[Copy]] = []
+    for c in copies:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and position[last.index] == position[c.index] - 1
+            and position[last.kept_index] == position[c.kept_index] - 1
+        ):
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs
+
+
+def reference_decide(runs: list[list[Copy]], keys: list[str], config: DedupeConfig) -> list[tuple[bool, str]]:
+    occurrences = Counter(c.kept_index for run in runs for c in run)
+    decisions = []
+    for run in runs:
+        mean_length = sum(len(keys[c.index]) for c in run) / len(run)
+        if mean_length < config.min_chars:
+            mean_width = sum(display_width(keys[c.index]) for c in run) / len(run)
+            if mean_width < config.min_chars:
+                decisions.append((False, f"short: {mean_width:.0f} columns on average < min_chars={config.min_chars}"))
+                continue
+        count = occurrences[run[0].kept_index] + 1
+        if len(run) == 1 and count > config.max_copies:
+            decisions.append((False, f"template line: occurs {count} times > max_copies={config.max_copies}"))
+        elif len(run) == 1:
+            decisions.append((True, f"repeated paragraph of {mean_length:.0f} characters"))
+        else:
+            decisions.append((True, f"repeated run of {len(run)} paragraphs, {mean_length:.0f} characters on average"))
+    return decisions
+
+
+def reference_explain(text: str, **overrides: object) -> Explained:
+    config = resolve(None, overrides)
+    spans = paragraph_spans(text, config.paragraphs)
+    keys = [normalize(text[s:e]) for s, e in spans]
+    links = Links((text[s:e] for s, e in spans), config)
+    active = list(range(len(spans)))
+    found: list[tuple[list[Copy], bool, str]] = []
+    while True:
+        runs = reference_runs(reference_copies(links, active), active)
+        decisions = reference_decide(runs, keys, config)
+        gone = {c.index for run, (removed, _) in zip(runs, decisions, strict=True) if removed for c in run}
+        final = not gone or (not links.truncated and all(removed for removed, _ in decisions))
+        found += [(run, removed, why) for run, (removed, why) in zip(runs, decisions, strict=True) if removed or final]
+        if final:
+            break
+        active = [i for i in active if i not in gone]
+    found.sort(key=lambda f: f[0][0].index)
+    removed: list[Match] = []
+    kept: list[Match] = []
+    blocks: list[Block] = []
+    for run, is_removed, why in found:
+        first, last = run[0], run[-1]
+        number = len(blocks)
+        span = (spans[first.index][0], spans[last.index][1])
+        kept_span = (spans[first.kept_index][0], spans[last.kept_index][1])
+        blocks.append(
+            Block(number, first.index, last.index, span, first.kept_index, last.kept_index, kept_span, is_removed, why)
+        )
+        for c in run:
+            kind = "exact" if c.exact else "near"
+            (removed if is_removed else kept).append(
+                Match(c.index, spans[c.index], c.kept_index, spans[c.kept_index], c.score, kind, number)
+            )
+    removed.sort(key=lambda m: m.index)
+    kept.sort(key=lambda m: m.index)
+    cleaned = join_spans(text, spans, {m.index for m in removed})
+    return Explained(cleaned, removed, kept, blocks)
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+@st.composite
+def near_copies(draw) -> str:
+    """Dozens of near copies of one long line among short ones: LSH buckets overflow their cap."""
+    base = draw(paragraph(min_size=90, max_size=120))
+    lines = []
+    for _ in range(draw(st.integers(66, 110))):
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(draw(st.sampled_from(["Buy now", "1", "22", base])))
+            continue
+        chars = list(base)
+        for _ in range(draw(st.integers(0, 3))):
+            chars[draw(st.integers(0, len(chars) - 1))] = draw(st.sampled_from("xyz"))
+        lines.append("".join(chars))
+    return "\n".join(lines)
+
+
+def check_against_reference(text: str, overrides: dict[str, object]) -> None:
+    expected = reference_explain(text, **overrides)
+    saved = dedupe.blocks.SMALL
+    try:  # a few copies are judged in plain Python, more in numpy: both must agree with the reference
+        for small in (saved, 0):
+            dedupe.blocks.SMALL = small
+            check_one(text, overrides, expected)
+    finally:
+        dedupe.blocks.SMALL = saved
+
+
+def check_one(text: str, overrides: dict[str, object], expected: Explained) -> None:
+    assert tuple(dedupe_and_explain(text, **overrides)) == tuple(expected)
+    lean, paragraphs = explain_removals(text, **overrides)
+    assert lean.text == expected.text and lean.removed == expected.removed and lean.kept == []
+    assert lean.blocks == [b for b in expected.blocks if b.removed]
+    assert paragraphs == len(paragraph_spans(text, resolve(None, overrides).paragraphs))
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@MEDIUM
+@given(documents(max_len=20), configs())
+@example(INTERLEAVED, {})  # two passes of the rule
+@example("\n".join(["1", "22", "1", LONG[0], "22", LONG[0], "1"] * 3), {"min_chars": 0, "max_copies": 3})
+def test_compact_pipeline_equals_the_straightforward_one(text, overrides):
+    check_against_reference(text, overrides)
+
+
+@FAST
+@given(near_copies(), configs())
+def test_compact_pipeline_equals_the_straightforward_one_with_capped_buckets(text, overrides):
+    check_against_reference(text, overrides)
+
+
+@FAST
+@given(st.lists(st.sampled_from(["1", "22", "333", "Buy now", LONG[0], LONG[1]]), max_size=200), configs())
+def test_compact_pipeline_equals_the_straightforward_one_on_many_short_lines(lines, overrides):
+    check_against_reference("\n".join(lines), overrides)
+
+
+@FAST
+@given(st.data())
+def test_runs_and_verdicts_do_not_depend_on_the_chunk(data):
+    text = data.draw(documents(max_len=30))
+    overrides = data.draw(configs())
+    config = resolve(None, overrides)
+    spans = span_array(text, config.paragraphs)
+    links = Links((text[s:e] for s, e in spans.tolist()), config)
+    active = np.arange(len(spans), dtype=np.int32)
+    if data.draw(st.booleans()):  # some paragraphs gone, as in a later pass of the rule
+        active = active[np.asarray(data.draw(st.lists(st.booleans(), min_size=len(spans), max_size=len(spans))), bool)]
+    copies = links.copies(active)
+    reference = reference_runs(reference_copies(links, active.tolist()), active.tolist())
+    assert [(c.index, c.kept_index) for run in reference for c in run] == list(
+        zip(copies.index.tolist(), copies.kept.tolist(), strict=True)
+    )
+    expected = np.cumsum([0] + [len(run) for run in reference]).tolist()
+    in_python = dedupe.blocks.judge(copies, active, links)  # a few copies: plain Python
+    assert in_python.bounds.tolist() == expected
+    for chunk in (1, 2, 3, 1 << 16):
+        bounds = group_runs(copies, active, chunk=chunk)
+        assert bounds.tolist() == expected
+        verdicts = dedupe.blocks.decide(copies, bounds, links, chunk=chunk)
+        assert verdicts.code.tolist() == in_python.code.tolist()
+        assert verdicts.value.tolist() == in_python.value.tolist()
+
+
+def test_run_bounds_of_copies_not_in_a_row() -> None:
+    copies = Copies(np.array([2, 3, 5, 6, 9], np.int32), np.array([0, 1, 3, 4, 0], np.int32), np.ones(1))
+    assert group_runs(copies, np.arange(10, dtype=np.int32)).tolist() == [0, 2, 4, 5]
+    # With paragraph 4 gone, 3 and 5 are next to each other, and so are 2 and 6... but not their kept ones.
+    active = np.array([0, 1, 2, 3, 5, 6, 7, 8, 9], np.int32)
+    assert group_runs(copies, active, chunk=2).tolist() == [0, 2, 4, 5]
+
+
+# --------------------------------------------------------------------------- normalisation in pieces
+
+
+def test_nfkc_composes_nothing_with_a_space() -> None:
+    # What makes a cut after a space safe for normalize() of a long text in pieces.
+    for c in map(chr, range(0x110000)):
+        if not 0xD800 <= ord(c) < 0xE000:
+            assert unicodedata.normalize("NFKC", " " + c) == " " + unicodedata.normalize("NFKC", c), hex(ord(c))
+            assert unicodedata.normalize("NFKC", c + " ") == unicodedata.normalize("NFKC", c) + " ", hex(ord(c))
+
+
+# Spaces, combining marks, jamo, ligatures, case oddities, quotes, dashes, invisible characters.
+PIECES = st.sampled_from(list("aB \u00a0\u200be\u0301\u0316Σßﬁ\u1100\u1161\u11a8가\u314f“—\t\n\u212bǅ\u0345İＨ"))
+
+
+@MEDIUM
+@given(st.lists(PIECES, max_size=40).map("".join), st.integers(1, 6))
+def test_normalize_in_pieces_equals_normalize_of_the_whole(text, piece):
+    whole = dedupe.normalize._normalize(text)
+    saved = dedupe.normalize.PIECE
+    dedupe.normalize.PIECE = piece
+    try:
+        assert normalize(text) == whole
+    finally:
+        dedupe.normalize.PIECE = saved
+
+
+# --------------------------------------------------------------------------- smaller pieces
+
+
+def test_band_keys_are_the_weighted_sums_of_their_rows() -> None:
+    from dedupe.index import _BAND_MULTIPLIERS
+
+    sig = np.random.default_rng(1).integers(0, 2**32, size=(50, 12), dtype=np.uint32)
+    keys = band_keys(sig, 1, 3, 4)
+    for i in range(50):
+        for b in (1, 2):
+            row = sig[i, b * 4 : b * 4 + 4]
+            expected = sum(int(v) * int(m) for v, m in zip(row, _BAND_MULTIPLIERS[:4], strict=True)) % 2**64
+            assert int(keys[i, b - 1]) == expected
+
+
+@pytest.mark.parametrize(
+    ("remove", "expected"),
+    [
+        (set(), "a\r\nb\n\nc\nd\n"),
+        ({0}, "b\n\nc\nd\n"),
+        ({1, 2}, "a\r\nd\n"),
+        ({3}, "a\r\nb\n\nc\n"),
+        ({0, 1, 2, 3}, "\n"),
+        ({0, 2, 9, -1}, "b\n\nd\n"),
+    ],
+)
+def test_join_on_an_array_of_spans_equals_join_on_tuples(remove: set[int], expected: str) -> None:
+    text = "a\r\nb\n\nc\nd\n"
+    assert join_spans(text, paragraph_spans(text), remove) == expected
+    assert join_spans(text, span_array(text), remove) == expected
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+def test_cli_explains_removals_under_their_numbers_among_all_blocks(tmp_path, capsysbinary) -> None:
+    # Kept repeats (short lines) come first: the removed block is block 2 of the whole
+    # explanation, and the command line, which renders only the removals, still calls it
+    # that, in text mode and for a JSON Lines record.
+    import json
+
+    from dedupe.cli import main
+
+    long = LONG[0]
+    text = "\n".join(["Q?", "A.", "Q?", "1", "1", long, "B", long, "1"])
+    expected = dedupe_and_explain(text)
+    assert [b.removed for b in expected.blocks] == [False, False, True, False]
+    path = tmp_path / "a.txt"
+    path.write_text(text, encoding="utf-8")
+    record = tmp_path / "a.jsonl"
+    record.write_text(json.dumps({"id": "a", "text": text}) + "\n", encoding="utf-8")
+    assert main(["--explain", "-q", str(path)]) == 0
+    rows = [json.loads(line) for line in capsysbinary.readouterr().out.splitlines()]
+    assert [(r["index"], r["block"]["index"], r["block"]["reason"]) for r in rows] == [
+        (m.index, m.block, expected.blocks[m.block].reason) for m in expected.removed
+    ]
+    assert main(["--jsonl", "--explain", "-q", str(record)]) == 0
+    rows = [json.loads(line) for line in capsysbinary.readouterr().out.splitlines()]
+    assert [(r["index"], r["block"]["reason"]) for r in rows] == [
+        (m.index, expected.blocks[m.block].reason) for m in expected.removed
+    ]
