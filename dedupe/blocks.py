@@ -163,7 +163,7 @@ def decide(
         last = len(code)
         if int(bounds[-1]) - int(bounds[first]) > chunk:
             # (the bound in the array's own type: a Python int would make searchsorted copy the array)
-            reach = bounds.dtype.type(int(bounds[first]) + chunk)
+            reach = bounds.dtype.type(min(int(bounds[first]) + chunk, np.iinfo(bounds.dtype).max))
             last = max(first + 1, int(bounds.searchsorted(reach, "right")) - 1)
         lo, hi = int(bounds[first]), int(bounds[last])
         starts, sizes = bounds[first:last] - lo, bounds[first + 1 : last + 1] - bounds[first:last]
