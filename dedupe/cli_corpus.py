@@ -214,6 +214,9 @@ class _CorpusRun:
         self.cleaning = self.passes != "count"
         self.shared = args.index is not None and args.index.startswith(REDIS_SCHEMES)
         self.fields = jsonl.Fields(args.field or "text", args.id_field or "id", args.site_field)
+        # The record fields the user named (option -> field), which some record must have.
+        named = {"--id-field": args.id_field, "--site-field": args.site_field}
+        self.named = {option: name for option, name in named.items() if args.jsonl and name}
         unit = "record" if args.jsonl else "file"
         self.report = _CorpusReport(unit, self.policy, args.check or args.diff or args.explain)
         self.deduper: Deduper | None = None
@@ -290,19 +293,13 @@ class _CorpusRun:
                 reason = "No such file or directory" if not os.path.exists(name) else "Permission denied"
                 raise _Fatal(f"{name}: {reason}")
 
-    def _named_fields(self) -> dict[str, str]:
-        """The record fields the user named (option -> field), which some record must have."""
-        args = self.args
-        named = {"--id-field": args.id_field, "--site-field": args.site_field}
-        return {option: name for option, name in named.items() if args.jsonl and name}
-
     def _check_named_fields(self) -> None:
         """Refuse a field that no record has (a misspelt --site-field would put every site in one scope).
 
         Records are read only until every named field has turned up, which is the first record
         of a well-formed input; standard input read this far is kept for the passes.
         """
-        wanted = set(self._named_fields().values())
+        wanted = set(self.named.values())
         if not wanted:
             return
         seen: dict[str, None] = {}
@@ -334,13 +331,13 @@ class _CorpusRun:
                     stream.close()
             if not wanted:
                 return
-        option, missing = next((o, n) for o, n in self._named_fields().items() if n in wanted)
+        option, missing = next((o, n) for o, n in self.named.items() if n in wanted)
         fields = ", ".join(seen) if seen else "none"
         raise _Fatal(f"{option} {missing}: no record has this field (fields seen: {fields})")
 
     def _note_missing(self, record: jsonl.Record) -> None:
         """Count a record without a named field; warn at the first one."""
-        for option, name in self._named_fields().items():
+        for option, name in self.named.items():
             if name in record.keys:
                 continue
             count = self.report.missing.get(option, (name, 0))[1]
