@@ -7,6 +7,7 @@ split → normalize → shingle → sign → band → verify → cluster (in :mo
 from __future__ import annotations
 
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,9 @@ from dedupe.blocks import (
 )
 from dedupe.config import DedupeConfig, resolve
 from dedupe.matching import Copies, Links
-from dedupe.results import Block, Explained, Kind, Match, Span
+from dedupe.partial import Cover
+from dedupe.normalize import key_offsets, normalize
+from dedupe.results import Block, Explained, Kind, Match, Part, Span
 from dedupe.split import Spans, join_spans, paragraph_texts, span_array, spans_of
 from dedupe.stopwatch import OFF, Stopwatch
 
@@ -137,7 +140,7 @@ def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF, *, with
     while True:
         copies = links.copies(active)
         if not passes and not len(copies.index):  # nothing repeats (most documents of a corpus)
-            return Findings.none(active.dtype)
+            return dataclasses.replace(Findings.none(active.dtype), extends=copies.extends) if copies.extends else Findings.none(active.dtype)
         with stopwatch("blocks"):
             verdicts = judge(copies, active, links, kept_figures=with_kept)
             removed = verdicts.removed
@@ -145,10 +148,43 @@ def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF, *, with
             chosen = (removed | (final and with_kept)).nonzero()[0]
             passes.append(_Pass.of(copies, verdicts, removed, links, chosen))
             if final:
-                return _findings(passes, copies.index[verdicts.bounds[:-1]])
+                return _findings(passes, copies.index[verdicts.bounds[:-1]], copies.extends)
             gone = np.zeros(count, dtype=bool)
             gone[copies.index[removed.repeat(verdicts.sizes)]] = True
             active = active[~gone[active]]
+
+
+class _Partials:
+    """Renders partial matches: the parts' stretches of normalised keys become spans of the input."""
+
+    def __init__(self, text: str, spans: Spans | Sequence[Span]) -> None:
+        self.text = text
+        self.spans = spans
+        self._offsets: dict[int, tuple[Span, tuple[list[int], list[int]] | None, int]] = {}
+
+    def match(self, index: int, got: Cover, block: int) -> Match:
+        """The :class:`Match` of paragraph ``index``, covered as ``got`` says."""
+        span, main_span = self._paragraph(index), self._paragraph(got.main)
+        parts = tuple(
+            Part(p.kept, self._span(index, p.lo, p.hi), self._span(p.kept, p.kept_lo, p.kept_hi)) for p in got.parts
+        )
+        return Match(index, span, got.main, main_span, got.score, "partial", block, None, got.coverage, parts)
+
+    def _paragraph(self, i: int) -> Span:
+        s, e = self.spans[i]
+        return int(s), int(e)
+
+    def _span(self, i: int, lo: int, hi: int) -> Span:
+        """The span of the input that characters ``lo:hi`` of paragraph ``i``'s key come from."""
+        if i not in self._offsets:
+            start, end = self._paragraph(i)
+            paragraph = self.text[start:end]
+            self._offsets[i] = ((start, end), key_offsets(paragraph), len(normalize(paragraph)))
+        (start, end), offsets, length = self._offsets[i]
+        if offsets is None:  # a rare text whose key is not made character by character: in proportion
+            return start + (end - start) * lo // max(length, 1), start + (end - start) * hi // max(length, 1)
+        starts, ends = offsets
+        return start + starts[lo], start + ends[hi - 1]
 
 
 @dataclass(frozen=True)
@@ -163,6 +199,7 @@ class _Pass:
     kept: ParagraphIds
     score: npt.NDArray[np.float64]
     exact: npt.NDArray[np.bool_]
+    covers: dict[int, Cover]  # per copy that is a partial one
 
     @classmethod
     def of(
@@ -177,7 +214,10 @@ class _Pass:
             bounds, code, value, removed = np.append(chosen.starts, len(index)), code[runs], value[runs], removed[runs]
         units = links.units[index]
         why = reasons(code, value, sizes, links.config)
-        return cls(runs, bounds, removed, why, index, kept, copies.score[units], links.units[kept] == units)
+        covers = {}
+        if copies.covers:
+            covers = {i: copies.covers[u] for i, u in zip(index.tolist(), units.tolist(), strict=True) if u in copies.covers}
+        return cls(runs, bounds, removed, why, index, kept, copies.score[units], links.units[kept] == units, covers)
 
     @property
     def firsts(self) -> ParagraphIds:
@@ -185,7 +225,7 @@ class _Pass:
         return self.index[self.bounds[:-1]]
 
 
-def _findings(passes: list[_Pass], final_firsts: ParagraphIds) -> Findings:
+def _findings(passes: list[_Pass], final_firsts: ParagraphIds, extends: dict[int, Cover]) -> Findings:
     """The runs of all passes in document order, numbered as blocks of the whole explanation.
 
     The explanation holds the removed runs of every pass and all runs of the last one
@@ -195,7 +235,7 @@ def _findings(passes: list[_Pass], final_firsts: ParagraphIds) -> Findings:
     last = passes[-1]
     if len(passes) == 1:  # one pass: its runs are in order, and numbered by their position
         return Findings(last.index, last.kept, last.score, last.exact, last.bounds, last.removed, last.reasons,
-                        last.runs, len(final_firsts))  # fmt: skip
+                        last.runs, len(final_firsts), last.covers, extends)  # fmt: skip
     earlier = np.sort(np.concatenate([p.firsts[p.removed] for p in passes[:-1]]))
     firsts = np.concatenate([p.firsts for p in passes])
     numbers = np.searchsorted(earlier, firsts) + np.concatenate(
@@ -215,6 +255,8 @@ def _findings(passes: list[_Pass], final_firsts: ParagraphIds) -> Findings:
         reasons=[all_reasons[r] for r in order.tolist()],
         numbers=numbers[order],
         blocks=len(earlier) + len(final_firsts),
+        covers={i: c for p in passes for i, c in p.covers.items()},
+        extends=extends,
     )
 
 
@@ -226,12 +268,13 @@ def report(
     ``foreign`` holds removals whose kept copy is in another document, as :class:`Block`
     records each followed by its :class:`Match` records (block numbers are reassigned).
     """
-    if not foreign and not len(found.removed):
+    if not foreign and not len(found.removed) and not found.extends:
         return Explained(text, [], [], [])
     index, kept = found.index.tolist(), found.kept.tolist()
     own, theirs = spans_of(spans, found.index), spans_of(spans, found.kept)
     score = found.score.tolist()
     kinds: list[Kind] = ["exact" if e else "near" for e in found.exact.tolist()]
+    partial = _Partials(text, spans)
     bounds = found.bounds.tolist()
     blocks: list[Block] = []
     matches: dict[bool, list[Match]] = {True: [], False: []}
@@ -252,11 +295,20 @@ def report(
                 why,
             )
         )
-        matches[is_removed].extend(
-            Match(index[k], own[k], kept[k], theirs[k], score[k], kinds[k], number) for k in range(lo, hi)
-        )
+        for k in range(lo, hi):
+            got = found.covers.get(index[k])
+            if got is None:
+                matches[is_removed].append(Match(index[k], own[k], kept[k], theirs[k], score[k], kinds[k], number))
+            else:
+                matches[is_removed].append(partial.match(index[k], got, number))
     removed, repeats = matches[True], matches[False]
     number = found.blocks
+    for i, got in sorted(found.extends.items()):
+        match = partial.match(i, got, number)
+        why = f"holds new text: {got.coverage:.2f} of it is paragraph {got.main}, below coverage"
+        blocks.append(Block(number, i, i, match.span, got.main, got.main, match.kept_span, False, why))
+        repeats.append(match)
+        number += 1
     for record in foreign:
         if isinstance(record, Block):
             blocks.append(record._replace(index=number))

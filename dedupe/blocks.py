@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -34,6 +34,7 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from dedupe.config import DedupeConfig
     from dedupe.matching import Copies, Copy, Links
+    from dedupe.partial import Cover
 
 ParagraphIds = npt.NDArray[np.signedinteger[Any]]  # paragraph numbers: int32 or int64 (see id_type)
 
@@ -255,7 +256,9 @@ class Findings:
     ``bounds[r]:bounds[r + 1]``; it is block number ``numbers[r]`` of the explanation, which
     has ``blocks`` blocks in all; ``removed[r]`` says whether it goes and ``reasons[r]`` why.
     Findings made without the kept runs (see :func:`dedupe.api.resolve_within`) hold only
-    the removed ones, under the numbers they have in the whole explanation.
+    the removed ones, under the numbers they have in the whole explanation. ``covers`` says,
+    per paragraph that is a partial copy, how kept paragraphs cover it; ``extends``, per
+    kept paragraph that holds a kept one and more, how that one covers it.
     """
 
     index: ParagraphIds
@@ -267,6 +270,8 @@ class Findings:
     reasons: list[str]
     numbers: ParagraphIds
     blocks: int
+    covers: dict[int, Cover] = field(default_factory=dict)
+    extends: dict[int, Cover] = field(default_factory=dict)
 
     @classmethod
     def none(cls, dtype: type[np.signedinteger[Any]] | np.dtype[np.signedinteger[Any]]) -> Findings:
@@ -276,7 +281,7 @@ class Findings:
                    np.empty(0, dtype=bool), [], nothing, 0)  # fmt: skip
 
     @classmethod
-    def from_runs(cls, runs: list[tuple[list[Copy], bool, str]]) -> Findings:
+    def from_runs(cls, runs: list[tuple[list[Copy], bool, str]], extends: dict[int, Cover] | None = None) -> Findings:
         """Findings of runs given as ``(copies, removed, reason)``, numbered in order (what :meth:`__iter__` yields)."""
         copies = [c for run, _, _ in runs for c in run]
         bounds = np.cumsum([0, *(len(run) for run, _, _ in runs)], dtype=np.int64)
@@ -290,6 +295,8 @@ class Findings:
             [reason for _, _, reason in runs],
             np.arange(len(runs), dtype=np.int64),
             len(runs),
+            {c.index: c.cover for c in copies if c.cover is not None},
+            extends or {},
         )
 
     def __iter__(self) -> Iterator[tuple[list[Copy], bool, str]]:
@@ -298,4 +305,4 @@ class Findings:
 
         rows = list(zip(self.index.tolist(), self.kept.tolist(), self.score.tolist(), self.exact.tolist(), strict=True))
         for r, (lo, hi) in enumerate(zip(self.bounds[:-1].tolist(), self.bounds[1:].tolist(), strict=True)):
-            yield [Copy(*row) for row in rows[lo:hi]], bool(self.removed[r]), self.reasons[r]
+            yield [Copy(*row, self.covers.get(row[0])) for row in rows[lo:hi]], bool(self.removed[r]), self.reasons[r]

@@ -3,12 +3,22 @@
 Units (distinct normalised keys) are visited in keep order. A unit becomes a copy of the
 best-scoring earlier unit that is itself kept and verified against it; otherwise it is
 kept. So A≈B and B≈C never remove C unless C≈A was verified.
+
+Partial copies (see :mod:`dedupe.partial`) follow the same rule: a unit is covered by
+kept units only, each aligned with it directly.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import NamedTuple
+
 import numpy as np
 import numpy.typing as npt
+
+from dedupe.config import DedupeConfig
+from dedupe.partial import Alignment, Cover, align, alignable, cover, related, similarity
 
 
 def assign_leaders(
@@ -47,3 +57,81 @@ def assign_leaders(
             best[x] = score
             settled = x
     return leader, best
+
+
+KEPT, COPY, PARTIAL = 0, 1, 2
+
+
+class Partials(NamedTuple):
+    """Verified partial pairs of units: ``alignments[k]`` aligns ``pairs[k, 0]`` (side 0) with ``pairs[k, 1]``."""
+
+    pairs: npt.NDArray[np.int64]
+    alignments: list[Alignment]
+
+
+class Outcome(NamedTuple):
+    """What :func:`assign_with_partials` decided: leaders and scores as :func:`assign_leaders` gives them,
+    the cover of each unit removed as a partial copy, and of each kept unit that extends a kept one."""
+
+    leader: npt.NDArray[np.int64]
+    best: npt.NDArray[np.float64]
+    covers: dict[int, Cover]
+    extends: dict[int, Cover]
+
+
+def assign_with_partials(
+    rank: npt.NDArray[np.int64],
+    pairs: npt.NDArray[np.int64],
+    scores: npt.NDArray[np.float64],
+    partials: Partials,
+    keys: Sequence[str],
+    config: DedupeConfig,
+) -> Outcome:
+    """:func:`assign_leaders`, where a unit that no kept unit copies whole may still be covered by kept units.
+
+    Units are visited in keep order. A unit copies the best-scoring earlier kept unit it
+    is verified against; failing that, it is a partial copy when earlier kept units cover
+    at least ``config.coverage`` of it (aligned directly against each of them: a near
+    copy of a partial copy is aligned against what covers that one). A unit kept with an
+    earlier kept unit inside it (its new text keeps it) *extends* that unit.
+    """
+    n = len(rank)
+    leader = np.arange(n, dtype=np.int64)
+    best = np.ones(n, dtype=np.float64)
+    status = np.zeros(n, dtype=np.int8)  # KEPT, COPY or PARTIAL
+    covers: dict[int, Cover] = {}
+    extends: dict[int, Cover] = {}
+    passed = scores >= config.threshold
+    whole: dict[int, list[tuple[int, float]]] = defaultdict(list)  # later unit -> (earlier unit, score)
+    for a, b, s in zip(pairs[passed, 0].tolist(), pairs[passed, 1].tolist(), scores[passed].tolist(), strict=True):
+        later, earlier = (b, a) if rank[a] < rank[b] else (a, b)
+        whole[later].append((earlier, s))
+    inside: dict[int, list[tuple[int, Alignment]]] = defaultdict(list)  # unit -> (partner, alignment, unit on side 0)
+    for (a, b), alignment in zip(partials.pairs.tolist(), partials.alignments, strict=True):
+        inside[a].append((b, alignment))
+        inside[b].append((a, alignment.swapped()))
+    for x in sorted({*whole, *inside}, key=lambda u: rank[u]):
+        candidates = sorted(whole.get(x, ()), key=lambda c: (-c[1], rank[c[0]]))
+        chosen = next(((e, s) for e, s in candidates if status[e] == KEPT), None)
+        if chosen is not None:
+            leader[x], best[x], status[x] = chosen[0], chosen[1], COPY
+            continue
+        coverers = {y: alignment for y, alignment in inside.get(x, ()) if rank[y] < rank[x] and status[y] == KEPT}
+        holds = [y for y, alignment in coverers.items() if alignment.solid >= config.coverage * len(keys[y])]
+        for e, _ in candidates:  # x is a near copy of a partial copy: align x with what covers that one
+            if status[e] == PARTIAL:
+                for part in covers[e].parts:
+                    if part.kept not in coverers and alignable(keys[x], keys[part.kept]):
+                        alignment = align(keys[x], keys[part.kept], config.threshold)
+                        if related(keys[x], keys[part.kept], alignment, config.coverage):
+                            coverers[part.kept] = alignment
+        found = [(y, a, similarity(keys[x], keys[y], a)) for y, a in coverers.items() if a.solid]
+        if not found:
+            continue
+        got = cover(len(keys[x]), found)
+        if got.coverage >= config.coverage:
+            leader[x], best[x], status[x] = got.main, got.score, PARTIAL
+            covers[x] = got
+        elif holds:
+            extends[x] = cover(len(keys[x]), [f for f in found if f[0] in holds])
+    return Outcome(leader, best, covers, extends)

@@ -32,6 +32,11 @@ class DedupeConfig:
             dropped before verification. Banding proposes many pairs far below any copy; a
             copy with 10 % of its characters changed still sits near 0.3.
         seed: seed of the MinHash permutations (datasketch's ``MinHash(seed=...)``).
+        coverage: least share of a paragraph's characters that kept paragraphs must cover,
+            in aligned runs of 5 or more characters, for it to be a *partial* copy (a
+            truncated copy, an excerpt, paragraphs joined into one). 0.9 leaves room for
+            light noise (a copy with 3 % typos is covered about 0.95) and is far above the
+            0.5 of two paragraphs that share only their opening (:mod:`dedupe.partial`).
 
     What is removed (see :mod:`dedupe.blocks` for the rule and its reasons):
         min_chars: a block of repeats is removed only when its paragraphs average at least
@@ -54,6 +59,7 @@ class DedupeConfig:
     rows: int = 4
     min_jaccard: float = 0.2
     seed: int = 1
+    coverage: float = 0.9
     min_chars: int = 80
     max_copies: int = 2
     keep: KeepPolicy = "first"
@@ -85,6 +91,7 @@ class DedupeConfig:
         )
         _check(0.0 <= self.min_jaccard <= 1.0, "min_jaccard", self.min_jaccard, "in [0, 1]")
         _check(0 <= self.seed < 2**32, "seed", self.seed, "in 0..2**32-1")
+        _check(0.0 < self.coverage <= 1.0, "coverage", self.coverage, "in (0, 1]")
         _check(self.min_chars >= 0, "min_chars", self.min_chars, "at least 0")
         _check(self.max_copies >= 2, "max_copies", self.max_copies, "at least 2")
         _check(self.keep in ("first", "longest"), "keep", self.keep, "'first' or 'longest'")

@@ -151,3 +151,30 @@ def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: Pairs, chunk: i
         part = pairs[start : start + chunk]
         out[start : start + len(part)] = (signatures[part[:, 0]] == signatures[part[:, 1]]).mean(axis=1)
     return out
+
+
+# Partial copies: a paragraph that is 40 % of another shares about 40 % of its MinHash
+# values with it, and four in a row (one band) too rarely. Bands of two values over the
+# first 32 permutations propose such pairs (probability 0.94 at Jaccard 0.4, 0.99 at 0.5
+# with the main bands) for a third of the cost of the main banding.
+PARTIAL_BANDS, PARTIAL_ROWS = 16, 2
+
+
+def partial_candidate_pairs(signatures: npt.NDArray[np.uint32], bucket_cap: int = BUCKET_CAP) -> Candidates:
+    """Candidate pairs from the bands that look for partial copies (see :data:`PARTIAL_BANDS`)."""
+    if signatures.shape[1] < PARTIAL_BANDS * PARTIAL_ROWS:
+        return candidate_pairs(signatures[:0], 1, 1)
+    return candidate_pairs(np.ascontiguousarray(signatures[:, : PARTIAL_BANDS * PARTIAL_ROWS]), PARTIAL_BANDS,
+                           PARTIAL_ROWS, bucket_cap)  # fmt: skip
+
+
+def union(a: Candidates, b: Candidates, n: int) -> Candidates:
+    """The candidates of both: a pair is complete when either proposes it completely."""
+    if not len(b.pairs):
+        return a
+    packed_a, packed_b = a.pairs[:, 0] * n + a.pairs[:, 1], b.pairs[:, 0] * n + b.pairs[:, 1]
+    packed = _sorted_unique([packed_a, packed_b])
+    complete = np.zeros(len(packed), dtype=bool)
+    complete[np.searchsorted(packed, packed_a[a.complete])] = True
+    complete[np.searchsorted(packed, packed_b[b.complete])] = True
+    return Candidates(np.stack([packed // n, packed % n], axis=1), complete, a.capped + b.capped)

@@ -8,6 +8,7 @@ cheap and can be redone on any subset of the paragraphs (see :meth:`Links.copies
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -15,10 +16,11 @@ import numpy as np
 import numpy.typing as npt
 
 from dedupe.blocks import ParagraphIds, display_width
-from dedupe.cluster import assign_leaders
+from dedupe.cluster import Partials, assign_leaders, assign_with_partials
 from dedupe.config import DedupeConfig
-from dedupe.index import candidate_pairs, estimated_jaccard, window_pairs
+from dedupe.index import band_keys, candidate_pairs, estimated_jaccard, partial_candidate_pairs, union, window_pairs
 from dedupe.normalize import normalize
+from dedupe.partial import ALIGN_LIMIT, Cover, align, alignable, related
 from dedupe.signature import sign_keys
 from dedupe.stopwatch import OFF, Stopwatch
 from dedupe.verify import score_pairs
@@ -27,12 +29,13 @@ Ids = npt.NDArray[np.int64]
 
 
 class Copy(NamedTuple):
-    """Paragraph ``index`` repeats the kept paragraph ``kept_index``."""
+    """Paragraph ``index`` repeats the kept paragraph ``kept_index`` (in part, when ``cover`` says how)."""
 
     index: int  # type: ignore[assignment]  # shadows tuple.index, on purpose
     kept_index: int
     score: float
     exact: bool
+    cover: Cover | None = None
 
 
 class Copies(NamedTuple):
@@ -40,11 +43,16 @@ class Copies(NamedTuple):
 
     Paragraph ``index[k]`` repeats the kept paragraph ``kept[k]``; the score of copy ``k``
     is ``score[units[index[k]]]`` (1.0 for an exact copy, whose unit is the kept one's).
+    ``covers`` holds, per unit, how kept paragraphs cover the partial copies (their
+    parts name kept paragraphs); ``extends``, per kept paragraph that holds a kept
+    paragraph and more, how that one covers it.
     """
 
     index: ParagraphIds  # type: ignore[assignment]  # shadows tuple.index, on purpose
     kept: ParagraphIds
     score: npt.NDArray[np.float64]  # per unit
+    covers: dict[int, Cover] = {}
+    extends: dict[int, Cover] = {}
 
 
 class Links:
@@ -93,8 +101,13 @@ class Links:
             self.signatures[members] = signed
         with stopwatch("index"):
             candidates = candidate_pairs(signed, config.bands, config.rows)
+            candidates = union(candidates, partial_candidate_pairs(signed), len(signed))
         self.capped = [members[bucket] for bucket in candidates.capped]
-        self.pairs, self.scores, self.complete = self._verify(members[candidates.pairs], candidates.complete)
+        verified = self._verify(members[candidates.pairs], candidates.complete)
+        self.pairs, self.scores, self.complete, self.partials, self.partial_complete = verified
+        if len(self.partials.pairs):
+            with stopwatch("partial"):
+                self._look_for_the_rest(members)
 
     @property
     def truncated(self) -> bool:
@@ -120,8 +133,8 @@ class Links:
 
     def _copies(self, active: ParagraphIds) -> Copies:
         positions = active
-        if len(self.unit_keys) == len(self.units) and not len(self.pairs):  # all different, nothing near
-            return Copies(positions[:0], positions[:0], np.ones(len(self.unit_keys)))
+        if len(self.unit_keys) == len(self.units) and not len(self.pairs) and not len(self.partials.pairs):
+            return Copies(positions[:0], positions[:0], np.ones(len(self.unit_keys)))  # all different, nothing near
         units = self.units if len(positions) == len(self.units) else self.units[positions]
         first = np.full(len(self.unit_keys), -1, dtype=positions.dtype)
         first[units[::-1]] = positions[::-1]  # the earliest active occurrence of each unit
@@ -134,30 +147,47 @@ class Links:
             rank[order] = np.arange(len(order))
         usable = present[self.pairs[:, 0]] & present[self.pairs[:, 1]]
         pairs, scores = self.pairs[usable], self.scores[usable]
+        in_part = present[self.partials.pairs[:, 0]] & present[self.partials.pairs[:, 1]]
+        partial_pairs = self.partials.pairs[in_part]
+        alignments = [a for a, ok in zip(self.partials.alignments, in_part.tolist(), strict=True) if ok]
         if self.truncated and not present.all():
             # The capped buckets pair a subset differently: pair them again as a fresh run
             # would, numbering the units by first occurrence, and keep what verifies.
             ids = np.flatnonzero(present)
             members = self._bandable(ids[np.argsort(first[ids], kind="stable")])
             again = window_pairs(self.capped, members, len(self.unit_keys))
-            extra, extra_scores, _ = self._verify(again, np.zeros(len(again), dtype=bool))
+            extra = self._verify(again, np.zeros(len(again), dtype=bool))
             keep = self.complete[usable]
-            pairs = np.concatenate([pairs[keep], extra])
-            scores = np.concatenate([scores[keep], extra_scores])
-        leader, best = assign_leaders(rank, pairs, scores, self.config.threshold)
+            pairs = np.concatenate([pairs[keep], extra[0]])
+            scores = np.concatenate([scores[keep], extra[1]])
+            known = {(a, b) for a, b in partial_pairs.tolist()}
+            kept_partial = self.partial_complete[in_part]
+            fresh = [k for k, (a, b) in enumerate(extra[3].pairs.tolist()) if (a, b) not in known]
+            partial_pairs = np.concatenate([partial_pairs[kept_partial], extra[3].pairs[fresh]])
+            alignments = [a for a, ok in zip(alignments, kept_partial.tolist(), strict=True) if ok]
+            alignments += [extra[3].alignments[k] for k in fresh]
+        if len(partial_pairs):
+            outcome = assign_with_partials(
+                rank, pairs, scores, Partials(partial_pairs, alignments), self.unit_keys, self.config
+            )
+            leader, best = outcome.leader, outcome.best
+        else:
+            leader, best = assign_leaders(rank, pairs, scores, self.config.threshold)
         kept = first[leader][units]  # the kept paragraph of each active paragraph (itself if kept)
         del units
         is_copy = kept != positions
-        return Copies(positions[is_copy], kept[is_copy], best)
+        if not len(partial_pairs):
+            return Copies(positions[is_copy], kept[is_copy], best)
+        extends = {int(first[u]): got for u, got in _in_paragraphs(outcome.extends, first).items()}
+        return Copies(positions[is_copy], kept[is_copy], best, _in_paragraphs(outcome.covers, first), extends)
 
     def _bandable(self, unit_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """The units that take part in banding: those with a length partner among ``unit_ids``."""
-        return unit_ids[_has_length_partner(self.unit_lengths[unit_ids], self.config.threshold)]
+        """The units that take part in banding: those that could be a copy, whole or in part, of another."""
+        lengths = self.unit_lengths[unit_ids]
+        return unit_ids[_has_length_partner(lengths, self.config.threshold) | ((lengths > 0) & (lengths <= ALIGN_LIMIT))]
 
-    def _verify(
-        self, pairs: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-        """Keep the candidate pairs that rapidfuzz verifies; return them, their scores and flags."""
+    def _verify(self, pairs: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]) -> Verified:
+        """Keep the candidate pairs that rapidfuzz verifies, whole or in part."""
         config = self.config
         with self.stopwatch("verify"):
             # Banding tuned for recall proposes many pairs far below any plausible copy; the
@@ -166,7 +196,130 @@ class Links:
             pairs, flags = pairs[likely], flags[likely]
             scores = score_pairs(self.unit_keys, pairs, config.threshold)
             passed = scores >= config.threshold
-            return pairs[passed], scores[passed], flags[passed]
+        with self.stopwatch("partial"):
+            # A pair that is not a copy whole may be one in part: the shorter inside the longer.
+            keys = self.unit_keys
+            found, alignments = [], []
+            for k in np.flatnonzero(~passed).tolist():
+                a, b = keys[pairs[k, 0]], keys[pairs[k, 1]]
+                if alignable(a, b):
+                    alignment = align(a, b, config.threshold)
+                    if related(a, b, alignment, config.coverage):
+                        found.append(k)
+                        alignments.append(alignment)
+            chosen = np.asarray(found, dtype=np.int64)
+        return Verified(
+            pairs[passed], scores[passed], flags[passed], Partials(pairs[chosen].reshape(-1, 2), alignments), flags[chosen]
+        )
+
+    def _look_for_the_rest(self, members: npt.NDArray[np.int64], rounds: int = 3) -> None:
+        """Find what covers the rest of the paragraphs that are partly covered (a paragraph joined from several).
+
+        Banding proposes a paragraph with the larger part of a merged one, but a part that
+        is a third of it shares too few shingles to be proposed. So the stretches that the
+        pairs found so far leave uncovered are signed and looked up in the bands like
+        paragraphs of their own, and what they find is aligned with the whole paragraph.
+        """
+        config = self.config
+        keys = self.unit_keys
+        known = {(a, b) for a, b in self.partials.pairs.tolist()} | {(a, b) for a, b in self.pairs.tolist()}
+        member_keys: npt.NDArray[np.uint64] | None = None
+        asked: set[tuple[int, int, int]] = set()
+        for _ in range(rounds):
+            queries, owners = [], []
+            for unit, stretches in _uncovered(self.partials, self.unit_lengths, config.coverage).items():
+                for lo, hi in stretches:
+                    if (unit, lo, hi) not in asked:
+                        asked.add((unit, lo, hi))
+                        queries.append(keys[unit][lo:hi])
+                        owners.append(unit)
+            if not queries:
+                return
+            if member_keys is None:
+                member_keys = band_keys(self.signatures[members], 0, config.bands, config.rows)
+            signed = sign_keys(queries, config.shingle_size, config.num_perm, config.seed)
+            found = _band_hits(member_keys, band_keys(signed, 0, config.bands, config.rows))
+            pairs, alignments = [], []
+            for query, member in found:
+                owner, other = owners[query], int(members[member])
+                pair = (min(owner, other), max(owner, other))
+                if owner == other or pair in known:
+                    continue
+                known.add(pair)
+                a, b = keys[pair[0]], keys[pair[1]]
+                if alignable(a, b):
+                    alignment = align(a, b, config.threshold)
+                    if related(a, b, alignment, config.coverage):
+                        pairs.append(pair)
+                        alignments.append(alignment)
+            if not pairs:
+                return
+            self.partials = Partials(
+                np.concatenate([self.partials.pairs, np.asarray(pairs, dtype=np.int64)]),
+                self.partials.alignments + alignments,
+            )
+            self.partial_complete = np.concatenate([self.partial_complete, np.ones(len(pairs), dtype=bool)])
+
+
+class Verified(NamedTuple):
+    """The candidate pairs that verify whole (with scores and flags) and those that verify in part."""
+
+    pairs: npt.NDArray[np.int64]
+    scores: npt.NDArray[np.float64]
+    complete: npt.NDArray[np.bool_]
+    partials: Partials
+    partial_complete: npt.NDArray[np.bool_]
+
+
+RESIDUAL = 25  # characters: a shorter uncovered stretch is not looked up
+QUERY_HITS = 16  # members per looked-up stretch, those sharing the most bands
+
+
+def _uncovered(partials: Partials, lengths: npt.NDArray[np.int64], coverage: float) -> dict[int, list[tuple[int, int]]]:
+    """Per unit partly covered by its partial pairs (below ``coverage``), the stretches left uncovered."""
+    masks: dict[int, npt.NDArray[np.bool_]] = {}
+    for (a, b), alignment in zip(partials.pairs.tolist(), partials.alignments, strict=True):
+        for unit, at in ((a, alignment.a_at), (b, alignment.b_at)):
+            mask = masks.get(unit)
+            if mask is None:
+                mask = masks[unit] = np.zeros(int(lengths[unit]), dtype=bool)
+            for start, size in zip(at.tolist(), alignment.size.tolist(), strict=True):
+                mask[start : start + size] = True
+    out: dict[int, list[tuple[int, int]]] = {}
+    for unit, mask in sorted(masks.items()):
+        if mask.mean() >= coverage:
+            continue
+        edges = np.flatnonzero(np.diff(np.concatenate([[True], mask, [True]]).astype(np.int8)))
+        stretches = [(int(lo), int(hi)) for lo, hi in zip(edges[::2], edges[1::2], strict=True) if hi - lo >= RESIDUAL]
+        if stretches:
+            out[unit] = stretches
+    return out
+
+
+def _band_hits(members: npt.NDArray[np.uint64], queries: npt.NDArray[np.uint64]) -> list[tuple[int, int]]:
+    """``(query, member)`` pairs that share a bucket in some band, at most :data:`QUERY_HITS` members per query."""
+    shared: dict[tuple[int, int], int] = defaultdict(int)
+    for band in range(members.shape[1]):
+        order = np.argsort(queries[:, band], kind="stable")
+        ordered = queries[order, band]
+        at = np.minimum(np.searchsorted(ordered, members[:, band]), len(ordered) - 1)
+        for m in np.flatnonzero(ordered[at] == members[:, band]).tolist():
+            value = ordered[at[m]]
+            lo, hi = np.searchsorted(ordered, value, "left"), np.searchsorted(ordered, value, "right")
+            for q in order[lo:hi].tolist():
+                shared[(q, m)] += 1
+    best: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for (q, m), count in shared.items():
+        best[q].append((-count, m))
+    return [(q, m) for q in sorted(best) for _, m in sorted(best[q])[:QUERY_HITS]]
+
+
+def _in_paragraphs(covers: dict[int, Cover], first: ParagraphIds) -> dict[int, Cover]:
+    """Covers whose parts name kept units, with the parts naming the kept paragraphs (their first occurrences)."""
+    return {
+        unit: got._replace(main=int(first[got.main]), parts=tuple(p._replace(kept=int(first[p.kept])) for p in got.parts))
+        for unit, got in covers.items()
+    }
 
 
 def _has_length_partner(lengths: npt.NDArray[np.int64], threshold: float) -> npt.NDArray[np.bool_]:

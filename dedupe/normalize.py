@@ -80,3 +80,36 @@ def _normalize(text: str) -> str:
 
 def _fold(match: re.Match[str]) -> str:
     return _FOLD[match.group()]
+
+
+def key_offsets(text: str) -> tuple[list[int], list[int]] | None:
+    """Where each character of ``normalize(text)`` comes from: key character ``i`` comes from
+    ``text[starts[i]:ends[i]]``.
+
+    Characters are normalised one at a time, each with the combining marks after it, which
+    gives the key for all but rare texts (NFKC also composes some letters across such
+    boundaries, as conjoining Hangul jamo); for those the answer is ``None``.
+
+    >>> key_offsets("A\\u00a0 b")
+    ([0, 1, 3], [1, 2, 4])
+    """
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    start = 0
+    for end in range(1, len(text) + 1):
+        if end < len(text) and (unicodedata.combining(text[end]) or "\u1160" <= text[end] <= "\u11ff"):
+            continue
+        piece = _FOLDED.sub(_fold, unicodedata.normalize("NFKC", text[start:end]).casefold())
+        for char in piece:
+            if char.isspace():
+                if not out or out[-1] == " ":
+                    continue
+                char = " "
+            out.append(char)
+            starts.append(start)
+            ends.append(end)
+        start = end
+    if out and out[-1] == " ":
+        del out[-1], starts[-1], ends[-1]
+    return (starts, ends) if "".join(out) == normalize(text) else None

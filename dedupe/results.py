@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-Kind = Literal["exact", "near"]
+Kind = Literal["exact", "near", "partial"]
 Span = tuple[int, int]
 
 
@@ -21,12 +21,31 @@ class Paragraph(NamedTuple):
     text: str
 
 
+class Part(NamedTuple):
+    """A stretch of a partial copy and the stretch of a kept paragraph that it aligns to.
+
+    ``span`` lies inside the copy's span, ``kept_span`` inside the span of paragraph
+    ``kept_index`` (of document ``kept_doc``, ``None`` for the same document).
+    """
+
+    kept_index: int
+    span: Span
+    kept_span: Span
+    kept_doc: str | None = None
+
+
 class Match(NamedTuple):
     """A paragraph found to repeat another one, which is kept.
 
     Spans are code-point offsets into the input, end exclusive, without the line break.
-    ``kind`` is ``"exact"`` when the two normalised keys are equal, ``"near"`` otherwise;
-    ``score`` is the rapidfuzz similarity of the normalised texts (1.0 for exact).
+    ``kind`` is ``"exact"`` when the two normalised keys are equal, ``"near"`` when they
+    are similar as wholes, ``"partial"`` when kept paragraphs cover the paragraph in
+    parts; ``score`` is the rapidfuzz similarity of the normalised texts (1.0 for exact).
+    For ``"partial"``, ``coverage`` is the share of the paragraph's characters aligned to
+    kept text and ``parts`` lists each kept paragraph that covers it, with the stretches
+    that align (the kept paragraph named by ``kept_index`` covers the most). A partial
+    match in :attr:`Explained.kept` is a paragraph kept because it holds new text: the
+    kept paragraph lies inside it, and ``coverage`` says how much of it that is.
     ``block`` is the index of the :class:`Block` it belongs to. ``kept_doc`` is ``None``
     when the kept paragraph is in the same document; across documents (see
     :class:`dedupe.Deduper`) it names the document that holds it, and ``kept_index`` and
@@ -41,6 +60,8 @@ class Match(NamedTuple):
     kind: Kind
     block: int
     kept_doc: str | None = None
+    coverage: float | None = None
+    parts: tuple[Part, ...] = ()
 
 
 class Block(NamedTuple):

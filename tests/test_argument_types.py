@@ -18,7 +18,7 @@ from dedupe import ConfigError, DedupeConfig, Deduper, dedupe_and_explain, dedup
 from dedupe.api import timed_explain
 
 INT_FIELDS = ["shingle_size", "num_perm", "bands", "rows", "seed", "min_chars", "max_copies"]
-FLOAT_FIELDS = ["threshold", "min_jaccard"]
+FLOAT_FIELDS = ["threshold", "min_jaccard", "coverage"]
 STR_FIELDS = ["keep", "paragraphs"]
 NOT_INTS = [5.0, 2.5, True, False, np.bool_(True), "5", None, [5], 5 + 0j]
 NOT_FLOATS = ["0.9", True, np.bool_(False), None, [0.9], b"0.9", 0.9j]
