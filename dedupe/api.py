@@ -26,7 +26,7 @@ from dedupe.blocks import (
 from dedupe.config import DedupeConfig, resolve
 from dedupe.matching import Copies, Links
 from dedupe.partial import Cover
-from dedupe.normalize import key_offsets, normalize
+from dedupe.normalize import KeyMap, key_map, normalize
 from dedupe.results import Block, Explained, Kind, Match, Part, Span
 from dedupe.split import Spans, join_spans, paragraph_texts, span_array, spans_of
 from dedupe.stopwatch import OFF, Stopwatch
@@ -160,7 +160,7 @@ class _Partials:
     def __init__(self, text: str, spans: Spans | Sequence[Span]) -> None:
         self.text = text
         self.spans = spans
-        self._offsets: dict[int, tuple[Span, tuple[list[int], list[int]] | None, int]] = {}
+        self._maps: dict[int, tuple[Span, KeyMap | None, int]] = {}
 
     def match(self, index: int, got: Cover, block: int) -> Match:
         """The :class:`Match` of paragraph ``index``, covered as ``got`` says."""
@@ -176,15 +176,15 @@ class _Partials:
 
     def _span(self, i: int, lo: int, hi: int) -> Span:
         """The span of the input that characters ``lo:hi`` of paragraph ``i``'s key come from."""
-        if i not in self._offsets:
+        if i not in self._maps:
             start, end = self._paragraph(i)
             paragraph = self.text[start:end]
-            self._offsets[i] = ((start, end), key_offsets(paragraph), len(normalize(paragraph)))
-        (start, end), offsets, length = self._offsets[i]
-        if offsets is None:  # a rare text whose key is not made character by character: in proportion
+            self._maps[i] = ((start, end), key_map(paragraph), len(normalize(paragraph)))
+        (start, end), mapping, length = self._maps[i]
+        if mapping is None:  # a rare text whose key is not made character by character: in proportion
             return start + (end - start) * lo // max(length, 1), start + (end - start) * hi // max(length, 1)
-        starts, ends = offsets
-        return start + starts[lo], start + ends[hi - 1]
+        first, last = mapping.span(lo, hi)
+        return start + first, start + last
 
 
 @dataclass(frozen=True)

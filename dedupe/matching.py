@@ -20,7 +20,7 @@ from dedupe.cluster import Partials, assign_leaders, assign_with_partials
 from dedupe.config import DedupeConfig
 from dedupe.index import band_keys, candidate_pairs, estimated_jaccard, partial_candidate_pairs, union, window_pairs
 from dedupe.normalize import normalize
-from dedupe.partial import ALIGN_LIMIT, Cover, align, alignable, related
+from dedupe.partial import ALIGN_LIMIT, Cover, align, alignable, related, union_of
 from dedupe.signature import sign_keys
 from dedupe.stopwatch import OFF, Stopwatch
 from dedupe.verify import score_pairs
@@ -227,6 +227,8 @@ class Links:
         asked: set[tuple[int, int, int]] = set()
         for _ in range(rounds):
             queries, owners = [], []
+            if config.keep != "first":
+                return
             for unit, stretches in _uncovered(self.partials, self.unit_lengths, config.coverage).items():
                 for lo, hi in stretches:
                     if (unit, lo, hi) not in asked:
@@ -276,21 +278,27 @@ QUERY_HITS = 16  # members per looked-up stretch, those sharing the most bands
 
 
 def _uncovered(partials: Partials, lengths: npt.NDArray[np.int64], coverage: float) -> dict[int, list[tuple[int, int]]]:
-    """Per unit partly covered by its partial pairs (below ``coverage``), the stretches left uncovered."""
-    masks: dict[int, npt.NDArray[np.bool_]] = {}
+    """Per unit that holds a unit before it but is covered below ``coverage``, the stretches left uncovered.
+
+    Only a unit that holds an earlier one can be a merged paragraph whose other parts
+    are still to find (a truncated copy's original holds a later one; with
+    ``keep="longest"`` a part comes after the whole in keep order and covers nothing).
+    """
+    covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    holds: set[int] = set()
     for (a, b), alignment in zip(partials.pairs.tolist(), partials.alignments, strict=True):
-        for unit, at in ((a, alignment.a_at), (b, alignment.b_at)):
-            mask = masks.get(unit)
-            if mask is None:
-                mask = masks[unit] = np.zeros(int(lengths[unit]), dtype=bool)
-            for start, size in zip(at.tolist(), alignment.size.tolist(), strict=True):
-                mask[start : start + size] = True
+        covered[a] = union_of(covered[a], [(i, i + size) for i, _, size in alignment.runs])
+        covered[b] = union_of(covered[b], [(j, j + size) for _, j, size in alignment.runs])
+        if alignment.solid >= coverage * lengths[a]:  # a, the earlier unit, lies inside b
+            holds.add(b)
     out: dict[int, list[tuple[int, int]]] = {}
-    for unit, mask in sorted(masks.items()):
-        if mask.mean() >= coverage:
+    for unit in sorted(holds):
+        length = int(lengths[unit])
+        intervals = covered[unit]
+        if sum(hi - lo for lo, hi in intervals) >= coverage * length:
             continue
-        edges = np.flatnonzero(np.diff(np.concatenate([[True], mask, [True]]).astype(np.int8)))
-        stretches = [(int(lo), int(hi)) for lo, hi in zip(edges[::2], edges[1::2], strict=True) if hi - lo >= RESIDUAL]
+        edges = [0, *(x for interval in intervals for x in interval), length]
+        stretches = [(lo, hi) for lo, hi in zip(edges[::2], edges[1::2], strict=True) if hi - lo >= RESIDUAL]
         if stretches:
             out[unit] = stretches
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 
 _FOLD = {
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060\uff07\u02bc", "'"),
@@ -20,6 +21,10 @@ _FOLD = {
 # A regex that touches only the few characters to fold: str.translate with a dict looks up
 # every character and took 7 times as long on news text.
 _FOLDED = re.compile("[" + "".join(_FOLD) + "]")
+# What the key changes besides single characters: whitespace other than one plain space
+# between words, and invisible characters.
+_DROPPED = "".join(c for c, folded in _FOLD.items() if not folded)
+_GAPS = re.compile(f"[\\s{_DROPPED}]{{2,}}|[^\\S ]|[{_DROPPED}]|^ | $")
 # Whitespace that NFKC leaves, other than the plain space; and that or a character to fold.
 _ODD_SPACE = re.compile("[\t\n\r\x0b\x0c\x1c-\x1f\x85\u1680\u2028\u2029]")
 _UNUSUAL = re.compile("[" + "".join(_FOLD) + "\t\n\r\x0b\x0c\x1c-\x1f\x85\u1680\u2028\u2029]")
@@ -78,21 +83,74 @@ def _normalize(text: str) -> str:
     return key
 
 
+def _one_to_one_nfkc(text: str) -> str | None:
+    """NFKC of ``text`` when it changes characters one for one (full-width commas), else ``None``."""
+    composed = unicodedata.normalize("NFKC", text)
+    if len(composed) != len(text):
+        return None
+    for a, b in zip(text, composed, strict=True):
+        if a != b and unicodedata.normalize("NFKC", a) != b:
+            return None
+    return composed
+
+
 def _fold(match: re.Match[str]) -> str:
     return _FOLD[match.group()]
 
 
-def key_offsets(text: str) -> tuple[list[int], list[int]] | None:
-    """Where each character of ``normalize(text)`` comes from: key character ``i`` comes from
-    ``text[starts[i]:ends[i]]``.
+class KeyMap:
+    """Where the characters of ``normalize(text)`` come from in ``text`` (see :func:`key_map`)."""
 
-    Characters are normalised one at a time, each with the combining marks after it, which
-    gives the key for all but rare texts (NFKC also composes some letters across such
-    boundaries, as conjoining Hangul jamo); for those the answer is ``None``.
+    def __init__(self, key_at: list[int], text_at: list[int], ends: list[int] | None = None) -> None:
+        # Runs that map one to one: key characters key_at[r]... come from text_at[r]...;
+        # or, with ends, one entry per key character.
+        self._key_at, self._text_at, self._ends = key_at, text_at, ends
 
-    >>> key_offsets("A\\u00a0 b")
-    ([0, 1, 3], [1, 2, 4])
+    def span(self, lo: int, hi: int) -> tuple[int, int]:
+        """The stretch of the text that key characters ``lo:hi`` (``lo < hi``) come from."""
+        if self._ends is not None:
+            return self._text_at[lo], self._ends[hi - 1]
+        return self._at(lo), self._at(hi - 1) + 1
+
+    def _at(self, i: int) -> int:
+        r = bisect_right(self._key_at, i) - 1
+        return self._text_at[r] + i - self._key_at[r]
+
+
+def key_map(text: str) -> KeyMap | None:
+    """Map the characters of ``normalize(text)`` back to ``text``; ``None`` for rare texts.
+
+    Most texts change one character for one (case, quotes, full-width forms), collapse
+    whitespace and drop invisible characters: those map run by run. Others are normalised
+    one character at a time, each with the combining marks after it, which gives the key
+    for all but rare texts (NFKC also composes some letters across such boundaries, as
+    conjoining Hangul jamo); for those the answer is ``None``.
+
+    >>> key_map("A\\u00a0 b").span(1, 3)
+    (1, 4)
     """
+    key = normalize(text)
+    composed = text if unicodedata.is_normalized("NFKC", text) else _one_to_one_nfkc(text)
+    if composed is not None and (composed.isascii() or len(composed.casefold()) == len(composed)):
+        key_at, text_at = [], []
+        length = done = 0
+        for gap in _GAPS.finditer(composed):
+            if gap.start() > done:
+                key_at.append(length)
+                text_at.append(done)
+                length += gap.start() - done
+            space = next((gap.start() + k for k, c in enumerate(gap.group()) if c.isspace()), -1)
+            if space >= 0 and length and gap.end() < len(text):
+                key_at.append(length)
+                text_at.append(space)
+                length += 1
+            done = gap.end()
+        if len(text) > done:
+            key_at.append(length)
+            text_at.append(done)
+            length += len(text) - done
+        if length == len(key):  # (a test checks the mapping character by character)
+            return KeyMap(key_at, text_at)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -112,4 +170,68 @@ def key_offsets(text: str) -> tuple[list[int], list[int]] | None:
         start = end
     if out and out[-1] == " ":
         del out[-1], starts[-1], ends[-1]
-    return (starts, ends) if "".join(out) == normalize(text) else None
+    return KeyMap([], starts, ends) if "".join(out) == key else None
+
+
+def _one_to_one_nfkc(text: str) -> str | None:
+    """NFKC of ``text`` when it changes characters one for one (full-width commas), else ``None``."""
+    composed = unicodedata.normalize("NFKC", text)
+    if len(composed) != len(text):
+        return None
+    for a, b in zip(text, composed, strict=True):
+        if a != b and unicodedata.normalize("NFKC", a) != b:
+            return None
+    return composed
+
+
+def _fold(match: re.Match[str]) -> str:
+    return _FOLD[match.group()]
+
+
+def key_offsets(text: str) -> tuple[list[int], list[int]] | None:
+    """Where each character of ``normalize(text)`` comes from: key character ``i`` comes from
+    ``text[starts[i]:ends[i]]``.
+
+    Characters are normalised one at a time, each with the combining marks after it, which
+    gives the key for all but rare texts (NFKC also composes some letters across such
+    boundaries, as conjoining Hangul jamo); for those the answer is ``None``.
+
+    >>> key_offsets("A\\u00a0 b")
+    ([0, 1, 3], [1, 2, 4])
+    """
+    key = normalize(text)
+    composed = text if unicodedata.is_normalized("NFKC", text) else _one_to_one_nfkc(text)
+    if composed is not None and (composed.isascii() or len(composed.casefold()) == len(composed)):
+        # Nothing composed or expanded: characters map one to one, except runs of
+        # whitespace (one space, none at the ends) and invisible characters (none).
+        starts: list[int] = []
+        done = 0
+        for gap in _GAPS.finditer(composed):
+            starts.extend(range(done, gap.start()))
+            space = next((gap.start() + k for k, c in enumerate(gap.group()) if c.isspace()), -1)
+            if space >= 0 and starts and gap.end() < len(text):
+                starts.append(space)
+            done = gap.end()
+        starts.extend(range(done, len(text)))
+        if len(starts) == len(key):  # (a test checks the mapping character by character)
+            return starts, [i + 1 for i in starts]
+    out: list[str] = []
+    starts = []
+    ends: list[int] = []
+    start = 0
+    for end in range(1, len(text) + 1):
+        if end < len(text) and (unicodedata.combining(text[end]) or "\u1160" <= text[end] <= "\u11ff"):
+            continue
+        piece = _FOLDED.sub(_fold, unicodedata.normalize("NFKC", text[start:end]).casefold())
+        for char in piece:
+            if char.isspace():
+                if not out or out[-1] == " ":
+                    continue
+                char = " "
+            out.append(char)
+            starts.append(start)
+            ends.append(end)
+        start = end
+    if out and out[-1] == " ":
+        del out[-1], starts[-1], ends[-1]
+    return (starts, ends) if "".join(out) == key else None

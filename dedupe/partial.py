@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy as np
-import numpy.typing as npt
 from rapidfuzz.distance import Indel
 
 SOLID = 5  # characters: shorter aligned runs are chance agreement
@@ -28,27 +26,22 @@ ALIGN_LIMIT = 20_000  # characters: longer keys are not aligned (the bit matrix 
 
 
 class Alignment(NamedTuple):
-    """The solid runs shared by keys ``a`` and ``b``: run ``k`` is ``a[a_at[k]:][:size[k]] == b[b_at[k]:][:size[k]]``.
-
-    ``common`` is the length of the whole alignment (the LCS), which gives the similarity.
+    """The solid runs of keys ``a`` and ``b`` in their aligned stretch: ``(i, j, size)`` says
+    ``a[i:i + size] == b[j:j + size]``. ``common`` is the length of the whole alignment
+    (the LCS), which gives the similarity. Plain tuples: there are a few runs per pair.
     """
 
-    a_at: npt.NDArray[np.int64]
-    b_at: npt.NDArray[np.int64]
-    size: npt.NDArray[np.int64]
+    runs: tuple[tuple[int, int, int], ...]
     common: int
+    solid: int
 
     def swapped(self) -> Alignment:
-        return Alignment(self.b_at, self.a_at, self.size, self.common)
-
-    @property
-    def solid(self) -> int:
-        return int(self.size.sum())
+        return Alignment(tuple((j, i, size) for i, j, size in self.runs), self.common, self.solid)
 
     def span(self, side: int) -> tuple[int, int]:
         """The stretch of ``a`` (side 0) or ``b`` (side 1) from the first run to the end of the last."""
-        at = self.a_at if side == 0 else self.b_at
-        return int(at[0]), int(at[-1] + self.size[-1])
+        first, last = self.runs[0], self.runs[-1]
+        return first[side], last[side] + last[2]
 
 
 def alignable(a: str, b: str) -> bool:
@@ -83,8 +76,7 @@ def align(a: str, b: str, threshold: float) -> Alignment:
         matched += block[2]
         if matched > best_matched:
             best, best_matched = list(chain), matched
-    runs = np.asarray(best, dtype=np.int64).reshape(-1, 3)
-    return Alignment(runs[:, 0].copy(), runs[:, 1].copy(), runs[:, 2].copy(), common)
+    return Alignment(tuple(best), common, best_matched)
 
 
 def similarity(a: str, b: str, alignment: Alignment) -> float:
@@ -102,7 +94,7 @@ def related(a: str, b: str, alignment: Alignment, coverage: float) -> bool:
 
     A stretch in the middle of both (a shared name, a stock phrase, a common opening) is not.
     """
-    if not len(alignment.size):
+    if not alignment.runs:
         return False
     solid = alignment.solid
     if solid >= coverage * min(len(a), len(b)):
@@ -142,18 +134,31 @@ def cover(length: int, coverers: list[tuple[int, Alignment, float]]) -> Cover:
     Each alignment has the covered key on side 0. Characters covered by several paragraphs
     count once; a paragraph that adds nothing to the others is not listed as a part.
     """
-    mask = np.zeros(length, dtype=bool)
     # The paragraph covering the most first (then the lowest number): it is the main one.
     ordered = sorted(coverers, key=lambda c: (-c[1].solid, c[0]))
+    covered: list[tuple[int, int]] = []
     parts = []
+    total = 0
     for kept, alignment, _ in ordered:
-        before = int(mask.sum())
-        for at, size in zip(alignment.a_at.tolist(), alignment.size.tolist(), strict=True):
-            mask[at : at + size] = True
-        if int(mask.sum()) > before:
+        covered = union_of(covered, [(i, i + size) for i, _, size in alignment.runs])
+        now = sum(hi - lo for lo, hi in covered)
+        if now > total:
             lo, hi = alignment.span(0)
             kept_lo, kept_hi = alignment.span(1)
             parts.append(Part(kept, lo, hi, kept_lo, kept_hi))
+            total = now
     main, _, score = ordered[0]
     parts.sort(key=lambda p: (p.lo, p.kept))
-    return Cover(float(mask.sum()) / length if length else 0.0, score, main, tuple(parts))
+    return Cover(total / length if length else 0.0, score, main, tuple(parts))
+
+
+def union_of(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The union of two sets of half-open intervals, as sorted disjoint intervals."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(a + b):
+        if out and lo <= out[-1][1]:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out

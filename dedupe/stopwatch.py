@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-STAGES = ("split", "normalize", "shingle", "sign", "index", "verify", "cluster", "blocks", "render")
+STAGES = ("split", "normalize", "shingle", "sign", "index", "verify", "partial", "cluster", "blocks", "render")
 
 
 class Stopwatch:
