@@ -43,6 +43,7 @@ log = logging.getLogger("dedupe")
 
 _MATCHING_OPTIONS = (
     "threshold",
+    "coverage",
     "shingle_size",
     "num_perm",
     "bands",
@@ -109,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=defaults.threshold,
         help="least similarity (0-1) of a near copy, rapidfuzz ratio on normalised text (default: %(default)s)",
+    )
+    match.add_argument(
+        "--coverage",
+        type=float,
+        default=defaults.coverage,
+        help="least share (0-1) of a paragraph that kept paragraphs must cover, in aligned stretches, "
+        "for it to go as a partial copy: truncated, excerpted or joined from others (default: %(default)s)",
     )
     match.add_argument(
         "--min-chars",

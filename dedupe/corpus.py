@@ -138,6 +138,7 @@ class Deduper:
             "entry_version": ENTRY_VERSION,
             "policy": self.policy,
             "threshold": c.threshold,
+            "coverage": c.coverage,
             "shingle_size": c.shingle_size,
             "num_perm": c.num_perm,
             "bands": c.bands,

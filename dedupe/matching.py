@@ -104,10 +104,9 @@ class Links:
             candidates = union(candidates, partial_candidate_pairs(signed), len(signed))
         self.capped = [members[bucket] for bucket in candidates.capped]
         verified = self._verify(members[candidates.pairs], candidates.complete)
-        self.pairs, self.scores, self.complete, self.partials, self.partial_complete = verified
-        if len(self.partials.pairs):
-            with stopwatch("partial"):
-                self._look_for_the_rest(members)
+        self.pairs, self.scores, self.complete, self.found_partials, self.partial_complete = verified
+        with stopwatch("partial"):
+            self.partials = self._with_the_rest(self.found_partials, self.pairs, members)
 
     @property
     def truncated(self) -> bool:
@@ -145,27 +144,8 @@ class Links:
             order = np.lexsort((first, -self.unit_lengths))
             rank = np.empty_like(order)
             rank[order] = np.arange(len(order))
-        usable = present[self.pairs[:, 0]] & present[self.pairs[:, 1]]
-        pairs, scores = self.pairs[usable], self.scores[usable]
-        in_part = present[self.partials.pairs[:, 0]] & present[self.partials.pairs[:, 1]]
-        partial_pairs = self.partials.pairs[in_part]
-        alignments = [a for a, ok in zip(self.partials.alignments, in_part.tolist(), strict=True) if ok]
-        if self.truncated and not present.all():
-            # The capped buckets pair a subset differently: pair them again as a fresh run
-            # would, numbering the units by first occurrence, and keep what verifies.
-            ids = np.flatnonzero(present)
-            members = self._bandable(ids[np.argsort(first[ids], kind="stable")])
-            again = window_pairs(self.capped, members, len(self.unit_keys))
-            extra = self._verify(again, np.zeros(len(again), dtype=bool))
-            keep = self.complete[usable]
-            pairs = np.concatenate([pairs[keep], extra[0]])
-            scores = np.concatenate([scores[keep], extra[1]])
-            known = {(a, b) for a, b in partial_pairs.tolist()}
-            kept_partial = self.partial_complete[in_part]
-            fresh = [k for k, (a, b) in enumerate(extra[3].pairs.tolist()) if (a, b) not in known]
-            partial_pairs = np.concatenate([partial_pairs[kept_partial], extra[3].pairs[fresh]])
-            alignments = [a for a, ok in zip(alignments, kept_partial.tolist(), strict=True) if ok]
-            alignments += [extra[3].alignments[k] for k in fresh]
+        pairs, scores, partials = self.pairs_among(present, first)
+        partial_pairs, alignments = partials
         if len(partial_pairs):
             outcome = assign_with_partials(
                 rank, pairs, scores, Partials(partial_pairs, alignments), self.unit_keys, self.config
@@ -180,6 +160,40 @@ class Links:
             return Copies(positions[is_copy], kept[is_copy], best)
         extends = {int(first[u]): got for u, got in _in_paragraphs(outcome.extends, first).items()}
         return Copies(positions[is_copy], kept[is_copy], best, _in_paragraphs(outcome.covers, first), extends)
+
+    def pairs_among(
+        self, present: npt.NDArray[np.bool_], first: ParagraphIds
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], Partials]:
+        """The verified pairs, whole and partial, that a fresh run on the ``present`` units would find.
+
+        ``first`` is the first active occurrence of each unit (-1 for absent ones).
+        """
+        usable = present[self.pairs[:, 0]] & present[self.pairs[:, 1]]
+        pairs, scores = self.pairs[usable], self.scores[usable]
+        partials = self.partials
+        if not present.all() and (len(self.partials.pairs) or self.truncated):
+            # What covers the rest of a paragraph depends on what else is present: the
+            # pairs found by banding are restricted to the subset and the rest looked up again.
+            in_part = present[self.found_partials.pairs[:, 0]] & present[self.found_partials.pairs[:, 1]]
+            if self.truncated:
+                in_part &= self.partial_complete
+            found = _select(self.found_partials, in_part)
+            ids = np.flatnonzero(present)
+            members = self._bandable(ids[np.argsort(first[ids], kind="stable")])
+            if self.truncated:
+                # The capped buckets pair a subset differently: pair them again as a fresh run
+                # would, numbering the units by first occurrence, and keep what verifies.
+                again = window_pairs(self.capped, members, len(self.unit_keys))
+                extra = self._verify(again, np.zeros(len(again), dtype=bool))
+                keep = self.complete[usable]
+                pairs = np.concatenate([pairs[keep], extra.pairs])
+                scores = np.concatenate([scores[keep], extra.scores])
+                known = {(a, b) for a, b in found.pairs.tolist()}
+                fresh = np.asarray([(a, b) not in known for a, b in extra.partials.pairs.tolist()], dtype=bool)
+                more = _select(extra.partials, fresh)
+                found = Partials(np.concatenate([found.pairs, more.pairs]), found.alignments + more.alignments)
+            partials = self._with_the_rest(found, pairs, np.sort(members))
+        return pairs, scores, partials
 
     def _bandable(self, unit_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """The units that take part in banding: those that could be a copy, whole or in part, of another."""
@@ -212,7 +226,9 @@ class Links:
             pairs[passed], scores[passed], flags[passed], Partials(pairs[chosen].reshape(-1, 2), alignments), flags[chosen]
         )
 
-    def _look_for_the_rest(self, members: npt.NDArray[np.int64], rounds: int = 3) -> None:
+    def _with_the_rest(
+        self, partials: Partials, pairs: npt.NDArray[np.int64], members: npt.NDArray[np.int64], rounds: int = 3
+    ) -> Partials:
         """Find what covers the rest of the paragraphs that are partly covered (a paragraph joined from several).
 
         Banding proposes a paragraph with the larger part of a merged one, but a part that
@@ -222,26 +238,27 @@ class Links:
         """
         config = self.config
         keys = self.unit_keys
-        known = {(a, b) for a, b in self.partials.pairs.tolist()} | {(a, b) for a, b in self.pairs.tolist()}
+        if not len(partials.pairs) or config.keep != "first":
+            return partials
+        known = {(a, b) for a, b in partials.pairs.tolist()} | {(a, b) for a, b in pairs.tolist()}
         member_keys: npt.NDArray[np.uint64] | None = None
         asked: set[tuple[int, int, int]] = set()
         for _ in range(rounds):
             queries, owners = [], []
-            if config.keep != "first":
-                return
-            for unit, stretches in _uncovered(self.partials, self.unit_lengths, config.coverage).items():
+            for unit, stretches in _uncovered(partials, self.unit_lengths, config.coverage).items():
                 for lo, hi in stretches:
                     if (unit, lo, hi) not in asked:
                         asked.add((unit, lo, hi))
                         queries.append(keys[unit][lo:hi])
                         owners.append(unit)
             if not queries:
-                return
+                return partials
             if member_keys is None:
                 member_keys = band_keys(self.signatures[members], 0, config.bands, config.rows)
             signed = sign_keys(queries, config.shingle_size, config.num_perm, config.seed)
             found = _band_hits(member_keys, band_keys(signed, 0, config.bands, config.rows))
-            pairs, alignments = [], []
+            new_pairs: list[tuple[int, int]] = []
+            alignments = []
             for query, member in found:
                 owner, other = owners[query], int(members[member])
                 pair = (min(owner, other), max(owner, other))
@@ -252,15 +269,14 @@ class Links:
                 if alignable(a, b):
                     alignment = align(a, b, config.threshold)
                     if related(a, b, alignment, config.coverage):
-                        pairs.append(pair)
+                        new_pairs.append(pair)
                         alignments.append(alignment)
-            if not pairs:
-                return
-            self.partials = Partials(
-                np.concatenate([self.partials.pairs, np.asarray(pairs, dtype=np.int64)]),
-                self.partials.alignments + alignments,
+            if not new_pairs:
+                return partials
+            partials = Partials(
+                np.concatenate([partials.pairs, np.asarray(new_pairs, dtype=np.int64)]), partials.alignments + alignments
             )
-            self.partial_complete = np.concatenate([self.partial_complete, np.ones(len(pairs), dtype=bool)])
+        return partials
 
 
 class Verified(NamedTuple):
@@ -320,6 +336,10 @@ def _band_hits(members: npt.NDArray[np.uint64], queries: npt.NDArray[np.uint64])
     for (q, m), count in shared.items():
         best[q].append((-count, m))
     return [(q, m) for q in sorted(best) for _, m in sorted(best[q])[:QUERY_HITS]]
+
+
+def _select(partials: Partials, chosen: npt.NDArray[np.bool_]) -> Partials:
+    return Partials(partials.pairs[chosen], [a for a, ok in zip(partials.alignments, chosen.tolist(), strict=True) if ok])
 
 
 def _in_paragraphs(covers: dict[int, Cover], first: ParagraphIds) -> dict[int, Cover]:

@@ -19,12 +19,13 @@ from hypothesis import strategies as st
 import dedupe.blocks
 import dedupe.normalize
 from dedupe import dedupe_and_explain
-from dedupe.api import explain_removals
+from dedupe.api import _Partials, explain_removals
 from dedupe.blocks import display_width, group_runs
-from dedupe.cluster import assign_leaders
+from dedupe.cluster import Partials, assign_leaders, assign_with_partials
 from dedupe.config import DedupeConfig, resolve
-from dedupe.index import band_keys, window_pairs
+from dedupe.index import band_keys
 from dedupe.matching import Copies, Copy, Links
+from dedupe.partial import Cover
 from dedupe.normalize import normalize
 from dedupe.results import Block, Explained, Match
 from dedupe.split import join_spans, paragraph_spans, span_array
@@ -33,7 +34,7 @@ from tests.test_properties import FAST, INTERLEAVED, LONG, MEDIUM, configs, docu
 # --------------------------------------------------------------------------- the reference
 
 
-def reference_copies(links: Links, active: list[int]) -> list[Copy]:
+def reference_copies(links: Links, active: list[int]) -> tuple[list[Copy], dict[int, Cover]]:
     """Every copy among ``active``, one record each (the verified pairs are the library's)."""
     positions = np.asarray(active, dtype=np.int64)
     units = links.units[positions]
@@ -46,24 +47,26 @@ def reference_copies(links: Links, active: list[int]) -> list[Copy]:
         order = np.lexsort((first, -links.unit_lengths))
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
-    usable = present[links.pairs[:, 0]] & present[links.pairs[:, 1]]
-    pairs, scores = links.pairs[usable], links.scores[usable]
-    if links.truncated and not present.all():
-        ids = np.flatnonzero(present)
-        members = links._bandable(ids[np.argsort(first[ids], kind="stable")])
-        again = window_pairs(links.capped, members, len(links.unit_keys))
-        extra, extra_scores, _ = links._verify(again, np.zeros(len(again), dtype=bool))
-        keep = links.complete[usable]
-        pairs = np.concatenate([pairs[keep], extra])
-        scores = np.concatenate([scores[keep], extra_scores])
-    leader, best = assign_leaders(rank, pairs, scores, links.config.threshold)
+    # The verified pairs among them are the library's (as in the compact pipeline):
+    pairs, scores, (partial_pairs, alignments) = links.pairs_among(present, first)
+    # Partial copies are decided by the library's one function (tested on its own, against
+    # a brute-force reference, in tests/test_partial.py); the rest is rebuilt here.
+    outcome = assign_with_partials(rank, pairs, scores, Partials(partial_pairs, alignments), links.unit_keys, links.config)
+    leader, best = outcome.leader, outcome.best
     copies = []
     for i, u in zip(active, units.tolist(), strict=True):
         lead = int(leader[u])
         kept = int(first[lead])
         if kept != i:
-            copies.append(Copy(i, kept, 1.0 if lead == u else float(best[u]), lead == u))
-    return copies
+            got = outcome.covers.get(u)
+            if got is not None:
+                got = got._replace(main=int(first[got.main]), parts=tuple(p._replace(kept=int(first[p.kept])) for p in got.parts))
+            copies.append(Copy(i, kept, 1.0 if lead == u else float(best[u]), lead == u, got))
+    extends = {
+        int(first[u]): got._replace(main=int(first[got.main]), parts=tuple(p._replace(kept=int(first[p.kept])) for p in got.parts))
+        for u, got in outcome.extends.items()
+    }
+    return copies, extends
 
 
 def reference_runs(copies: list[Copy], active: list[int]) -> list[list[Copy]]:
@@ -110,7 +113,8 @@ def reference_explain(text: str, **overrides: object) -> Explained:
     active = list(range(len(spans)))
     found: list[tuple[list[Copy], bool, str]] = []
     while True:
-        runs = reference_runs(reference_copies(links, active), active)
+        copies, extends = reference_copies(links, active)
+        runs = reference_runs(copies, active)
         decisions = reference_decide(runs, keys, config)
         gone = {c.index for run, (removed, _) in zip(runs, decisions, strict=True) if removed for c in run}
         final = not gone or (not links.truncated and all(removed for removed, _ in decisions))
@@ -132,9 +136,18 @@ def reference_explain(text: str, **overrides: object) -> Explained:
         )
         for c in run:
             kind = "exact" if c.exact else "near"
+            if c.cover is not None:
+                (removed if is_removed else kept).append(_Partials(text, spans).match(c.index, c.cover, number))
+                continue
             (removed if is_removed else kept).append(
                 Match(c.index, spans[c.index], c.kept_index, spans[c.kept_index], c.score, kind, number)
             )
+    for i, got in sorted(extends.items()):
+        number = len(blocks)
+        match = _Partials(text, spans).match(i, got, number)
+        why = f"holds new text: {got.coverage:.2f} of it is paragraph {got.main}, below coverage"
+        blocks.append(Block(number, i, i, match.span, got.main, got.main, match.kept_span, False, why))
+        kept.append(match)
     removed.sort(key=lambda m: m.index)
     kept.sort(key=lambda m: m.index)
     cleaned = join_spans(text, spans, {m.index for m in removed})
@@ -214,7 +227,7 @@ def test_runs_and_verdicts_do_not_depend_on_the_chunk(data):
     if data.draw(st.booleans()):  # some paragraphs gone, as in a later pass of the rule
         active = active[np.asarray(data.draw(st.lists(st.booleans(), min_size=len(spans), max_size=len(spans))), bool)]
     copies = links.copies(active)
-    reference = reference_runs(reference_copies(links, active.tolist()), active.tolist())
+    reference = reference_runs(reference_copies(links, active.tolist())[0], active.tolist())
     assert [(c.index, c.kept_index) for run in reference for c in run] == list(
         zip(copies.index.tolist(), copies.kept.tolist(), strict=True)
     )

@@ -321,6 +321,10 @@ def check_matches(text: str, result, threshold: float, mode: str) -> None:
         a, b = normalize(p.text), normalize(k.text)
         score = sim(a, b)
         assert m.index != m.kept_index
+        if m.kind == "partial":
+            check_partial(text, m, paragraphs, removed, threshold)
+            assert abs(m.score - score) <= 1e-9, (m, score)
+            continue
         assert score >= threshold, (m, a, b, score)
         assert (m.kind == "exact") == (a == b), (m, a, b)
         assert abs(m.score - score) <= 1e-9, (m, score)
@@ -341,6 +345,24 @@ def test_no_false_positive(text, overrides):
 def test_no_false_positive_default_config(text, small):
     result = dedupe_and_explain(text, **(SMALL if small else {}))
     check_matches(text, result, DEFAULT.threshold, "line")
+
+
+def check_partial(text: str, m, paragraphs, removed: set[int], threshold: float) -> None:
+    """Each part of a partial match: inside its paragraphs, against a kept paragraph, and a near copy of it."""
+    p = paragraphs[m.index]
+    assert m.parts and m.parts[0].kept_index == m.kept_index or m.kept_index in {q.kept_index for q in m.parts}
+    assert 0 < m.coverage <= 1
+    assert (m.index in removed) == (m.coverage >= DEFAULT.coverage) or m.index in removed
+    for part in m.parts:
+        k = paragraphs[part.kept_index]
+        assert p.start <= part.span[0] < part.span[1] <= p.end, (m, part)
+        assert k.start <= part.kept_span[0] < part.kept_span[1] <= k.end, (m, part)
+        assert part.kept_index not in removed
+        if m.index in removed:
+            assert part.kept_index != m.index
+        x, y = normalize(text[slice(*part.span)]), normalize(text[slice(*part.kept_span)])
+        # The aligned stretches are near copies: the solid runs alone reach the threshold.
+        assert sim(x, y) >= threshold - 0.02 or min(len(x), len(y)) < 10, (m, part, x, y)
 
 
 # --------------------------------------------------------------------------- 6. exact duplicates
@@ -442,7 +464,9 @@ def test_no_chaining_hand_made():
     assert sim(normalize(a), normalize(b)) >= 0.9 and sim(normalize(b), normalize(c)) >= 0.9
     assert sim(normalize(a), normalize(c)) < 0.9
     result = dedupe_and_explain("\n".join([a, b, c]))
-    assert [(m.index, m.kept_index) for m in all_matches(result)] == [(1, 0)]
+    assert [(m.index, m.kept_index) for m in result.removed] == [(1, 0)]
+    # C holds A and more: it is kept, and reported as extending A (verified against A itself).
+    assert [(m.index, m.kept_index, m.kind) for m in result.kept] == [(2, 0, "partial")]
 
 
 # --------------------------------------------------------------------------- 9. the explanation's own contract (extra)
