@@ -1012,9 +1012,7 @@ def make_corpus(n: int, seed: int = 0, *, copy_share: float = 0.2, negative_shar
 SCATTERED_KINDS: tuple[str, ...] = ("exact", "spacing", "case", "typo1")
 
 
-def make_scattered(
-    n: int, seed: int = 0, *, copied_share: float = 1 / 6, fewest: int = 2, most: int = 6
-) -> Corpus:
+def make_scattered(n: int, seed: int = 0, *, copied_share: float = 1 / 6, fewest: int = 2, most: int = 6) -> Corpus:
     """``n`` paragraphs: originals, about ``copied_share`` of them copied to ``fewest``–``most``
     random later places each, every copy with light noise (one of ``SCATTERED_KINDS``).
 

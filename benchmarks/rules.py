@@ -181,18 +181,19 @@ VARIANTS = [
     Variant("no template lines", never),
     Variant("template: > max_copies and >= 1 % of the text's paragraphs", share_of_text(0.01)),
     Variant("template: > max_copies, gaps alike (sd <= 0.5 mean)", regular(0.5)),
-    Variant("template: > max_copies, mean gap <= 16", mean_gap(16)),
+    Variant("template: > max_copies, mean gap <= 24", mean_gap(24)),
     Variant("template: > max_copies in a row, each gap <= 8", close_together(8)),
     Variant("template: > max_copies in a row, each gap <= 16", close_together(16)),
+    Variant("template: > max_copies in a row, each gap <= 24", close_together(24)),
     Variant("template: > max_copies in a row, each gap <= 32", close_together(32)),
     Variant("template: > max_copies in a row, each gap <= 64", close_together(64)),
-    Variant("gap <= 16; runs of >= 2 lines each >= 40 columns", close_together(16), 2, 40),
-    Variant("gap <= 16; runs of >= 3 lines each >= 30 columns", close_together(16), 3, 30),
-    Variant("gap <= 16; runs of >= 3 lines each >= 40 columns", close_together(16), 3, 40),
-    Variant("gap <= 16; runs of >= 3 lines each >= 50 columns", close_together(16), 3, 50),
-    Variant("gap <= 16; runs of >= 4 lines each >= 40 columns", close_together(16), 4, 40),
-    Variant("gap <= 16; runs of >= 3 lines averaging >= 40 columns", close_together(16), 3, 40, MEAN),
-    Variant("gap <= 16; runs of >= 2 lines averaging >= 50 columns", close_together(16), 2, 50, MEAN),
+    Variant("gap <= 24; runs of >= 2 lines each >= 40 columns", close_together(24), 2, 40),
+    Variant("gap <= 24; runs of >= 3 lines each >= 30 columns", close_together(24), 3, 30),
+    Variant("**gap <= 24; runs of >= 3 lines each >= 40 columns (min_chars / 2)**", close_together(24), 3, 40),
+    Variant("gap <= 24; runs of >= 3 lines each >= 50 columns", close_together(24), 3, 50),
+    Variant("gap <= 24; runs of >= 4 lines each >= 40 columns", close_together(24), 4, 40),
+    Variant("gap <= 24; runs of >= 3 lines averaging >= 40 columns", close_together(24), 3, 40, MEAN),
+    Variant("gap <= 24; runs of >= 2 lines averaging >= 50 columns", close_together(24), 2, 50, MEAN),
     Variant("rule off (min_chars 0, no template lines)", never, min_chars=0),
 ]
 
@@ -228,9 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         "| " + " | ".join(LIST_CASES) + " |"
     )
     print("|---|---:|:-:|:-:|:-:|---:|---:|" + ":-:|" * len(LIST_CASES))
-    rows: list[tuple[str, Callable[..., Verdicts] | None]] = [] if args.only_library else [
-        (v.name, variant_judge(v)) for v in VARIANTS
-    ]
+    rows: list[tuple[str, Callable[..., Verdicts] | None]] = (
+        [] if args.only_library else [(v.name, variant_judge(v)) for v in VARIANTS]
+    )
     rows.append(("**the library's rule (dedupe/blocks.py)**", None))
     yes = {True: "yes", False: "**no**"}
     for name, judge in rows:
