@@ -906,6 +906,31 @@ _KIND_FUNCTIONS: dict[str, Callable[[_Writer, str, str], str]] = {
 # --------------------------------------------------------------------------- the corpus
 
 
+def _originals(w: _Writer, count: int) -> tuple[list[str], list[str]]:
+    """``count`` original paragraphs and their languages, drawn from ``w``'s random state."""
+    rnd = w.rnd
+    thresholds = np.cumsum(LANGUAGE_SHARES).tolist()
+    languages = []
+    for _ in range(count):
+        u = rnd.random()
+        languages.append(next((lang for lang, t in zip(LANGUAGES, thresholds, strict=True) if u < t), "ja"))
+    paragraphs = []
+    for lang in languages:
+        target = _target_length(rnd)
+        while True:
+            text = w.paragraph(lang, target)
+            if rnd.random() < 0.06 and text[-1] in _TERMINATORS:  # some scraped paragraphs lack the final stop
+                text = text[:-1]
+            if len(text) < 80:
+                target += 10
+            elif len(text) > 700:
+                target -= 20
+            else:
+                break
+        paragraphs.append(text)
+    return paragraphs, languages
+
+
 def make_corpus(n: int, seed: int = 0, *, copy_share: float = 0.2, negative_share: float = 0.02) -> Corpus:
     """``n`` paragraphs: originals, planted copies of the kinds in ``KINDS`` and hard negatives.
 
@@ -923,25 +948,7 @@ def make_corpus(n: int, seed: int = 0, *, copy_share: float = 0.2, negative_shar
 
     w = _Writer(seed)
     rnd = w.rnd
-    thresholds = np.cumsum(LANGUAGE_SHARES).tolist()
-    languages = []
-    for _ in range(n_originals):
-        u = rnd.random()
-        languages.append(next((lang for lang, t in zip(LANGUAGES, thresholds, strict=True) if u < t), "ja"))
-    paragraphs = []
-    for lang in languages:
-        target = _target_length(rnd)
-        while True:
-            text = w.paragraph(lang, target)
-            if rnd.random() < 0.06 and text[-1] in _TERMINATORS:  # some scraped paragraphs lack the final stop
-                text = text[:-1]
-            if len(text) < 80:
-                target += 10
-            elif len(text) > 700:
-                target -= 20
-            else:
-                break
-        paragraphs.append(text)
+    paragraphs, languages = _originals(w, n_originals)
 
     per_kind, extra = divmod(n_copies, len(KINDS))
     bonus = set(rnd.sample(range(len(KINDS)), extra))
@@ -987,6 +994,61 @@ def make_corpus(n: int, seed: int = 0, *, copy_share: float = 0.2, negative_shar
         sources.append(src)
         keys.append(key)
 
+    order_ = np.argsort(np.array(keys, dtype=np.float64), kind="stable")
+    position = np.empty(n, dtype=np.int64)
+    position[order_] = np.arange(n)
+    pos = position.tolist()
+    new = order_.tolist()
+    return Corpus(
+        paragraphs=[paragraphs[i] for i in new],
+        kinds=[kinds[i] for i in new],
+        sources=[tuple(pos[s] for s in sources[i]) for i in new],
+        languages=[languages[i] for i in new],
+    )
+
+
+# --------------------------------------------------------------------------- scattered lone copies
+
+SCATTERED_KINDS: tuple[str, ...] = ("exact", "spacing", "case", "typo1")
+
+
+def make_scattered(n: int, seed: int = 0, *, copied_share: float = 1 / 6, fewest: int = 2, most: int = 6) -> Corpus:
+    """``n`` paragraphs: originals, about ``copied_share`` of them copied to ``fewest``–``most``
+    random later places each, every copy with light noise (one of ``SCATTERED_KINDS``).
+
+    What a dump of many scraped pages looks like to the removal rule: a paragraph occurs three
+    to seven times, its copies far apart and anywhere after it, each one alone between
+    unrelated paragraphs. A rule that calls every lone line occurring more than twice a
+    template line keeps them all. Same output for the same ``(n, seed)``.
+    """
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    if not (0 <= copied_share <= 1 and 1 <= fewest <= most):
+        raise ValueError("copied_share must be in [0, 1] and 1 <= fewest <= most")
+    mean = (fewest + most) / 2
+    n_copies = round(n * copied_share * mean / (1 + copied_share * mean))
+    n_originals = n - n_copies
+    if n_originals < 1 and n_copies:
+        raise ValueError("too few originals left for the copies")
+    w = _Writer(seed)
+    rnd = w.rnd
+    paragraphs, languages = _originals(w, n_originals)
+    kinds = ["original"] * n_originals
+    sources: list[tuple[int, ...]] = [()] * n_originals
+    keys = list(map(float, range(n_originals)))
+    chosen = list(range(n_originals))
+    rnd.shuffle(chosen)
+    left = n_copies
+    while left:
+        first = chosen.pop() if chosen else rnd.randrange(n_originals)
+        for _ in range(min(rnd.randint(fewest, most), left)):
+            kind = SCATTERED_KINDS[rnd.randrange(len(SCATTERED_KINDS))]
+            paragraphs.append(_KIND_FUNCTIONS[kind](w, paragraphs[first], languages[first]))
+            languages.append(languages[first])
+            kinds.append(kind)
+            sources.append((first,))
+            keys.append(first + 0.5 + (n_originals - first - 0.5) * rnd.random())  # anywhere later
+            left -= 1
     order_ = np.argsort(np.array(keys, dtype=np.float64), kind="stable")
     position = np.empty(n, dtype=np.int64)
     position[order_] = np.arange(n)

@@ -8,21 +8,28 @@ repeat lines on purpose, and those look different:
 * short lines — headings, labels, prices, bullets, "Buy now" — repeat as parts of a
   layout. A block is removed only when its paragraphs are long on average: at least
   ``min_chars`` display columns (East Asian wide characters count 2, so a Korean or
-  Chinese sentence weighs about what its English translation does);
+  Chinese sentence weighs about what its English translation does). A run of at least
+  ``RUN_LINES`` (3) lines each at least ``min_chars / 2`` columns wide goes all the same:
+  several consecutive repeated lines of that size are a repeated list, not a layout;
 * template lines — an interview question asked of every interviewee, a recipe step —
-  recur many times, each time between distinct text. A block of one whose paragraph
-  occurs more than ``max_copies`` times in the document is kept.
+  recur close together, each time between distinct text. A block of one is kept when its
+  paragraph occurs more than ``max_copies`` times in a row, each occurrence at most
+  ``TEMPLATE_GAP`` (24) paragraphs after the previous one, the copy among them. The rule
+  looks at the neighbourhood only, never at the length of the text: in a dump of many
+  pages, copies scattered thousands of paragraphs apart go, and an interview keeps its
+  questions wherever it sits.
 
 On the 181 gold article bodies of the article-extraction benchmark, which hold 285 later
-exact copies of a line (345 repeats with near copies), the defaults remove 15, all long
-lines of one meal-plan page, and they remove both blocks of the reference article
-(``python -m benchmarks.legit_repeats``).
+exact copies of a line (345 repeats with near copies), the defaults remove 18, all lines of
+one meal-plan page, every question of the interview page stays, and both blocks of the
+reference article go; on ``make_scattered(30000)`` (about one original in six copied to
+2–6 random later places) they remove 99.72 % of the copies, nothing else
+(``python -m benchmarks.rules``, which sets variants of the rule side by side).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -57,16 +64,28 @@ def display_width(text: str) -> int:
     return len(text) if text.isascii() else len(text) + len(_WIDE.findall(text))
 
 
-# What decided a run, in the order the rule asks: too short, a template line, removed.
-SHORT, TEMPLATE, PARAGRAPH, RUN = 0, 1, 2, 3
+# What decided a run, in the order the rule asks: too short, a template line, removed (a
+# paragraph, a run, a run of lines each long enough however short on average).
+SHORT, TEMPLATE, PARAGRAPH, RUN, LINES = 0, 1, 2, 3, 4
+
+# A template line recurs close together: its occurrences, in a row, each at most this many
+# paragraphs after the previous one (twice the widest gap between the questions of the
+# interview in the article-extraction benchmark, 11). Copies scattered through a long text
+# are thousands of paragraphs apart.
+TEMPLATE_GAP = 24
+# A run of at least this many repeated lines, each at least min_chars / 2 display columns
+# wide, is removed however short the lines are on average: a repeated list.
+RUN_LINES = 3
 
 
 class Verdicts(NamedTuple):
     """The rule's verdict on each run of copies; the copies of run ``r`` are ``bounds[r]:bounds[r + 1]``."""
 
     bounds: ParagraphIds
-    code: npt.NDArray[np.int8]  # SHORT, TEMPLATE, PARAGRAPH or RUN
-    value: npt.NDArray[np.float64]  # the figure it looked at: mean width (SHORT), occurrences (TEMPLATE), mean length
+    code: npt.NDArray[np.int8]  # SHORT, TEMPLATE, PARAGRAPH, RUN or LINES
+    # The figure it looked at: mean width (SHORT), occurrences close together (TEMPLATE),
+    # mean length (PARAGRAPH, RUN), the narrowest line's width (LINES).
+    value: npt.NDArray[np.float64]
 
     @property
     def removed(self) -> npt.NDArray[np.bool_]:
@@ -88,29 +107,37 @@ SMALL = 64  # copies; fewer are judged in plain Python, faster than the few doze
 def judge(copies: Copies, active: ParagraphIds, links: Links, *, kept_figures: bool = True) -> Verdicts:
     """Group the copies into runs (:func:`group_runs`) and give the rule's verdict on each (:func:`decide`)."""
     if len(copies.index) > SMALL:
-        return decide(copies, group_runs(copies, active), links, kept_figures=kept_figures)
+        return decide(copies, active, group_runs(copies, active), links, kept_figures=kept_figures)
     config = links.config
     index, kept = copies.index, copies.kept
     everything = len(active) == 0 or int(active[-1]) == len(active) - 1
     here = (index if everything else active.searchsorted(index)).tolist()
     there = (kept if everything else active.searchsorted(kept)).tolist()
-    units, kept_units = links.units[index].tolist(), links.units[kept].tolist()
+    units = links.units[index].tolist()
     lengths = links.unit_lengths[units].tolist()
     starts = [k for k in range(len(here)) if not k or here[k - 1] != here[k] - 1 or there[k - 1] != there[k] - 1]
     bounds = [*starts, len(here)]
-    occurrences = Counter(kept_units)  # kept paragraphs of one pass have distinct units
+    occurrences: dict[int, list[int]] = {}  # kept paragraph -> where it and its copies are
+    for k, t in zip(here, there, strict=True):
+        occurrences.setdefault(t, [t]).append(k)
     code, value = [], []
     for lo, hi in pairwise(bounds):
         size = hi - lo
         mean_length = sum(lengths[lo:hi]) / size
         if mean_length < config.min_chars:
-            mean_width = sum(display_width(links.unit_keys[u]) for u in units[lo:hi]) / size
+            widths = [display_width(links.unit_keys[u]) for u in units[lo:hi]]
+            mean_width = sum(widths) / size
             if mean_width < config.min_chars:
-                code.append(SHORT)
-                value.append(mean_width)
+                narrowest = min(widths)
+                if size >= RUN_LINES and 2 * narrowest >= config.min_chars:
+                    code.append(LINES)
+                    value.append(float(narrowest))
+                else:
+                    code.append(SHORT)
+                    value.append(mean_width)
                 continue
-        count = occurrences[kept_units[lo]] + 1
-        if size == 1 and count > config.max_copies:
+        count = _close_together(sorted(occurrences[there[lo]]), here[lo]) if size == 1 else 0
+        if count > config.max_copies:
             code.append(TEMPLATE)
             value.append(float(count))
         else:
@@ -149,7 +176,13 @@ def group_runs(copies: Copies, active: ParagraphIds, chunk: int = 1 << 16) -> Pa
 
 
 def decide(
-    copies: Copies, bounds: ParagraphIds, links: Links, chunk: int = 1 << 16, *, kept_figures: bool = True
+    copies: Copies,
+    active: ParagraphIds,
+    bounds: ParagraphIds,
+    links: Links,
+    chunk: int = 1 << 16,
+    *,
+    kept_figures: bool = True,
 ) -> Verdicts:
     """The rule's verdict on each run (see the module's documentation), about ``chunk`` copies at a time.
 
@@ -173,22 +206,32 @@ def decide(
         mean_length = _mean(links.unit_lengths[units], starts, sizes)
         # Width is at least the length: only short runs need their East Asian characters counted.
         short = mean_length < config.min_chars
+        lines = np.zeros(len(sizes), dtype=bool)
         if short.any():
             in_short = short.repeat(sizes)
             widths = np.zeros(len(units), dtype=np.int64)
             widths[in_short] = links.unit_widths(units[in_short])
             mean_width = _mean(widths, starts, sizes)
             short &= mean_width < config.min_chars
+            # A run of several lines, each at least half of min_chars wide, goes all the same.
+            lines = short & (sizes >= RUN_LINES)
+            if lines.any():
+                narrowest = np.minimum.reduceat(widths, starts)
+                lines &= 2 * narrowest >= config.min_chars
+                short &= ~lines
+                code[first:last][lines] = LINES
+                value[first:last][lines] = narrowest[lines]
             code[first:last][short] = SHORT
             if kept_figures:
                 value[first:last][short] = mean_width[short]
-        value[first:last][~short] = mean_length[~short]
+        plain = ~(short | lines)
+        value[first:last][plain] = mean_length[plain]
         first = last
-    # A lone copy of a paragraph that occurs (itself and its copies) more than max_copies
-    # times is a template line.
+    # A lone copy among more than max_copies occurrences of its paragraph close together
+    # (see _close_together) is a template line.
     lone = (code == PARAGRAPH).nonzero()[0]
     if len(lone):
-        occurrences = _occurrences(copies, links, copies.kept[bounds[lone]], chunk)
+        occurrences = _occurrences_close_together(copies, active, links, bounds[lone], chunk)
         template = occurrences > config.max_copies
         code[lone[template]] = TEMPLATE
         value[lone[template]] = occurrences[template]
@@ -221,11 +264,18 @@ def reasons(
         if c == SHORT:
             out.append(f"short: {v:.0f} columns on average < min_chars={config.min_chars}")
         elif c == TEMPLATE:
-            out.append(f"template line: occurs {int(v)} times > max_copies={config.max_copies}")
+            out.append(
+                f"template line: occurs {int(v)} times, each within {TEMPLATE_GAP} paragraphs of the last,"
+                f" > max_copies={config.max_copies}"
+            )
         elif c == PARAGRAPH:
             out.append(f"repeated paragraph of {v:.0f} characters")
-        else:
+        elif c == RUN:
             out.append(f"repeated run of {n} paragraphs, {v:.0f} characters on average")
+        else:
+            out.append(
+                f"repeated run of {n} lines, the shortest {v:.0f} columns >= min_chars/2={config.min_chars / 2:g}"
+            )
     return out
 
 
@@ -235,16 +285,51 @@ def _mean(values: npt.NDArray[np.int64], starts: ParagraphIds, sizes: ParagraphI
     return means
 
 
-def _occurrences(copies: Copies, links: Links, kept: ParagraphIds, chunk: int = 1 << 16) -> npt.NDArray[np.int64]:
-    """How often each paragraph of ``kept`` occurs in the pass: itself and its copies.
+def _close_together(positions: list[int], here: int) -> int:
+    """How many of ``positions`` (increasing) lie in a row around ``here``, each at most
+    ``TEMPLATE_GAP`` after the previous one."""
+    at = positions.index(here)
+    lo = hi = at
+    while lo > 0 and positions[lo] - positions[lo - 1] <= TEMPLATE_GAP:
+        lo -= 1
+    while hi + 1 < len(positions) and positions[hi + 1] - positions[hi] <= TEMPLATE_GAP:
+        hi += 1
+    return hi - lo + 1
 
-    The kept paragraphs of one pass have distinct units, so units count them.
+
+def _occurrences_close_together(
+    copies: Copies, active: ParagraphIds, links: Links, lone: ParagraphIds, chunk: int = 1 << 16
+) -> npt.NDArray[np.int64]:
+    """:func:`_close_together` for the copies numbered ``lone`` (increasing), in numpy.
+
+    The occurrences of a kept paragraph are itself and its copies; the kept paragraphs of
+    one pass have distinct units, so units name them. Positions are among ``active``.
     """
-    counted = np.zeros(len(links.unit_keys), dtype=np.int64)
-    for lo in range(0, len(copies.kept), chunk):
-        counted += np.bincount(links.units[copies.kept[lo : lo + chunk]], minlength=len(counted))
-    occurrences: npt.NDArray[np.int64] = counted[links.units[kept]] + 1
-    return occurrences
+    marked = np.zeros(len(links.unit_keys), dtype=bool)
+    marked[links.units[copies.kept[lone]]] = True
+    # Every copy of a marked paragraph (the lone ones among them), then the paragraphs themselves.
+    picked = np.concatenate(
+        [
+            np.flatnonzero(marked[links.units[copies.kept[lo : lo + chunk]]]) + lo
+            for lo in range(0, len(copies.kept), chunk)
+        ]
+    )
+    originals = np.unique(copies.kept[picked])
+    where = np.concatenate([copies.index[picked], originals])
+    if not (len(active) == 0 or int(active[-1]) == len(active) - 1):
+        where = active.searchsorted(where)
+    unit = links.units[np.concatenate([copies.kept[picked], originals])]
+    order = np.lexsort((where, unit))
+    where, unit = where[order], unit[order]
+    # A new group starts at each paragraph's first occurrence and after each wider gap.
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (unit[1:] != unit[:-1]) | (where[1:] - where[:-1] > TEMPLATE_GAP)
+    group = np.cumsum(starts) - 1
+    size = np.bincount(group)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    counted: npt.NDArray[np.int64] = size[group[rank[picked.searchsorted(lone)]]]
+    return counted
 
 
 @dataclass(frozen=True)

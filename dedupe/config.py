@@ -41,9 +41,13 @@ class DedupeConfig:
     What is removed (see :mod:`dedupe.blocks` for the rule and its reasons):
         min_chars: a block of repeats is removed only when its paragraphs average at least
             this many display columns (East Asian wide characters count 2): short lines
-            (headings, labels, bullets, "Buy now") repeat on purpose.
-        max_copies: a lone repeated paragraph that occurs more than this many times in a
-            document is a template line (an interview question, a recipe step) and is kept.
+            (headings, labels, bullets, "Buy now") repeat on purpose. A run of three or
+            more repeated lines each at least ``min_chars / 2`` columns wide (a repeated
+            list) is removed all the same.
+        max_copies: a lone repeated paragraph that occurs more than this many times close
+            together — in a row, each occurrence within 24 paragraphs of the previous one —
+            is a template line (an interview question, a recipe step) and is kept. Copies
+            farther apart do not count together, however long the text.
 
     Output:
         keep: ``"first"`` keeps the earliest copy; ``"longest"`` keeps the copy with the most

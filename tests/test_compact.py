@@ -8,8 +8,9 @@ input both must give the same explanation, field for field.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
-from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,8 +21,8 @@ import dedupe.blocks
 import dedupe.normalize
 from dedupe import dedupe_and_explain
 from dedupe.api import _Partials, explain_removals
-from dedupe.blocks import display_width, group_runs
-from dedupe.cluster import Partials, assign_leaders, assign_with_partials
+from dedupe.blocks import RUN_LINES, TEMPLATE_GAP, display_width, group_runs
+from dedupe.cluster import Partials, assign_with_partials
 from dedupe.config import DedupeConfig, resolve
 from dedupe.index import band_keys
 from dedupe.matching import Copies, Copy, Links
@@ -85,19 +86,45 @@ def reference_runs(copies: list[Copy], active: list[int]) -> list[list[Copy]]:
     return runs
 
 
-def reference_decide(runs: list[list[Copy]], keys: list[str], config: DedupeConfig) -> list[tuple[bool, str]]:
-    occurrences = Counter(c.kept_index for run in runs for c in run)
+def reference_close_together(positions: list[int], here: int) -> int:
+    """The size of the group holding ``here`` when ``positions`` are cut wherever a gap exceeds TEMPLATE_GAP."""
+    groups = [[positions[0]]]
+    for a, b in itertools.pairwise(positions):
+        if b - a > TEMPLATE_GAP:
+            groups.append([])
+        groups[-1].append(b)
+    return next(len(group) for group in groups if here in group)
+
+
+def reference_decide(
+    runs: list[list[Copy]], keys: list[str], config: DedupeConfig, active: list[int]
+) -> list[tuple[bool, str]]:
+    position = {index: pos for pos, index in enumerate(active)}
+    occurrences: dict[int, list[int]] = {}
+    for c in (c for run in runs for c in run):
+        occurrences.setdefault(c.kept_index, [position[c.kept_index]]).append(position[c.index])
     decisions = []
     for run in runs:
         mean_length = sum(len(keys[c.index]) for c in run) / len(run)
         if mean_length < config.min_chars:
-            mean_width = sum(display_width(keys[c.index]) for c in run) / len(run)
+            widths = [display_width(keys[c.index]) for c in run]
+            mean_width = sum(widths) / len(run)
+            if (
+                mean_width < config.min_chars
+                and len(run) >= RUN_LINES
+                and all(2 * w >= config.min_chars for w in widths)
+            ):
+                decisions.append((True, f"repeated run of {len(run)} lines, the shortest {min(widths)} columns"
+                                        f" >= min_chars/2={config.min_chars / 2:g}"))  # fmt: skip
+                continue
             if mean_width < config.min_chars:
                 decisions.append((False, f"short: {mean_width:.0f} columns on average < min_chars={config.min_chars}"))
                 continue
-        count = occurrences[run[0].kept_index] + 1
+        first = run[0]
+        count = reference_close_together(sorted(occurrences[first.kept_index]), position[first.index])
         if len(run) == 1 and count > config.max_copies:
-            decisions.append((False, f"template line: occurs {count} times > max_copies={config.max_copies}"))
+            decisions.append((False, f"template line: occurs {count} times, each within {TEMPLATE_GAP} paragraphs"
+                                     f" of the last, > max_copies={config.max_copies}"))  # fmt: skip
         elif len(run) == 1:
             decisions.append((True, f"repeated paragraph of {mean_length:.0f} characters"))
         else:
@@ -115,7 +142,7 @@ def reference_explain(text: str, **overrides: object) -> Explained:
     while True:
         copies, extends = reference_copies(links, active)
         runs = reference_runs(copies, active)
-        decisions = reference_decide(runs, keys, config)
+        decisions = reference_decide(runs, keys, config, active)
         gone = {c.index for run, (removed, _) in zip(runs, decisions, strict=True) if removed for c in run}
         final = not gone or (not links.truncated and all(removed for removed, _ in decisions))
         found += [(run, removed, why) for run, (removed, why) in zip(runs, decisions, strict=True) if removed or final]
@@ -173,6 +200,29 @@ def near_copies(draw) -> str:
     return "\n".join(lines)
 
 
+WORDS = ["amber", "basil", "cedar", "delta", "ember", "fjord", "grove", "harbor", "iris", "juniper"]
+
+
+@st.composite
+def spread_documents(draw) -> str:
+    """Up to 150 lines: a few paragraphs (alone or as one block) recurring near and far apart
+    among distinct filler lines, so that gaps on either side of TEMPLATE_GAP occur."""
+    pool = draw(st.lists(paragraph(min_size=30, max_size=130), min_size=1, max_size=4))
+    picks = draw(
+        st.lists(st.sampled_from(["filler"] * 6 + ["block"] + list(range(len(pool)))), min_size=20, max_size=150)
+    )
+    lines: list[str] = []
+    for pick in picks:
+        if pick == "filler":
+            k = len(lines)
+            lines.append(f"{WORDS[k % 10]} {WORDS[k // 10 % 10]} {k}")
+        elif pick == "block":
+            lines.extend(pool)
+        else:
+            lines.append(pool[pick])
+    return "\n".join(lines)
+
+
 def check_against_reference(text: str, overrides: dict[str, object]) -> None:
     expected = reference_explain(text, **overrides)
     saved = dedupe.blocks.SMALL
@@ -203,6 +253,17 @@ def test_compact_pipeline_equals_the_straightforward_one(text, overrides):
     check_against_reference(text, overrides)
 
 
+LIST_CASE = (Path(__file__).parent / "cases" / "short_list_run_removed.txt").read_text(encoding="utf-8")
+
+
+@MEDIUM
+@given(spread_documents(), configs())
+@example(LIST_CASE, {})  # a run of lines removed although short on average
+@example(LIST_CASE, {"min_chars": 200})  # ... and kept when they are short of min_chars / 2
+def test_compact_pipeline_equals_the_straightforward_one_on_spread_documents(text, overrides):
+    check_against_reference(text, overrides)
+
+
 @FAST
 @given(near_copies(), configs())
 def test_compact_pipeline_equals_the_straightforward_one_with_capped_buckets(text, overrides):
@@ -218,7 +279,7 @@ def test_compact_pipeline_equals_the_straightforward_one_on_many_short_lines(lin
 @FAST
 @given(st.data())
 def test_runs_and_verdicts_do_not_depend_on_the_chunk(data):
-    text = data.draw(documents(max_len=30))
+    text = data.draw(documents(max_len=30) | spread_documents())
     overrides = data.draw(configs())
     config = resolve(None, overrides)
     spans = span_array(text, config.paragraphs)
@@ -237,9 +298,27 @@ def test_runs_and_verdicts_do_not_depend_on_the_chunk(data):
     for chunk in (1, 2, 3, 1 << 16):
         bounds = group_runs(copies, active, chunk=chunk)
         assert bounds.tolist() == expected
-        verdicts = dedupe.blocks.decide(copies, bounds, links, chunk=chunk)
+        verdicts = dedupe.blocks.decide(copies, active, bounds, links, chunk=chunk)
         assert verdicts.code.tolist() == in_python.code.tolist()
         assert verdicts.value.tolist() == in_python.value.tolist()
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent / "cases").glob("*.txt")), ids=lambda p: p.stem)
+def test_judge_in_python_and_decide_in_numpy_agree_on_the_case_files(path: Path) -> None:
+    # Both halves of each case file, and the whole file (its headers and "# output" line as paragraphs).
+    whole = path.read_text(encoding="utf-8")
+    for text in [*whole.split("# output\n"), whole]:
+        for overrides in ({}, {"min_chars": 0}, {"max_copies": 3}, {"min_chars": 120}):
+            config = resolve(None, overrides)
+            spans = span_array(text, config.paragraphs)
+            links = Links((text[s:e] for s, e in spans.tolist()), config)
+            active = np.arange(len(spans), dtype=np.int32)
+            copies = links.copies(active)
+            in_python = dedupe.blocks.judge(copies, active, links)
+            for chunk in (1, 3, 1 << 16):
+                verdicts = dedupe.blocks.decide(copies, active, group_runs(copies, active), links, chunk=chunk)
+                assert verdicts.code.tolist() == in_python.code.tolist()
+                assert verdicts.value.tolist() == in_python.value.tolist()
 
 
 def test_run_bounds_of_copies_not_in_a_row() -> None:
