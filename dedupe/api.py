@@ -6,8 +6,8 @@ split → normalize → shingle → sign → band → verify → cluster (in :mo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +25,8 @@ from dedupe.blocks import (
 )
 from dedupe.config import DedupeConfig, resolve
 from dedupe.matching import Copies, Links
-from dedupe.partial import Cover
 from dedupe.normalize import KeyMap, key_map, normalize
+from dedupe.partial import Cover
 from dedupe.results import Block, Explained, Kind, Match, Part, Span
 from dedupe.split import Spans, join_spans, paragraph_texts, span_array, spans_of
 from dedupe.stopwatch import OFF, Stopwatch
@@ -217,7 +217,9 @@ class _Pass:
         why = reasons(code, value, sizes, links.config)
         covers = {}
         if copies.covers:
-            covers = {i: copies.covers[u] for i, u in zip(index.tolist(), units.tolist(), strict=True) if u in copies.covers}
+            covers = {
+                i: copies.covers[u] for i, u in zip(index.tolist(), units.tolist(), strict=True) if u in copies.covers
+            }
         return cls(runs, bounds, removed, why, index, kept, copies.score[units], links.units[kept] == units, covers)
 
     @property

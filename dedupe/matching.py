@@ -51,8 +51,8 @@ class Copies(NamedTuple):
     index: ParagraphIds  # type: ignore[assignment]  # shadows tuple.index, on purpose
     kept: ParagraphIds
     score: npt.NDArray[np.float64]  # per unit
-    covers: dict[int, Cover] = {}
-    extends: dict[int, Cover] = {}
+    covers: dict[int, Cover] = {}  # noqa: RUF012  (never mutated)
+    extends: dict[int, Cover] = {}  # noqa: RUF012
 
 
 class Links:
@@ -198,7 +198,9 @@ class Links:
     def _bandable(self, unit_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """The units that take part in banding: those that could be a copy, whole or in part, of another."""
         lengths = self.unit_lengths[unit_ids]
-        return unit_ids[_has_length_partner(lengths, self.config.threshold) | ((lengths > 0) & (lengths <= ALIGN_LIMIT))]
+        return unit_ids[
+            _has_length_partner(lengths, self.config.threshold) | ((lengths > 0) & (lengths <= ALIGN_LIMIT))
+        ]
 
     def _verify(self, pairs: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]) -> Verified:
         """Keep the candidate pairs that rapidfuzz verifies, whole or in part."""
@@ -223,7 +225,11 @@ class Links:
                         alignments.append(alignment)
             chosen = np.asarray(found, dtype=np.int64)
         return Verified(
-            pairs[passed], scores[passed], flags[passed], Partials(pairs[chosen].reshape(-1, 2), alignments), flags[chosen]
+            pairs[passed],
+            scores[passed],
+            flags[passed],
+            Partials(pairs[chosen].reshape(-1, 2), alignments),
+            flags[chosen],
         )
 
     def _with_the_rest(
@@ -274,7 +280,8 @@ class Links:
             if not new_pairs:
                 return partials
             partials = Partials(
-                np.concatenate([partials.pairs, np.asarray(new_pairs, dtype=np.int64)]), partials.alignments + alignments
+                np.concatenate([partials.pairs, np.asarray(new_pairs, dtype=np.int64)]),
+                partials.alignments + alignments,
             )
         return partials
 
@@ -339,13 +346,17 @@ def _band_hits(members: npt.NDArray[np.uint64], queries: npt.NDArray[np.uint64])
 
 
 def _select(partials: Partials, chosen: npt.NDArray[np.bool_]) -> Partials:
-    return Partials(partials.pairs[chosen], [a for a, ok in zip(partials.alignments, chosen.tolist(), strict=True) if ok])
+    return Partials(
+        partials.pairs[chosen], [a for a, ok in zip(partials.alignments, chosen.tolist(), strict=True) if ok]
+    )
 
 
 def _in_paragraphs(covers: dict[int, Cover], first: ParagraphIds) -> dict[int, Cover]:
     """Covers whose parts name kept units, with the parts naming the kept paragraphs (their first occurrences)."""
     return {
-        unit: got._replace(main=int(first[got.main]), parts=tuple(p._replace(kept=int(first[p.kept])) for p in got.parts))
+        unit: got._replace(
+            main=int(first[got.main]), parts=tuple(p._replace(kept=int(first[p.kept])) for p in got.parts)
+        )
         for unit, got in covers.items()
     }
 

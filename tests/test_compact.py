@@ -26,8 +26,8 @@ from dedupe.cluster import Partials, assign_with_partials
 from dedupe.config import DedupeConfig, resolve
 from dedupe.index import band_keys
 from dedupe.matching import Copies, Copy, Links
-from dedupe.partial import Cover
 from dedupe.normalize import normalize
+from dedupe.partial import Cover
 from dedupe.results import Block, Explained, Match
 from dedupe.split import join_spans, paragraph_spans, span_array
 from tests.test_properties import FAST, INTERLEAVED, LONG, MEDIUM, configs, documents, paragraph
@@ -51,8 +51,10 @@ def reference_copies(links: Links, active: list[int]) -> tuple[list[Copy], dict[
     # The verified pairs among them are the library's (as in the compact pipeline):
     pairs, scores, (partial_pairs, alignments) = links.pairs_among(present, first)
     # Partial copies are decided by the library's one function (tested on its own, against
-    # a brute-force reference, in tests/test_partial.py); the rest is rebuilt here.
-    outcome = assign_with_partials(rank, pairs, scores, Partials(partial_pairs, alignments), links.unit_keys, links.config)
+    # the brute-force checks in tests/test_properties.py); the rest is rebuilt here.
+    outcome = assign_with_partials(
+        rank, pairs, scores, Partials(partial_pairs, alignments), links.unit_keys, links.config
+    )
     leader, best = outcome.leader, outcome.best
     copies = []
     for i, u in zip(active, units.tolist(), strict=True):
@@ -61,10 +63,14 @@ def reference_copies(links: Links, active: list[int]) -> tuple[list[Copy], dict[
         if kept != i:
             got = outcome.covers.get(u)
             if got is not None:
-                got = got._replace(main=int(first[got.main]), parts=tuple(p._replace(kept=int(first[p.kept])) for p in got.parts))
+                got = got._replace(
+                    main=int(first[got.main]), parts=tuple(p._replace(kept=int(first[p.kept])) for p in got.parts)
+                )
             copies.append(Copy(i, kept, 1.0 if lead == u else float(best[u]), lead == u, got))
     extends = {
-        int(first[u]): got._replace(main=int(first[got.main]), parts=tuple(p._replace(kept=int(first[p.kept])) for p in got.parts))
+        int(first[u]): got._replace(
+            main=int(first[got.main]), parts=tuple(p._replace(kept=int(first[p.kept])) for p in got.parts)
+        )
         for u, got in outcome.extends.items()
     }
     return copies, extends

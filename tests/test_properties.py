@@ -350,7 +350,7 @@ def test_no_false_positive_default_config(text, small):
 def check_partial(text: str, m, paragraphs, removed: set[int], threshold: float) -> None:
     """Each part of a partial match: inside its paragraphs, against a kept paragraph, and a near copy of it."""
     p = paragraphs[m.index]
-    assert m.parts and m.parts[0].kept_index == m.kept_index or m.kept_index in {q.kept_index for q in m.parts}
+    assert (m.parts and m.parts[0].kept_index == m.kept_index) or m.kept_index in {q.kept_index for q in m.parts}
     assert 0 < m.coverage <= 1
     if m.index in removed:
         assert m.coverage >= DEFAULT.coverage, m
