@@ -129,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-copies",
         type=int,
         default=defaults.max_copies,
-        help="a lone paragraph occurring more often than this is a template line and is kept (default: %(default)s)",
+        help="a lone paragraph occurring more often than this in a row, each within 24 paragraphs of the last, "
+        "is a template line and is kept (default: %(default)s)",
     )
     match.add_argument(
         "--keep", choices=("first", "longest"), default=defaults.keep, help="which copy to keep (default: %(default)s)"
