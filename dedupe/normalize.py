@@ -71,12 +71,7 @@ def _normalize_in_pieces(text: str) -> str:
 def _normalize(text: str) -> str:
     # is_normalized answers in a fraction of the time normalize takes to copy an unchanged text.
     key = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
-    if key.isascii():
-        key = key.lower()  # equal to casefold on ASCII, and faster
-    else:
-        key = key.casefold()
-        if not unicodedata.is_normalized("NFKC", key):  # case folding can leave a mark to compose: "ß́" -> "ss\u0301"
-            key = unicodedata.normalize("NFKC", key)
+    key = key.lower() if key.isascii() else key.casefold()  # equal on ASCII, and faster
     if _UNUSUAL.search(key) is not None:
         key = _FOLDED.sub(_fold, key)
         if not unicodedata.is_normalized("NFKC", key):  # a zero-width character kept a mark off its letter
