@@ -25,7 +25,7 @@ from dedupe.blocks import (
 )
 from dedupe.config import DedupeConfig, resolve
 from dedupe.matching import Copies, Links
-from dedupe.normalize import KeyMap, key_map, normalize
+from dedupe.normalize import KeyMap, key_map
 from dedupe.partial import Cover
 from dedupe.results import Block, Explained, Kind, Match, Part, Span
 from dedupe.split import Spans, join_spans, paragraph_texts, span_array, spans_of
@@ -161,7 +161,7 @@ class _Partials:
     def __init__(self, text: str, spans: Spans | Sequence[Span]) -> None:
         self.text = text
         self.spans = spans
-        self._maps: dict[int, tuple[Span, KeyMap | None, int]] = {}
+        self._maps: dict[int, tuple[int, KeyMap]] = {}
 
     def match(self, index: int, got: Cover, block: int) -> Match:
         """The :class:`Match` of paragraph ``index``, covered as ``got`` says."""
@@ -179,11 +179,8 @@ class _Partials:
         """The span of the input that characters ``lo:hi`` of paragraph ``i``'s key come from."""
         if i not in self._maps:
             start, end = self._paragraph(i)
-            paragraph = self.text[start:end]
-            self._maps[i] = ((start, end), key_map(paragraph), len(normalize(paragraph)))
-        (start, end), mapping, length = self._maps[i]
-        if mapping is None:  # a rare text whose key is not made character by character: in proportion
-            return start + (end - start) * lo // max(length, 1), start + (end - start) * hi // max(length, 1)
+            self._maps[i] = (start, key_map(self.text[start:end]))
+        start, mapping = self._maps[i]
         first, last = mapping.span(lo, hi)
         return start + first, start + last
 

@@ -366,7 +366,7 @@ class Findings:
                    np.empty(0, dtype=bool), [], nothing, 0)  # fmt: skip
 
     @classmethod
-    def from_runs(cls, runs: list[tuple[list[Copy], bool, str]], extends: dict[int, Cover] | None = None) -> Findings:
+    def from_runs(cls, runs: list[tuple[list[Copy], bool, str]]) -> Findings:
         """Findings of runs given as ``(copies, removed, reason)``, numbered in order (what :meth:`__iter__` yields)."""
         copies = [c for run, _, _ in runs for c in run]
         bounds = np.cumsum([0, *(len(run) for run, _, _ in runs)], dtype=np.int64)
@@ -381,7 +381,6 @@ class Findings:
             np.arange(len(runs), dtype=np.int64),
             len(runs),
             {c.index: c.cover for c in copies if c.cover is not None},
-            extends or {},
         )
 
     def __iter__(self) -> Iterator[tuple[list[Copy], bool, str]]:

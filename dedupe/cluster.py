@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedupe.config import DedupeConfig
-from dedupe.partial import Alignment, Cover, align, alignable, cover, related, similarity
+from dedupe.partial import Alignment, Cover, cover, partial_alignment, similarity
 
 
 def assign_leaders(
@@ -121,10 +121,10 @@ def assign_with_partials(
         for e, _ in candidates:  # x is a near copy of a partial copy: align x with what covers that one
             if status[e] == PARTIAL:
                 for part in covers[e].parts:
-                    if part.kept not in coverers and alignable(keys[x], keys[part.kept]):
-                        alignment = align(keys[x], keys[part.kept], config.threshold)
-                        if related(keys[x], keys[part.kept], alignment, config.coverage):
-                            coverers[part.kept] = alignment
+                    if part.kept not in coverers:
+                        aligned = partial_alignment(keys[x], keys[part.kept], config.threshold, config.coverage)
+                        if aligned is not None:
+                            coverers[part.kept] = aligned
         found = [(y, a, similarity(keys[x], keys[y], a)) for y, a in coverers.items() if a.solid]
         if not found:
             continue

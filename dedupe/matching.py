@@ -20,7 +20,7 @@ from dedupe.cluster import Partials, assign_leaders, assign_with_partials
 from dedupe.config import DedupeConfig
 from dedupe.index import band_keys, candidate_pairs, estimated_jaccard, partial_candidate_pairs, union, window_pairs
 from dedupe.normalize import normalize
-from dedupe.partial import ALIGN_LIMIT, Cover, align, alignable, related, union_of
+from dedupe.partial import ALIGN_LIMIT, Cover, partial_alignment, union_of
 from dedupe.signature import sign_keys
 from dedupe.stopwatch import OFF, Stopwatch
 from dedupe.verify import score_pairs
@@ -145,18 +145,15 @@ class Links:
             rank = np.empty_like(order)
             rank[order] = np.arange(len(order))
         pairs, scores, partials = self.pairs_among(present, first)
-        partial_pairs, alignments = partials
-        if len(partial_pairs):
-            outcome = assign_with_partials(
-                rank, pairs, scores, Partials(partial_pairs, alignments), self.unit_keys, self.config
-            )
+        if len(partials.pairs):
+            outcome = assign_with_partials(rank, pairs, scores, partials, self.unit_keys, self.config)
             leader, best = outcome.leader, outcome.best
         else:
             leader, best = assign_leaders(rank, pairs, scores, self.config.threshold)
         kept = first[leader][units]  # the kept paragraph of each active paragraph (itself if kept)
         del units
         is_copy = kept != positions
-        if not len(partial_pairs):
+        if not len(partials.pairs):
             return Copies(positions[is_copy], kept[is_copy], best)
         extends = {int(first[u]): got for u, got in _in_paragraphs(outcome.extends, first).items()}
         return Copies(positions[is_copy], kept[is_copy], best, _in_paragraphs(outcome.covers, first), extends)
@@ -217,12 +214,10 @@ class Links:
             keys = self.unit_keys
             found, alignments = [], []
             for k in np.flatnonzero(~passed).tolist():
-                a, b = keys[pairs[k, 0]], keys[pairs[k, 1]]
-                if alignable(a, b):
-                    alignment = align(a, b, config.threshold)
-                    if related(a, b, alignment, config.coverage):
-                        found.append(k)
-                        alignments.append(alignment)
+                alignment = partial_alignment(keys[pairs[k, 0]], keys[pairs[k, 1]], config.threshold, config.coverage)
+                if alignment is not None:
+                    found.append(k)
+                    alignments.append(alignment)
             chosen = np.asarray(found, dtype=np.int64)
         return Verified(
             pairs[passed],
@@ -271,12 +266,10 @@ class Links:
                 if owner == other or pair in known:
                     continue
                 known.add(pair)
-                a, b = keys[pair[0]], keys[pair[1]]
-                if alignable(a, b):
-                    alignment = align(a, b, config.threshold)
-                    if related(a, b, alignment, config.coverage):
-                        new_pairs.append(pair)
-                        alignments.append(alignment)
+                alignment = partial_alignment(keys[pair[0]], keys[pair[1]], config.threshold, config.coverage)
+                if alignment is not None:
+                    new_pairs.append(pair)
+                    alignments.append(alignment)
             if not new_pairs:
                 return partials
             partials = Partials(

@@ -101,13 +101,21 @@ def _fold(match: re.Match[str]) -> str:
 class KeyMap:
     """Where the characters of ``normalize(text)`` come from in ``text`` (see :func:`key_map`)."""
 
-    def __init__(self, key_at: list[int], text_at: list[int], ends: list[int] | None = None) -> None:
+    def __init__(
+        self, length: int, key_at: list[int], text_at: list[int], ends: list[int] | None = None, in_proportion: int = -1
+    ) -> None:
         # Runs that map one to one: key characters key_at[r]... come from text_at[r]...;
-        # or, with ends, one entry per key character.
+        # or, with ends, one entry per key character; or, for a text of in_proportion
+        # characters that is not normalised character by character, in proportion.
+        self.length = length  # of the key
         self._key_at, self._text_at, self._ends = key_at, text_at, ends
+        self._in_proportion = in_proportion
 
     def span(self, lo: int, hi: int) -> tuple[int, int]:
         """The stretch of the text that key characters ``lo:hi`` (``lo < hi``) come from."""
+        if self._in_proportion >= 0:
+            size, length = self._in_proportion, max(self.length, 1)
+            return size * lo // length, size * hi // length
         if self._ends is not None:
             return self._text_at[lo], self._ends[hi - 1]
         return self._at(lo), self._at(hi - 1) + 1
@@ -117,14 +125,14 @@ class KeyMap:
         return self._text_at[r] + i - self._key_at[r]
 
 
-def key_map(text: str) -> KeyMap | None:
+def key_map(text: str) -> KeyMap:
     """Map the characters of ``normalize(text)`` back to ``text``; ``None`` for rare texts.
 
     Most texts change one character for one (case, quotes, full-width forms), collapse
     whitespace and drop invisible characters: those map run by run. Others are normalised
     one character at a time, each with the combining marks after it, which gives the key
     for all but rare texts (NFKC also composes some letters across such boundaries, as
-    conjoining Hangul jamo); for those the answer is ``None``.
+    conjoining Hangul jamo); for those the map places key characters in proportion.
 
     >>> key_map("A\\u00a0 b").span(1, 3)
     (1, 4)
@@ -149,8 +157,8 @@ def key_map(text: str) -> KeyMap | None:
             key_at.append(length)
             text_at.append(done)
             length += len(text) - done
-        if length == len(key):  # (a test checks the mapping character by character)
-            return KeyMap(key_at, text_at)
+        if length == len(key):  # (tests/test_key_map.py checks the mapping character by character)
+            return KeyMap(len(key), key_at, text_at)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -170,4 +178,6 @@ def key_map(text: str) -> KeyMap | None:
         start = end
     if out and out[-1] == " ":
         del out[-1], starts[-1], ends[-1]
-    return KeyMap([], starts, ends) if "".join(out) == key else None
+    if "".join(out) == key:
+        return KeyMap(len(key), [], starts, ends)
+    return KeyMap(len(key), [], [], None, in_proportion=len(text))

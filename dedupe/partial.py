@@ -109,6 +109,14 @@ def related(a: str, b: str, alignment: Alignment, coverage: float) -> bool:
     return (a_lo <= ENDS and b_hi >= len(b) - ENDS) or (b_lo <= ENDS and a_hi >= len(a) - ENDS)
 
 
+def partial_alignment(a: str, b: str, threshold: float, coverage: float) -> Alignment | None:
+    """The alignment of two keys when they can be aligned and it makes one part of the other, else ``None``."""
+    if not alignable(a, b):
+        return None
+    alignment = align(a, b, threshold)
+    return alignment if related(a, b, alignment, coverage) else None
+
+
 class Part(NamedTuple):
     """The stretch ``[lo, hi)`` of a covered key that kept paragraph ``kept`` (a unit or a paragraph) covers,
     and the stretch ``[kept_lo, kept_hi)`` of the kept key it aligns to."""

@@ -186,7 +186,15 @@ def test_boilerplate_counts_survive_a_save(tmp_path):
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("num_perm", 256), ("shingle_size", 4), ("threshold", 0.8), ("bands", 16), ("seed", 7), ("policy", "boilerplate")],
+    [
+        ("num_perm", 256),
+        ("shingle_size", 4),
+        ("threshold", 0.8),
+        ("coverage", 0.8),
+        ("bands", 16),
+        ("seed", 7),
+        ("policy", "boilerplate"),
+    ],
 )
 def test_an_index_built_with_other_parameters_is_refused(tmp_path, option, value):
     path = tmp_path / "index.npz"
