@@ -7,8 +7,9 @@ split → normalize → shingle → sign → band → verify → cluster (in :mo
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -121,9 +122,21 @@ def _explain(
     # Paragraph texts are sliced one at a time, normalised and dropped: only their units are kept.
     links = Links(paragraph_texts(text, spans), config, stopwatch, count=len(spans))
     found = resolve_within(links, len(spans), stopwatch, with_kept=with_kept)
+    keys = partial_keys(links, found)
     del links  # signatures and keys: hundreds of MB at corpus scale, not needed to render
     with stopwatch("render"):
-        return report(text, spans, found)
+        return report(text, spans, found, keys=keys)
+
+
+def partial_keys(links: Links, found: Findings) -> dict[int, str]:
+    """The keys of the paragraphs that partial matches name (to render their parts without normalising again)."""
+    named = {
+        i
+        for covers in (found.covers, found.extends)
+        for i, got in covers.items()
+        for i in (i, *(p.kept for p in got.parts))
+    }
+    return {i: links.unit_keys[links.units[i]] for i in sorted(named)}
 
 
 def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF, *, with_kept: bool = True) -> Findings:
@@ -158,9 +171,12 @@ def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF, *, with
 class _Partials:
     """Renders partial matches: the parts' stretches of normalised keys become spans of the input."""
 
-    def __init__(self, text: str, spans: Spans | Sequence[Span]) -> None:
+    def __init__(
+        self, text: str, spans: Spans | Sequence[Span], keys: Mapping[int, str] = MappingProxyType({})
+    ) -> None:
         self.text = text
         self.spans = spans
+        self.keys = keys
         self._maps: dict[int, tuple[int, KeyMap]] = {}
 
     def match(self, index: int, got: Cover, block: int) -> Match:
@@ -179,7 +195,7 @@ class _Partials:
         """The span of the input that characters ``lo:hi`` of paragraph ``i``'s key come from."""
         if i not in self._maps:
             start, end = self._paragraph(i)
-            self._maps[i] = (start, key_map(self.text[start:end]))
+            self._maps[i] = (start, key_map(self.text[start:end], self.keys.get(i)))
         start, mapping = self._maps[i]
         first, last = mapping.span(lo, hi)
         return start + first, start + last
@@ -261,12 +277,17 @@ def _findings(passes: list[_Pass], final_firsts: ParagraphIds, extends: dict[int
 
 
 def report(
-    text: str, spans: Spans | Sequence[Span], found: Findings, foreign: Sequence[Block | Match] = ()
+    text: str,
+    spans: Spans | Sequence[Span],
+    found: Findings,
+    foreign: Sequence[Block | Match] = (),
+    keys: Mapping[int, str] = MappingProxyType({}),
 ) -> Explained:
     """Render the cleaned text and its explanation.
 
     ``foreign`` holds removals whose kept copy is in another document, as :class:`Block`
     records each followed by its :class:`Match` records (block numbers are reassigned).
+    ``keys`` may hold the normalised keys of paragraphs that partial matches name.
     """
     if not foreign and not len(found.removed) and not found.extends:
         return Explained(text, [], [], [])
@@ -274,7 +295,7 @@ def report(
     own, theirs = spans_of(spans, found.index), spans_of(spans, found.kept)
     score = found.score.tolist()
     kinds: list[Kind] = ["exact" if e else "near" for e in found.exact.tolist()]
-    partial = _Partials(text, spans)
+    partial = _Partials(text, spans, keys)
     bounds = found.bounds.tolist()
     blocks: list[Block] = []
     matches: dict[bool, list[Match]] = {True: [], False: []}

@@ -98,25 +98,31 @@ def assign_with_partials(
     n = len(rank)
     leader = np.arange(n, dtype=np.int64)
     best = np.ones(n, dtype=np.float64)
-    status = np.zeros(n, dtype=np.int8)  # KEPT, COPY or PARTIAL
+    order = rank.tolist()  # Python lists: read unit by unit, numpy scalars would cost more than the work
+    status = bytearray(n)  # KEPT, COPY or PARTIAL
     covers: dict[int, Cover] = {}
     extends: dict[int, Cover] = {}
     passed = scores >= config.threshold
     whole: dict[int, list[tuple[int, float]]] = defaultdict(list)  # later unit -> (earlier unit, score)
     for a, b, s in zip(pairs[passed, 0].tolist(), pairs[passed, 1].tolist(), scores[passed].tolist(), strict=True):
-        later, earlier = (b, a) if rank[a] < rank[b] else (a, b)
+        later, earlier = (b, a) if order[a] < order[b] else (a, b)
         whole[later].append((earlier, s))
-    inside: dict[int, list[tuple[int, Alignment]]] = defaultdict(list)  # unit -> (partner, alignment, unit on side 0)
+    # unit -> (partner, alignment, whether the unit is on side 1): swapped only when used
+    inside: dict[int, list[tuple[int, Alignment, bool]]] = defaultdict(list)
     for (a, b), alignment in zip(partials.pairs.tolist(), partials.alignments, strict=True):
-        inside[a].append((b, alignment))
-        inside[b].append((a, alignment.swapped()))
-    for x in sorted({*whole, *inside}, key=lambda u: rank[u]):
-        candidates = sorted(whole.get(x, ()), key=lambda c: (-c[1], rank[c[0]]))
+        inside[a].append((b, alignment, False))
+        inside[b].append((a, alignment, True))
+    for x in sorted({*whole, *inside}, key=order.__getitem__):
+        candidates = sorted(whole.get(x, ()), key=lambda c: (-c[1], order[c[0]]))
         chosen = next(((e, s) for e, s in candidates if status[e] == KEPT), None)
         if chosen is not None:
             leader[x], best[x], status[x] = chosen[0], chosen[1], COPY
             continue
-        coverers = {y: alignment for y, alignment in inside.get(x, ()) if rank[y] < rank[x] and status[y] == KEPT}
+        coverers = {
+            y: alignment.swapped() if flip else alignment
+            for y, alignment, flip in inside.get(x, ())
+            if order[y] < order[x] and status[y] == KEPT
+        }
         holds = [y for y, alignment in coverers.items() if alignment.solid >= config.coverage * len(keys[y])]
         for e, _ in candidates:  # x is a near copy of a partial copy: align x with what covers that one
             if status[e] == PARTIAL:

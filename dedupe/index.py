@@ -36,12 +36,23 @@ class Candidates(NamedTuple):
     pairs: Pairs
     complete: npt.NDArray[np.bool_]
     capped: list[npt.NDArray[np.int64]]
+    bands: SortedBands | None = None
+
+
+class SortedBands(NamedTuple):
+    """The bucket keys of a batch, sorted band by band: ``keys[band]`` is increasing, and
+    ``order[band]`` gives the row (in the batch) of each."""
+
+    keys: npt.NDArray[np.uint64]
+    order: npt.NDArray[np.int32]
 
 
 def candidate_pairs(
-    signatures: npt.NDArray[np.uint32], bands: int, rows: int, bucket_cap: int = BUCKET_CAP
+    signatures: npt.NDArray[np.uint32], bands: int, rows: int, bucket_cap: int = BUCKET_CAP, *, keep: bool = False
 ) -> Candidates:
     """Return the candidate pairs of a batch of signatures (rows in the batch's order).
+
+    With ``keep``, the sorted bucket keys come back too (``bands``), for :func:`shared_buckets`.
 
     >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
     >>> found = candidate_pairs(sig, bands=2, rows=2)
@@ -53,6 +64,7 @@ def candidate_pairs(
         return Candidates(np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=bool), [])
     complete: list[Pairs] = []
     capped: list[npt.NDArray[np.int64]] = []
+    kept: list[SortedBands] = []
     # Several bands are sorted at once (fewer numpy calls on small batches), in groups that
     # keep the working arrays to about a million entries on large ones.
     group = max(1, min(bands, (1 << 20) // n))
@@ -60,7 +72,10 @@ def candidate_pairs(
         last_band = min(first_band + group, bands)
         keys = np.ascontiguousarray(band_keys(signatures, first_band, last_band, rows).T)  # sorting rows is faster
         order = np.argsort(keys, axis=1)  # not stable: members are put in index order where it matters
-        sorted_keys = np.take_along_axis(keys, order, axis=1).ravel()
+        sorted_keys = np.take_along_axis(keys, order, axis=1)
+        if keep:
+            kept.append(SortedBands(sorted_keys, order.astype(np.int32)))
+        sorted_keys = sorted_keys.ravel()
         order = order.ravel()  # band after band
         boundary = np.empty(len(order), dtype=bool)
         boundary[0] = True
@@ -80,7 +95,43 @@ def candidate_pairs(
             a, b = order[alive], order[alive + d]
             complete.append(np.minimum(a, b) * n + np.maximum(a, b))
     windowed = [_window(bucket, n, bucket_cap) for bucket in capped]
-    return _unpack(complete, windowed, n, capped)
+    found = _unpack(complete, windowed, n, capped)
+    if keep:
+        found = found._replace(bands=SortedBands(*(np.concatenate(column) for column in zip(*kept, strict=True))))
+    return found
+
+
+def sort_bands(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> SortedBands:
+    """The bucket keys of a batch sorted band by band, as ``candidate_pairs(..., keep=True)`` gives them."""
+    keys = np.ascontiguousarray(band_keys(signatures, 0, bands, rows).T)
+    order = np.argsort(keys, axis=1)
+    return SortedBands(np.take_along_axis(keys, order, axis=1), order.astype(np.int32))
+
+
+def shared_buckets(
+    bands: SortedBands, allowed: npt.NDArray[np.bool_], queries: npt.NDArray[np.uint64], limit: int
+) -> list[tuple[int, int]]:
+    """``(query, row)`` pairs of queries and ``allowed`` rows of the batch that share a bucket in some band.
+
+    ``queries`` holds the bucket keys of each query (as :func:`band_keys` gives them). At
+    most ``limit`` rows per query: those sharing the most bands, then the lowest rows.
+    """
+    size = bands.keys.shape[1]
+    found = []
+    for band, (keys, order) in enumerate(zip(bands.keys, bands.order, strict=True)):
+        lo = np.searchsorted(keys, queries[:, band], "left")
+        counts = np.searchsorted(keys, queries[:, band], "right") - lo
+        # Each query against every row in its bucket: a range of the sorted keys.
+        at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        members = order[at]
+        chosen = allowed[members]
+        found.append(np.repeat(np.arange(len(queries)), counts)[chosen] * size + members[chosen])
+    packed, shared = np.unique(np.concatenate(found), return_counts=True)
+    query, row = packed // size, packed % size
+    ranked = np.lexsort((row, -shared, query))
+    query, row = query[ranked], row[ranked]
+    best = np.arange(len(query)) - np.searchsorted(query, query, "left") < limit
+    return list(zip(query[best].tolist(), row[best].tolist(), strict=True))
 
 
 def band_keys(signatures: npt.NDArray[np.uint32], first_band: int, last_band: int, rows: int) -> npt.NDArray[np.uint64]:
@@ -169,7 +220,7 @@ def partial_candidate_pairs(signatures: npt.NDArray[np.uint32], bucket_cap: int 
 
 
 def union(a: Candidates, b: Candidates, n: int) -> Candidates:
-    """The candidates of both: a pair is complete when either proposes it completely."""
+    """The candidates of both: a pair is complete when either proposes it completely (``a``'s kept bands stay)."""
     if not len(b.pairs):
         return a
     packed_a, packed_b = a.pairs[:, 0] * n + a.pairs[:, 1], b.pairs[:, 0] * n + b.pairs[:, 1]
@@ -177,4 +228,4 @@ def union(a: Candidates, b: Candidates, n: int) -> Candidates:
     complete = np.zeros(len(packed), dtype=bool)
     complete[np.searchsorted(packed, packed_a[a.complete])] = True
     complete[np.searchsorted(packed, packed_b[b.complete])] = True
-    return Candidates(np.stack([packed // n, packed % n], axis=1), complete, a.capped + b.capped)
+    return Candidates(np.stack([packed // n, packed % n], axis=1), complete, a.capped + b.capped, a.bands)

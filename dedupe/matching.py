@@ -18,9 +18,19 @@ import numpy.typing as npt
 from dedupe.blocks import ParagraphIds, display_width
 from dedupe.cluster import Partials, assign_leaders, assign_with_partials
 from dedupe.config import DedupeConfig
-from dedupe.index import band_keys, candidate_pairs, estimated_jaccard, partial_candidate_pairs, union, window_pairs
+from dedupe.index import (
+    SortedBands,
+    band_keys,
+    candidate_pairs,
+    estimated_jaccard,
+    partial_candidate_pairs,
+    shared_buckets,
+    sort_bands,
+    union,
+    window_pairs,
+)
 from dedupe.normalize import normalize
-from dedupe.partial import ALIGN_LIMIT, Cover, partial_alignment, union_of
+from dedupe.partial import ALIGN_LIMIT, Cover, Part, partial_alignment, union_of
 from dedupe.signature import sign_keys
 from dedupe.stopwatch import OFF, Stopwatch
 from dedupe.verify import score_pairs
@@ -100,11 +110,15 @@ class Links:
             self.signatures = np.zeros((len(self.unit_keys), config.num_perm), dtype=np.uint32)
             self.signatures[members] = signed
         with stopwatch("index"):
-            candidates = candidate_pairs(signed, config.bands, config.rows)
+            candidates = candidate_pairs(signed, config.bands, config.rows, keep=True)
             candidates = union(candidates, partial_candidate_pairs(signed), len(signed))
         self.capped = [members[bucket] for bucket in candidates.capped]
         verified = self._verify(members[candidates.pairs], candidates.complete)
         self.pairs, self.scores, self.complete, self.found_partials, self.partial_complete = verified
+        # The sorted main bands serve to look up the rest of partly covered paragraphs, in
+        # this text or a subset of it; without partial pairs there is none to look up.
+        self._members = members
+        self._bands = candidates.bands if len(self.found_partials.pairs) and config.keep == "first" else None
         with stopwatch("partial"):
             self.partials = self._with_the_rest(self.found_partials, self.pairs, members)
 
@@ -199,6 +213,12 @@ class Links:
             _has_length_partner(lengths, self.config.threshold) | ((lengths > 0) & (lengths <= ALIGN_LIMIT))
         ]
 
+    def _sorted_bands(self) -> SortedBands:
+        """The main bands of the banded units, sorted (kept from banding, or made when a subset first needs them)."""
+        if self._bands is None:
+            self._bands = sort_bands(self.signatures[self._members], self.config.bands, self.config.rows)
+        return self._bands
+
     def _verify(self, pairs: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]) -> Verified:
         """Keep the candidate pairs that rapidfuzz verifies, whole or in part."""
         config = self.config
@@ -242,7 +262,10 @@ class Links:
         if not len(partials.pairs) or config.keep != "first":
             return partials
         known = {(a, b) for a, b in partials.pairs.tolist()} | {(a, b) for a, b in pairs.tolist()}
-        member_keys: npt.NDArray[np.uint64] | None = None
+        # A subset's banded units are banded units of the whole text (a length partner in the
+        # subset is one in the whole): the lookups use the bands of the whole, restricted.
+        allowed = np.zeros(len(self._members), dtype=bool)
+        allowed[np.searchsorted(self._members, members)] = True
         asked: set[tuple[int, int, int]] = set()
         for _ in range(rounds):
             queries, owners = [], []
@@ -254,14 +277,13 @@ class Links:
                         owners.append(unit)
             if not queries:
                 return partials
-            if member_keys is None:
-                member_keys = band_keys(self.signatures[members], 0, config.bands, config.rows)
             signed = sign_keys(queries, config.shingle_size, config.num_perm, config.seed)
-            found = _band_hits(member_keys, band_keys(signed, 0, config.bands, config.rows))
+            asking = band_keys(signed, 0, config.bands, config.rows)
+            found = shared_buckets(self._sorted_bands(), allowed, asking, QUERY_HITS)
             new_pairs: list[tuple[int, int]] = []
             alignments = []
             for query, member in found:
-                owner, other = owners[query], int(members[member])
+                owner, other = owners[query], int(self._members[member])
                 pair = (min(owner, other), max(owner, other))
                 if owner == other or pair in known:
                     continue
@@ -300,17 +322,21 @@ def _uncovered(partials: Partials, lengths: npt.NDArray[np.int64], coverage: flo
     are still to find (a truncated copy's original holds a later one; with
     ``keep="longest"`` a part comes after the whole in keep order and covers nothing).
     """
-    covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    holds: set[int] = set()
-    for (a, b), alignment in zip(partials.pairs.tolist(), partials.alignments, strict=True):
-        covered[a] = union_of(covered[a], [(i, i + size) for i, _, size in alignment.runs])
-        covered[b] = union_of(covered[b], [(j, j + size) for _, j, size in alignment.runs])
-        if alignment.solid >= coverage * lengths[a]:  # a, the earlier unit, lies inside b
-            holds.add(b)
+    pairs = partials.pairs.tolist()
+    holds = {b for (a, b), alignment in zip(pairs, partials.alignments, strict=True)
+             if alignment.solid >= coverage * lengths[a]}  # fmt: skip
+    if not holds:
+        return {}
+    runs: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for (a, b), alignment in zip(pairs, partials.alignments, strict=True):
+        if a in holds:
+            runs[a] += [(i, i + size) for i, _, size in alignment.runs]
+        if b in holds:
+            runs[b] += [(j, j + size) for _, j, size in alignment.runs]
     out: dict[int, list[tuple[int, int]]] = {}
     for unit in sorted(holds):
         length = int(lengths[unit])
-        intervals = covered[unit]
+        intervals = union_of(runs[unit], [])
         if sum(hi - lo for lo, hi in intervals) >= coverage * length:
             continue
         edges = [0, *(x for interval in intervals for x in interval), length]
@@ -318,24 +344,6 @@ def _uncovered(partials: Partials, lengths: npt.NDArray[np.int64], coverage: flo
         if stretches:
             out[unit] = stretches
     return out
-
-
-def _band_hits(members: npt.NDArray[np.uint64], queries: npt.NDArray[np.uint64]) -> list[tuple[int, int]]:
-    """``(query, member)`` pairs that share a bucket in some band, at most :data:`QUERY_HITS` members per query."""
-    shared: dict[tuple[int, int], int] = defaultdict(int)
-    for band in range(members.shape[1]):
-        order = np.argsort(queries[:, band], kind="stable")
-        ordered = queries[order, band]
-        at = np.minimum(np.searchsorted(ordered, members[:, band]), len(ordered) - 1)
-        for m in np.flatnonzero(ordered[at] == members[:, band]).tolist():
-            value = ordered[at[m]]
-            lo, hi = np.searchsorted(ordered, value, "left"), np.searchsorted(ordered, value, "right")
-            for q in order[lo:hi].tolist():
-                shared[(q, m)] += 1
-    best: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for (q, m), count in shared.items():
-        best[q].append((-count, m))
-    return [(q, m) for q in sorted(best) for _, m in sorted(best[q])[:QUERY_HITS]]
 
 
 def _select(partials: Partials, chosen: npt.NDArray[np.bool_]) -> Partials:
@@ -346,10 +354,11 @@ def _select(partials: Partials, chosen: npt.NDArray[np.bool_]) -> Partials:
 
 def _in_paragraphs(covers: dict[int, Cover], first: ParagraphIds) -> dict[int, Cover]:
     """Covers whose parts name kept units, with the parts naming the kept paragraphs (their first occurrences)."""
+    if not covers:
+        return {}
+    at = first.tolist()
     return {
-        unit: got._replace(
-            main=int(first[got.main]), parts=tuple(p._replace(kept=int(first[p.kept])) for p in got.parts)
-        )
+        unit: Cover(got.coverage, got.score, at[got.main], tuple(Part(at[p.kept], *p[1:]) for p in got.parts))
         for unit, got in covers.items()
     }
 

@@ -25,6 +25,11 @@ _FOLDED = re.compile("[" + "".join(_FOLD) + "]")
 # between words, and invisible characters.
 _DROPPED = "".join(c for c, folded in _FOLD.items() if not folded)
 _GAPS = re.compile(f"[\\s{_DROPPED}]{{2,}}|[^\\S ]|[{_DROPPED}]|^ | $")
+# The single characters of _GAPS in one class (the regex above tries four branches at each
+# character, this one a lookup): whitespace other than the plain space, and invisible ones.
+_GAP_CHARS = re.compile(
+    "[" + re.escape("".join(c for c in map(chr, range(0x3000 + 1)) if c.isspace() and c != " ")) + _DROPPED + "]"
+)
 # Whitespace that NFKC leaves, other than the plain space; and that or a character to fold.
 _ODD_SPACE = re.compile("[\t\n\r\x0b\x0c\x1c-\x1f\x85\u1680\u2028\u2029]")
 _UNUSUAL = re.compile("[" + "".join(_FOLD) + "\t\n\r\x0b\x0c\x1c-\x1f\x85\u1680\u2028\u2029]")
@@ -72,11 +77,16 @@ def _normalize(text: str) -> str:
     # is_normalized answers in a fraction of the time normalize takes to copy an unchanged text.
     key = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
     key = key.lower() if key.isascii() else key.casefold()  # equal on ASCII, and faster
-    if _UNUSUAL.search(key) is not None:
+    unusual = _UNUSUAL.search(key) is not None
+    if unusual:
         key = _FOLDED.sub(_fold, key)
-        if not unicodedata.is_normalized("NFKC", key):  # a zero-width character kept a mark off its letter
-            key = unicodedata.normalize("NFKC", key).casefold()
-    elif "  " not in key and key[:1] != " " and key[-1:] != " ":
+    # Case folding ("İ" -> "i\u0307" next to another mark) and a dropped zero-width
+    # character between a letter and its mark leave marks for NFKC to reorder or compose.
+    # Whether a text needs this round depends on that text alone (not on a quote elsewhere
+    # in it), so a text normalised in pieces gets the key it gets whole.
+    if not key.isascii() and not unicodedata.is_normalized("NFKC", key):
+        key = unicodedata.normalize("NFKC", key).casefold()
+    if not unusual and "  " not in key and key[:1] != " " and key[-1:] != " ":
         return key  # the common case: nothing to fold, single spaces only
     if "  " in key or key[:1] == " " or key[-1:] == " " or _ODD_SPACE.search(key) is not None:
         key = " ".join(key.split())
@@ -92,6 +102,11 @@ def _one_to_one_nfkc(text: str) -> str | None:
         if a != b and unicodedata.normalize("NFKC", a) != b:
             return None
     return composed
+
+
+def _has_gaps(text: str) -> bool:
+    """Whether :data:`_GAPS` matches somewhere in ``text``."""
+    return "  " in text or text[:1] == " " or text[-1:] == " " or _GAP_CHARS.search(text) is not None
 
 
 def _fold(match: re.Match[str]) -> str:
@@ -125,7 +140,7 @@ class KeyMap:
         return self._text_at[r] + i - self._key_at[r]
 
 
-def key_map(text: str) -> KeyMap:
+def key_map(text: str, key: str | None = None) -> KeyMap:
     """Map the characters of ``normalize(text)`` back to ``text``; ``None`` for rare texts.
 
     Most texts change one character for one (case, quotes, full-width forms), collapse
@@ -134,12 +149,17 @@ def key_map(text: str) -> KeyMap:
     for all but rare texts (NFKC also composes some letters across such boundaries, as
     conjoining Hangul jamo); for those the map places key characters in proportion.
 
+    ``key`` is ``normalize(text)`` when the caller has it.
+
     >>> key_map("A\\u00a0 b").span(1, 3)
     (1, 4)
     """
-    key = normalize(text)
+    if key is None:
+        key = normalize(text)
     composed = text if unicodedata.is_normalized("NFKC", text) else _one_to_one_nfkc(text)
     if composed is not None and (composed.isascii() or len(composed.casefold()) == len(composed)):
+        if len(key) == len(text) and not _has_gaps(composed):  # most texts: the key is the text, folded
+            return KeyMap(len(key), [0] if text else [], [0] if text else [])
         key_at, text_at = [], []
         length = done = 0
         for gap in _GAPS.finditer(composed):

@@ -147,6 +147,13 @@ def cover(length: int, coverers: list[tuple[int, Alignment, float]]) -> Cover:
     Each alignment has the covered key on side 0. Characters covered by several paragraphs
     count once; a paragraph that adds nothing to the others is not listed as a part.
     """
+    if (
+        len(coverers) == 1 and coverers[0][1].runs
+    ):  # most partial copies: one paragraph, whose runs are disjoint and in order
+        kept, alignment, score = coverers[0]
+        lo, hi = alignment.span(0)
+        kept_lo, kept_hi = alignment.span(1)
+        return Cover(alignment.solid / length if length else 0.0, score, kept, (Part(kept, lo, hi, kept_lo, kept_hi),))
     # The paragraph covering the most first (then the lowest number): it is the main one.
     ordered = sorted(coverers, key=lambda c: (-c[1].solid, c[0]))
     covered: list[tuple[int, int]] = []

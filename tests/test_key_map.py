@@ -32,3 +32,13 @@ def test_a_stretch_of_the_key_maps_to_the_words_it_came_from():
     lo = key.index("quick")
     start, end = key_map(text).span(lo, lo + len('quick" brown'))
     assert text[start:end] == "Quick\u201d\u00a0\u00a0brown"
+
+
+def test_the_quick_gap_test_agrees_with_the_gap_pattern():
+    # key_map takes its one-run path when _has_gaps says no: it must say so exactly when _GAPS finds nothing.
+    from dedupe.normalize import _GAPS, _has_gaps
+
+    for code in range(0x110000):
+        c = chr(code)
+        for text in (c, "a" + c + "b", " " + c, c + " ", "a " + c):
+            assert _has_gaps(text) == (_GAPS.search(text) is not None), (hex(code), text)
