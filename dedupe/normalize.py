@@ -76,16 +76,23 @@ def _normalize_in_pieces(text: str) -> str:
 def _normalize(text: str) -> str:
     # is_normalized answers in a fraction of the time normalize takes to copy an unchanged text.
     key = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
-    key = key.lower() if key.isascii() else key.casefold()  # equal on ASCII, and faster
-    unusual = _UNUSUAL.search(key) is not None
-    if unusual:
-        key = _FOLDED.sub(_fold, key)
-    # Case folding ("İ" -> "i\u0307" next to another mark) and a dropped zero-width
-    # character between a letter and its mark leave marks for NFKC to reorder or compose.
-    # Whether a text needs this round depends on that text alone (not on a quote elsewhere
-    # in it), so a text normalised in pieces gets the key it gets whole.
-    if not key.isascii() and not unicodedata.is_normalized("NFKC", key):
-        key = unicodedata.normalize("NFKC", key).casefold()
+    if key.isascii():
+        key = key.lower()  # equal to casefold on ASCII, and faster
+        unusual = _UNUSUAL.search(key) is not None
+        if unusual:
+            key = _FOLDED.sub(_fold, key)  # (the backtick; ASCII stays NFKC)
+    else:
+        folded = key.casefold()
+        unusual = _UNUSUAL.search(folded) is not None
+        if unusual:
+            folded = _FOLDED.sub(_fold, folded)
+        # Case folding ("İ" -> "i\u0307" next to another mark) and a dropped zero-width
+        # character between a letter and its mark leave marks for NFKC to reorder or
+        # compose. Whether a text needs this round depends on that text alone (not on a
+        # quote elsewhere in it), so a text normalised in pieces gets the key it gets whole.
+        if folded != key and not unicodedata.is_normalized("NFKC", folded):
+            folded = unicodedata.normalize("NFKC", folded).casefold()
+        key = folded
     if not unusual and "  " not in key and key[:1] != " " and key[-1:] != " ":
         return key  # the common case: nothing to fold, single spaces only
     if "  " in key or key[:1] == " " or key[-1:] == " " or _ODD_SPACE.search(key) is not None:

@@ -364,6 +364,14 @@ def test_normalize_in_pieces_equals_normalize_of_the_whole(text, piece):
         dedupe.normalize.PIECE = saved
 
 
+def test_every_folded_character_is_folded_in_ascii_and_other_text() -> None:
+    for char, folded in dedupe.normalize._FOLD.items():
+        if unicodedata.normalize("NFKC", char) != char:
+            continue  # NFKC comes first: "\u00b4" is a space and a combining accent by then
+        for around in ("ab", "\uac00\uac01"):
+            assert normalize(around[0] + char + around[1]) == around[0] + folded + around[1], hex(ord(char))
+
+
 @MEDIUM
 @given(st.lists(st.one_of(PIECES, st.characters(codec="utf-8")), max_size=12).map("".join))
 @example("\ufb01\u0130\U00011a47\u03a3")  # "İ" folds to "i\u0307", which a later mark must be ordered with
