@@ -100,14 +100,24 @@ def _normalize(text: str) -> str:
     return key
 
 
+class _NFKCOfEach(dict[int, str]):
+    """NFKC of single characters, by code point, computed when first asked (a ``str.translate`` table)."""
+
+    def __missing__(self, code: int) -> str:
+        if len(self) > 1 << 16:  # a bound on what adversarial text can make it hold
+            self.clear()
+        self[code] = got = unicodedata.normalize("NFKC", chr(code))
+        return got
+
+
+_NFKC_OF_EACH = _NFKCOfEach()
+
+
 def _one_to_one_nfkc(text: str) -> str | None:
-    """NFKC of ``text`` when it changes characters one for one (full-width commas), else ``None``."""
+    """NFKC of ``text`` when it is the NFKC of each character in turn (full-width commas), else ``None``."""
     composed = unicodedata.normalize("NFKC", text)
-    if len(composed) != len(text):
+    if len(composed) != len(text) or text.translate(_NFKC_OF_EACH) != composed:
         return None
-    for a, b in zip(text, composed, strict=True):
-        if a != b and unicodedata.normalize("NFKC", a) != b:
-            return None
     return composed
 
 
