@@ -168,7 +168,7 @@ def targets(q: dict[str, Any], s: dict[str, Any] | None) -> dict[str, tuple[bool
     return out
 
 
-def render(q: dict[str, Any], s: dict[str, Any] | None) -> str:
+def render(q: dict[str, Any], s: dict[str, Any] | None, skipped: str) -> str:
     lines = [f"## Partial copies at n = {q['n']:,} (default options)\n"]
     lines.append("| kind | planted | removed | reported as partial |")
     lines.append("|---|---:|---:|---:|")
@@ -192,7 +192,7 @@ def render(q: dict[str, Any], s: dict[str, Any] | None) -> str:
             row = s["stages"][name]
             lines.append(f"| {name} | " + " | ".join(f"{row.get(k, 0):.2f}" for k in stages) + " |")
     else:
-        lines.append(f"- speed: skipped ({BASELINE} is not in this checkout's git history)")
+        lines.append(f"- speed: skipped ({skipped})")
     lines.append("\n## Targets\n")
     for name, (met, detail) in targets(q, s).items():
         lines.append(f"- {'met' if met else 'MISSED'}: {name}: {detail}")
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     print(platform_line())
     q = quality(args.n)
     s = None if args.no_speed else speed(args.n, args.repeats)
-    text = render(q, s)
+    text = render(q, s, "--no-speed" if args.no_speed else f"{BASELINE} is not in this checkout's git history")
     print(text)
     RUNS.mkdir(parents=True, exist_ok=True)
     (RUNS / f"partial-{args.n}.json").write_text(json.dumps({"quality": q, "speed": s}, indent=1), encoding="utf-8")

@@ -231,13 +231,24 @@ class Links:
             passed = scores >= config.threshold
         with self.stopwatch("partial"):
             # A pair that is not a copy whole may be one in part: the shorter inside the longer.
+            # And a pair that is a copy whole may hold more new text than light noise: a
+            # sentence appended to a long paragraph still scores 0.9. When the shorter lies
+            # inside the longer and covers less than ``coverage`` of it, the longer extends
+            # the shorter (the partial rule keeps its new text), whatever the whole score.
             keys = self.unit_keys
+            lengths = self.unit_lengths[pairs]
+            shorter, longer = lengths.min(axis=1), lengths.max(axis=1)
             found, alignments = [], []
-            for k in np.flatnonzero(~passed).tolist():
+            for k in np.flatnonzero(~passed | (shorter < config.coverage * longer)).tolist():
                 alignment = partial_alignment(keys[pairs[k, 0]], keys[pairs[k, 1]], config.threshold, config.coverage)
-                if alignment is not None:
-                    found.append(k)
-                    alignments.append(alignment)
+                if alignment is None:
+                    continue
+                if passed[k]:
+                    if not config.coverage * shorter[k] <= alignment.solid < config.coverage * longer[k]:
+                        continue  # a copy whole: nothing of the longer is left out but light noise
+                    passed[k] = False
+                found.append(k)
+                alignments.append(alignment)
             chosen = np.asarray(found, dtype=np.int64)
         return Verified(
             pairs[passed],

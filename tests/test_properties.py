@@ -466,14 +466,31 @@ def extends(m, result) -> bool:
 def test_no_chaining_hand_made():
     # A ≈ B and B ≈ C, but C is not close enough to A: C must not be removed through B.
     a = "The council approved the new budget on Tuesday after a long debate about school funding and roads."
-    b = a + " Officials said"
-    c = b + " it would pass."
+    b = a + " Officials"  # a few characters more: light noise, a copy whole
+    c = b + " said it would pass."
     assert sim(normalize(a), normalize(b)) >= 0.9 and sim(normalize(b), normalize(c)) >= 0.9
     assert sim(normalize(a), normalize(c)) < 0.9
     result = dedupe_and_explain("\n".join([a, b, c]))
     assert [(m.index, m.kept_index) for m in result.removed] == [(1, 0)]
     # C holds A and more: it is kept, and reported as extending A (verified against A itself).
     assert [(m.index, m.kept_index, m.kind) for m in result.kept] == [(2, 0, "partial")]
+
+
+def test_new_text_keeps_a_paragraph_that_scores_as_a_copy_whole():
+    # 0.93 as wholes, but A covers 0.86 of B: B's appended sentence is new text (kept, reported).
+    a = (
+        "The city council voted on Tuesday to extend the night bus network to the eastern suburbs, after a two-year "
+        "pilot carried more than 1.2 million passengers and cut late-night taxi waits by half, officials said."
+    )
+    b = a + " The first routes start in March."
+    assert sim(normalize(a), normalize(b)) >= 0.9
+    result = dedupe_and_explain(f"{a}\nOther line in between here.\n{b}")
+    assert result.removed == []
+    (m,) = result.kept
+    assert (m.index, m.kept_index, m.kind) == (2, 0, "partial") and 0.85 < m.coverage < 0.9
+    # With keep="longest" the shorter goes, as a partial copy of the longer.
+    (gone,) = dedupe_and_explain(f"{a}\nOther line in between here.\n{b}", keep="longest").removed
+    assert (gone.index, gone.kept_index, gone.kind) == (0, 2, "partial")
 
 
 # --------------------------------------------------------------------------- 9. the explanation's own contract (extra)
