@@ -696,11 +696,12 @@ def _extended(units: Ids, first: Ids, extends: dict[int, _Hit]) -> dict[int, _Hi
 
 def _in_part(run: list[int], hits: dict[int, _Hit]) -> str:
     """What a block's reason adds when some of its paragraphs are partial copies."""
-    partial = [hits[i].coverage for i in run if hits[i].coverage is not None]
+    partial = [c for i in run if (c := hits[i].coverage) is not None]
     if not partial:
         return ""
-    which = "" if len(partial) == len(run) else f" ({len(partial)} of them)"
-    return f", in part{which}: coverage {min(c for c in partial if c is not None):.2f} and more"
+    if len(run) == 1:
+        return f", in part (coverage {partial[0]:.2f})"
+    return f", {len(partial)} in part (coverage >= {min(partial):.2f})"
 
 
 def _across(links: Links, kept: list[int], hits: dict[int, _Hit]) -> dict[int, _Hit]:
