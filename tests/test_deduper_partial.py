@@ -131,9 +131,9 @@ def test_merged_copy_whose_small_part_is_found_by_a_residual_lookup(store: str |
     # only the lookup of the stretch left uncovered finds it.
     long = " ".join(LATIN)
     short = (
-        "Police closed the bridge to traffic for the night after a lorry hit the railing on the northern side, "
-        "and engineers will inspect the supports at first light before deciding whether buses may cross it."
-    )
+        "The bridge was closed to traffic overnight after a lorry struck the railing on the northern side; "
+        "engineers will inspect the supports at dawn before deciding whether buses may cross it again."
+    )  # (its signature shares no band with the merged paragraph's: checked)
     a = f"{long}\n{short}"
     text = f"Intro of the new story.\n{long} {short}"
     d = deduper(store)
