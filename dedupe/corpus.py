@@ -16,6 +16,12 @@ unchanged first; what it keeps is then compared with the index:
   counts and the verification are symmetric, so the result depends neither on document
   order nor on how documents were split between workers.
 
+Both policies find partial copies too (:mod:`dedupe.across`): a paragraph that indexed
+paragraphs cover in aligned stretches (a truncated copy, a merge) goes as kind
+``"partial"``; for boilerplate the coverers must be boilerplate entries, which depends only
+on the counts, so the property above holds. A paragraph kept that holds indexed ones and
+new text is reported as extending them, and (seen before) indexed like any kept paragraph.
+
 A *scope* (a site, say) keeps indexes apart: one site's footer never removes another's text.
 """
 
