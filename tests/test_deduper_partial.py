@@ -246,3 +246,15 @@ def test_cli_explain_gives_coverage_and_parts(tmp_path: Path, capsys: pytest.Cap
     part = {"kept_index": 1, "span": first["span"], "kept_span": [start, start + 150], "kept_doc": str(a)}
     assert first["coverage"] >= 0.99 and first["parts"] == [part]
     assert [p["kept_index"] for p in merged["parts"]] == [2, 3]
+
+
+def test_jsonl_explain_gives_coverage_and_parts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    records = [{"id": "a", "text": originals("korean")}, {"id": "b", "text": f"소개.\n{KOREAN[1][:70]}"}]
+    path = tmp_path / "pages.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    assert main(["-q", "--jsonl", "--scope", "corpus", "--explain", str(path)]) == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert row["id"] == "b" and row["kind"] == "partial" and row["kept_doc"] == "a" and row["coverage"] >= 0.99
+    (part,) = row["parts"]
+    start, end = part["kept_span"]
+    assert part["kept_doc"] == "a" and records[0]["text"][start:end] == KOREAN[1][:70]
