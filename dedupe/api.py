@@ -183,7 +183,8 @@ class _Partials:
         """The :class:`Match` of paragraph ``index``, covered as ``got`` says."""
         span, main_span = self._paragraph(index), self._paragraph(got.main)
         parts = tuple(
-            Part(p.kept, self._span(index, p.lo, p.hi), self._span(p.kept, p.kept_lo, p.kept_hi)) for p in got.parts
+            Part(p.kept, self.key_span(index, p.lo, p.hi), self.key_span(p.kept, p.kept_lo, p.kept_hi))
+            for p in got.parts
         )
         return Match(index, span, got.main, main_span, got.score, "partial", block, None, got.coverage, parts)
 
@@ -191,7 +192,7 @@ class _Partials:
         s, e = self.spans[i]
         return int(s), int(e)
 
-    def _span(self, i: int, lo: int, hi: int) -> Span:
+    def key_span(self, i: int, lo: int, hi: int) -> Span:
         """The span of the input that characters ``lo:hi`` of paragraph ``i``'s key come from."""
         if i not in self._maps:
             start, end = self._paragraph(i)
@@ -286,7 +287,8 @@ def report(
     """Render the cleaned text and its explanation.
 
     ``foreign`` holds removals whose kept copy is in another document, as :class:`Block`
-    records each followed by its :class:`Match` records (block numbers are reassigned).
+    records each followed by its :class:`Match` records (block numbers are reassigned); a
+    block that is not removed holds paragraphs kept that extend another document's.
     ``keys`` may hold the normalised keys of paragraphs that partial matches name.
     """
     if not foreign and not len(found.removed) and not found.extends:
@@ -330,12 +332,14 @@ def report(
         blocks.append(Block(number, i, i, match.span, got.main, got.main, match.kept_span, False, why))
         repeats.append(match)
         number += 1
+    goes = True
     for record in foreign:
         if isinstance(record, Block):
             blocks.append(record._replace(index=number))
+            goes = record.removed  # a paragraph kept because it holds new text is reported with the repeats
             number += 1
         else:
-            removed.append(record._replace(block=number - 1))
+            (removed if goes else repeats).append(record._replace(block=number - 1))
     # A block found in a later pass can straddle blocks removed before it: sort the matches.
     removed.sort(key=lambda m: m.index)
     repeats.sort(key=lambda m: m.index)

@@ -16,11 +16,18 @@ unchanged first; what it keeps is then compared with the index:
   counts and the verification are symmetric, so the result depends neither on document
   order nor on how documents were split between workers.
 
+Both policies find partial copies too (:mod:`dedupe.across`): a paragraph that indexed
+paragraphs cover in aligned stretches (a truncated copy, a merge) goes as kind
+``"partial"``; for boilerplate the coverers must be boilerplate entries, which depends only
+on the counts, so the property above holds. A paragraph kept that holds indexed ones and
+new text is reported as extending them, and (seen before) indexed like any kept paragraph.
+
 A *scope* (a site, say) keeps indexes apart: one site's footer never removes another's text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import threading
@@ -32,13 +39,17 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from dedupe.api import check_text, report, resolve_within
+from dedupe import across as partly
+from dedupe.across import Entry, Found
+from dedupe.api import _Partials, check_text, report, resolve_within
 from dedupe.blocks import Findings
 from dedupe.config import DedupeConfig, as_int, resolve
 from dedupe.errors import ConfigError, DedupeError
 from dedupe.index import band_keys
 from dedupe.matching import Copy, Links
-from dedupe.results import Block, Explained, Kind, Match, Span
+from dedupe.partial import Cover
+from dedupe.results import Block, Explained, Kind, Match, Part, Span
+from dedupe.signature import sign_keys
 from dedupe.site import site_of
 from dedupe.split import paragraph_spans
 from dedupe.store import BandKeys, Crowded, Ids, Location, MemoryStore, StagedIndex, Store
@@ -56,13 +67,37 @@ class IndexStats(NamedTuple):
     bytes_per_entry: float
 
 
+class _Part(NamedTuple):
+    """A stretch ``[lo, hi)`` of a paragraph's key that lies in the indexed paragraph at ``location``, at ``kept_span``
+    (offsets into that paragraph's document)."""
+
+    lo: int
+    hi: int
+    location: Location
+    kept_span: Span
+
+
 class _Hit(NamedTuple):
-    """Why a paragraph goes: the indexed paragraph it copies, the score, and (boilerplate) in how many documents."""
+    """Why a paragraph goes: the indexed paragraph it copies, the score, and (boilerplate) in how many documents.
+
+    A partial copy (or, kept, a paragraph that extends indexed ones) has its ``coverage``
+    and ``parts``; ``location`` is then the entry that covers the most.
+    """
 
     location: Location
     score: float
     exact: bool
     documents: int = 0
+    coverage: float | None = None
+    parts: tuple[_Part, ...] = ()
+
+
+class _Likely(NamedTuple):
+    """Candidate entries of some paragraphs that the MinHash estimate keeps: row (paragraph), entry id, entry."""
+
+    rows: Ids
+    ids: Ids
+    entries: list[Entry]
 
 
 class Deduper:
@@ -174,9 +209,11 @@ class Deduper:
         self._cleaning = True
         policy = self._seen if self.policy == "seen" else self._boilerplate
         outcome = policy(links, spans, kept, within, doc, scope)
-        found, moved = _settle(found, outcome, spans)
+        render = _Partials(text, spans)
+        found, moved = _settle(found, outcome, spans, render)
         present = sorted([*kept, *(i for i, j in outcome.restored.items() if i == j)])
-        groups = _foreign_blocks(sorted(outcome.across), present, spans, outcome.across, outcome.describe) + moved
+        groups = _foreign_blocks(sorted(outcome.across), present, spans, outcome.across, outcome.describe, render)
+        groups += moved + _extending_blocks(outcome.extends, spans, render)
         foreign: list[Block | Match] = []
         for block, matches in sorted(groups, key=lambda group: group[0].first):
             foreign += [block, *matches]
@@ -253,10 +290,10 @@ class Deduper:
         self, links: Links, spans: list[Span], kept: list[int], within: dict[int, Copy], doc: str, scope: str
     ) -> _Outcome:
         units, first = _distinct_units(links.units, kept)
-        hits, again = self._seen_hits(links, units, doc, scope)
+        hits, again, extends = self._seen_hits(links, units, doc, scope)
         across = _across(links, kept, hits)
         orphans, orphan_first = _distinct_units(links.units, _near_orphans(links, within, across))
-        more, more_again = self._seen_hits(links, orphans, doc, scope)
+        more, more_again, _ = self._seen_hits(links, orphans, doc, scope)
         hits |= more
         again |= more_again
         rehomed, restored = _rehome(links, within, across, hits)
@@ -272,19 +309,22 @@ class Deduper:
 
         def describe(run: list[int]) -> str:
             what = "paragraph" if len(run) == 1 else f"run of {len(run)} paragraphs"
-            return f"seen before: {what} of document {across[run[0]].location.doc!r}"
+            return f"seen before: {what} of document {across[run[0]].location.doc!r}{_in_part(run, across)}"
 
-        return _Outcome(across, rehomed, restored, describe)
+        return _Outcome(across, rehomed, restored, describe, _extended(units, first, extends))
 
-    def _seen_hits(self, links: Links, units: Ids, doc: str, scope: str) -> tuple[dict[int, _Hit], set[int]]:
-        """The kept paragraph of an earlier document that each unit copies, and the units that ``doc`` indexed."""
+    def _seen_hits(
+        self, links: Links, units: Ids, doc: str, scope: str
+    ) -> tuple[dict[int, _Hit], set[int], dict[int, _Hit]]:
+        """What each unit copies in earlier documents (whole or in part), the units that ``doc``
+        indexed, and the units kept that extend indexed paragraphs."""
         hits: dict[int, _Hit] = {}
-        again: set[int] = set()  # units that this very document put in the index before
+        again: dict[int, int] = {}  # units that this very document put in the index before: their entries
         if len(units) == 0:
-            return hits, again
+            return hits, set(), {}
         keys = [links.unit_keys[u] for u in units.tolist()]
         exact = self.store.find_exact(scope, keys)
-        matched, scores = self._verify_near(links, units, scope, exact < 0, doc)
+        matched, scores, pools = self._verify_near(links, units, scope, exact < 0, doc)
         hit_ids = np.where(exact >= 0, exact, matched)
         known = self.store.fetch(hit_ids[hit_ids >= 0])
         where = iter(known.locations)
@@ -295,19 +335,97 @@ class Deduper:
             # A document fed again (a job run twice) is not a copy of itself: it keeps what it kept.
             # (Near matches already leave out its own entries, which did not exist the first time.)
             if location.doc == doc:
-                again.add(u)
+                again[u] = e
             else:
                 hits[u] = _Hit(location, 1.0, True) if e >= 0 else _Hit(location, score, False)
-        return hits, again
+        missing = [k for k, u in enumerate(units.tolist()) if u not in hits and u not in again]
+        other = self._accept_other(doc)
+        partial, extends = self._partial_hits(links, units[missing], [pools[k] for k in missing], scope, other)
+        hits |= partial
+        if again:
+            extends |= self._extends_again(links, again, doc, scope)
+        return hits, set(again), extends
+
+    def _extends_again(self, links: Links, again: dict[int, int], doc: str, scope: str) -> dict[int, _Hit]:
+        """The extensions that the paragraphs of a document fed again found the first time.
+
+        Its own entries came after every entry it was compared with then (ids grow), so the
+        entries before them give the same answer now; a paragraph kept then stays kept.
+        """
+        units = np.fromiter(again, dtype=np.int64, count=len(again))
+        before = min(again.values())
+        likely = self._likely(links.signatures[units], scope, skip_doc=doc)
+        pools: list[list[Entry]] = [[] for _ in range(len(units))]
+        for r, entry in zip(likely.rows.tolist(), likely.entries, strict=True):
+            pools[r].append(entry)
+
+        def accept(entries: list[Entry]) -> list[bool]:
+            return [e.location.doc != doc and e.id < before for e in entries]
+
+        return self._partial_hits(links, units, pools, scope, accept, removals=False)[1]
+
+    def _accept_other(self, doc: str) -> partly.Accept:
+        """Seen before: an entry of any other document may cover a paragraph."""
+        return lambda entries: [e.location.doc != doc for e in entries]
+
+    def _partial_hits(
+        self,
+        links: Links,
+        units: Ids,
+        pools: list[list[Entry]],
+        scope: str,
+        accept: partly.Accept,
+        documents: Callable[[Entry], int] | None = None,
+        *,
+        removals: bool = True,
+    ) -> tuple[dict[int, _Hit], dict[int, _Hit]]:
+        """The units that accepted entries cover (partial copies) and those that hold some and more.
+
+        ``pools`` are the candidates that banding proposed for each unit and that did not
+        verify whole. A partial copy narrower than ``min_chars`` columns stays, as within a
+        document: a heading or a name inside a longer paragraph is no copy of it.
+        """
+        covered: dict[int, _Hit] = {}
+        extends: dict[int, _Hit] = {}
+        if len(units) == 0:
+            return covered, extends
+        # Boilerplate has no first occurrence: ties go to the least location, not to the entry added first.
+        rank: Callable[[Entry], Any] = (lambda e: e.id) if self.policy == "seen" else (lambda e: e.location[:2])
+        keys = [links.unit_keys[u] for u in units.tolist()]
+        found = partly.find(keys, pools, self._lookup(scope), accept, self.config, rank)
+        for u, got in zip(units.tolist(), found, strict=True):
+            if got is None:
+                continue
+            main = got.entries[got.cover.main]
+            hit = _partial_hit(got, documents(main) if documents is not None else 0)
+            if not got.removed:
+                extends[u] = hit
+            elif removals and int(links.unit_widths(np.asarray([u]))[0]) >= self.config.min_chars:
+                covered[u] = hit
+        return covered, extends
+
+    def _lookup(self, scope: str) -> partly.Lookup:
+        """Entries that may hold each stretch of text: signed, looked up in the buckets, kept by the estimate."""
+        c = self.config
+
+        def lookup(stretches: list[str]) -> list[list[Entry]]:
+            out: list[list[Entry]] = [[] for _ in stretches]
+            likely = self._likely(sign_keys(stretches, c.shingle_size, c.num_perm, c.seed), scope)
+            for r, entry in zip(likely.rows.tolist(), likely.entries, strict=True):
+                out[r].append(entry)
+            return out
+
+        return lookup
 
     def _boilerplate(
         self, links: Links, spans: list[Span], kept: list[int], within: dict[int, Copy], doc: str, scope: str
     ) -> _Outcome:
-        hits = self._boilerplate_hits(links, _distinct_units(links.units, kept)[0], doc, scope)
+        units, first = _distinct_units(links.units, kept)
+        hits, extends = self._boilerplate_hits(links, units, doc, scope)
         across = _across(links, kept, hits)
         hits |= self._boilerplate_hits(
             links, _distinct_units(links.units, _near_orphans(links, within, across))[0], doc, scope
-        )
+        )[0]
         rehomed, restored = _rehome(links, within, across, hits)
         self.documents += 1
         where = f" of site {scope!r}" if scope else ""
@@ -319,22 +437,26 @@ class Deduper:
             low, high = min(counts), max(counts)
             docs = f"{low}" if low == high else f"{low} to {high}"
             what = "paragraph" if len(run) == 1 else f"run of {len(run)} paragraphs"
-            return f"boilerplate: {what} found in {docs} documents{where} (min_docs={self.min_docs})"
+            found = f"found in {docs} documents{where}{_in_part(run, across)}"
+            return f"boilerplate: {what} {found} (min_docs={self.min_docs})"
 
-        return _Outcome(across, rehomed, restored, describe)
+        return _Outcome(across, rehomed, restored, describe, _extended(units, first, extends))
 
-    def _boilerplate_hits(self, links: Links, units: Ids, doc: str, scope: str) -> dict[int, _Hit]:
-        """The units whose verified copies occur in at least ``min_docs`` documents, and where the first is."""
+    def _boilerplate_hits(
+        self, links: Links, units: Ids, doc: str, scope: str
+    ) -> tuple[dict[int, _Hit], dict[int, _Hit]]:
+        """The units whose verified copies occur in at least ``min_docs`` documents, and where the first is;
+        then those that boilerplate covers in part, and those kept that hold boilerplate and more."""
         hits: dict[int, _Hit] = {}
         if len(units) == 0:
-            return hits
+            return hits, {}
         keys = [links.unit_keys[u] for u in units.tolist()]
         own = self.store.find_exact(scope, keys)
         if (own < 0).any():
             raise DedupeError(
                 f"document {doc!r} was not counted: with the boilerplate policy, count() every document before feed()"
             )
-        near_rows, near_ids, near_scores = self._near_groups(links, units, scope, own)
+        near_rows, near_ids, near_scores, pools = self._near_groups(links, units, scope, own)
         groups: list[list[int]] = [[e] for e in own.tolist()]
         best = np.zeros(len(units))
         for r, e, s in zip(near_rows.tolist(), near_ids.tolist(), near_scores.tolist(), strict=True):
@@ -347,7 +469,40 @@ class Deduper:
             if counts[row] >= self.min_docs:
                 exact = own_counts[row] >= self.min_docs
                 hits[u] = _Hit(locations[row], 1.0 if exact else float(best[row]), exact, counts[row])
-        return hits
+        missing = [row for row, u in enumerate(units.tolist()) if u not in hits]
+        documents: dict[int, int] = {}  # entry -> documents its verified copies occur in
+        partial, extends = self._partial_hits(
+            links,
+            units[missing],
+            [pools[r] for r in missing],
+            scope,
+            self._accept_boilerplate(scope, documents),
+            lambda e: documents[e.id],
+        )
+        return hits | partial, extends
+
+    def _accept_boilerplate(self, scope: str, documents: dict[int, int]) -> partly.Accept:
+        """Boilerplate: an entry may cover a paragraph when its verified copies occur in ``min_docs`` documents.
+
+        Counted as for a paragraph (the entry and the entries that verify against it), once
+        the counting pass is over: the answer does not depend on the order of documents.
+        """
+
+        def accept(entries: list[Entry]) -> list[bool]:
+            ask = [e for e in entries if e.id not in documents]
+            if ask:
+                records = self.store.fetch(np.asarray([e.id for e in ask], dtype=np.int64))
+                likely = self._likely(records.signatures, scope)
+                scores = self._scores(records.keys, likely)
+                groups = [[e.id] for e in ask]
+                for r, i, s in zip(likely.rows.tolist(), likely.ids.tolist(), scores.tolist(), strict=True):
+                    if s >= self.config.threshold and i != ask[r].id:
+                        groups[r].append(i)
+                counts = self.store.doc_counts([np.asarray(g, dtype=np.int64) for g in groups])
+                documents.update(zip((e.id for e in ask), counts, strict=True))
+            return [documents[e.id] >= self.min_docs for e in entries]
+
+        return accept
 
     # -- matching against the index ----------------------------------------------------------
 
@@ -355,40 +510,42 @@ class Deduper:
         c = self.config
         return band_keys(signatures, 0, c.bands, c.rows) ^ _salts(scope, c.bands)
 
-    def _candidates(
-        self, links: Links, units: Ids, scope: str, skip_doc: str | None = None
-    ) -> tuple[Ids, Ids, npt.NDArray[np.float64]]:
-        """Verified near matches of ``units`` in the index: rows (into ``units``), entry ids, scores.
+    def _likely(self, signatures: npt.NDArray[np.uint32], scope: str, skip_doc: str | None = None) -> _Likely:
+        """Entries sharing a bucket with each row of ``signatures`` whose estimated Jaccard reaches ``min_jaccard``.
 
-        Entries that document ``skip_doc`` put in the index are left out.
+        Entries that document ``skip_doc`` put in the index are left out. Scores are not computed.
         """
         empty = np.empty(0, dtype=np.int64)
-        if len(units) == 0:
-            return empty, empty, np.empty(0)
+        if len(signatures) == 0:
+            return _Likely(empty, empty, [])
         # A crowded bucket (low-vocabulary text) shows its first entries for "seen before",
         # so that what a document found stays found when it is fed again; boilerplate skips
         # it, so that its counts do not depend on the order documents were counted in.
         crowded: Crowded = "first" if self.policy == "seen" else "skip"
-        rows, ids = self.store.find_near(self._bands(links.signatures[units], scope), crowded)
+        rows, ids = self.store.find_near(self._bands(signatures, scope), crowded)
         if len(rows) == 0:
-            return empty, empty, np.empty(0)
+            return _Likely(empty, empty, [])
         distinct, back = np.unique(ids, return_inverse=True)
         records = self.store.fetch(distinct)
-        c = self.config
-        estimate = (links.signatures[units[rows]] == records.signatures[back]).mean(axis=1)
-        likely = estimate >= c.min_jaccard
+        estimate = (signatures[rows] == records.signatures[back]).mean(axis=1)
+        likely = estimate >= self.config.min_jaccard
         if skip_doc is not None:
             likely &= np.asarray([loc.doc != skip_doc for loc in records.locations], dtype=bool)[back]
         rows, ids, back = rows[likely], ids[likely], back[likely]
-        left = [links.unit_keys[u] for u in units[rows].tolist()]
-        scores = score_each(left, [records.keys[b] for b in back.tolist()], c.threshold)
-        passed = scores >= c.threshold
-        return rows[passed], ids[passed], scores[passed]
+        keys, locations = records.keys, records.locations
+        entries = [Entry(i, keys[b], locations[b]) for i, b in zip(ids.tolist(), back.tolist(), strict=True)]
+        return _Likely(rows, ids, entries)
+
+    def _scores(self, keys: Sequence[str], likely: _Likely) -> npt.NDArray[np.float64]:
+        """The rapidfuzz similarity of each likely pair (0 below the threshold)."""
+        left = [keys[r] for r in likely.rows.tolist()]
+        return score_each(left, [e.key for e in likely.entries], self.config.threshold)
 
     def _verify_near(
         self, links: Links, units: Ids, scope: str, ask: npt.NDArray[np.bool_], doc: str
-    ) -> tuple[Ids, npt.NDArray[np.float64]]:
-        """For each unit (where ``ask``), the best verified entry of another document than ``doc`` and its score.
+    ) -> tuple[Ids, npt.NDArray[np.float64], list[list[Entry]]]:
+        """For each unit (where ``ask``), the best verified entry of another document than ``doc`` and its score;
+        and the entries proposed that did not verify (candidates for partial copies).
 
         -1 where there is none. Entries of ``doc`` itself are not candidates: when a
         document is fed again, the paragraphs it kept the first time are in the index, and
@@ -397,20 +554,33 @@ class Deduper:
         """
         best = np.full(len(units), -1, dtype=np.int64)
         score = np.zeros(len(units), dtype=np.float64)
+        pools: list[list[Entry]] = [[] for _ in range(len(units))]
         asked = np.flatnonzero(ask)
-        rows, ids, scores = self._candidates(links, units[asked], scope, skip_doc=doc)
+        likely = self._likely(links.signatures[units[asked]], scope, skip_doc=doc)
+        scores = self._scores([links.unit_keys[u] for u in units[asked].tolist()], likely)
+        threshold = self.config.threshold
         # Best score first, then the entry indexed first: the same choice whatever the order of candidates.
-        for r, e, s in zip(rows.tolist(), ids.tolist(), scores.tolist(), strict=True):
+        for r, s, entry in zip(likely.rows.tolist(), scores.tolist(), likely.entries, strict=True):
             k = int(asked[r])
-            if s > score[k] or (s == score[k] and e < best[k]):
-                best[k], score[k] = e, s
-        return best, score
+            if s < threshold:
+                pools[k].append(entry)
+            elif s > score[k] or (s == score[k] and entry.id < best[k]):
+                best[k], score[k] = entry.id, s
+        return best, score, pools
 
-    def _near_groups(self, links: Links, units: Ids, scope: str, own: Ids) -> tuple[Ids, Ids, npt.NDArray[np.float64]]:
-        """Every verified entry of each unit other than its own (boilerplate counts them all)."""
-        rows, ids, scores = self._candidates(links, units, scope)
-        other = ids != own[rows]
-        return rows[other], ids[other], scores[other]
+    def _near_groups(
+        self, links: Links, units: Ids, scope: str, own: Ids
+    ) -> tuple[Ids, Ids, npt.NDArray[np.float64], list[list[Entry]]]:
+        """Every verified entry of each unit other than its own (boilerplate counts them all), and the
+        other entries proposed that did not verify."""
+        likely = self._likely(links.signatures[units], scope)
+        scores = self._scores([links.unit_keys[u] for u in units.tolist()], likely)
+        other = likely.ids != own[likely.rows]
+        near = other & (scores >= self.config.threshold)
+        pools: list[list[Entry]] = [[] for _ in range(len(units))]
+        for r, entry in zip(likely.rows[other & ~near].tolist(), np.flatnonzero(other & ~near).tolist(), strict=True):
+            pools[r].append(likely.entries[entry])
+        return likely.rows[near], likely.ids[near], scores[near], pools
 
     def _index_units(
         self, links: Links, scope: str, units: Ids, first: Ids, doc: str, spans: list[Span]
@@ -508,9 +678,36 @@ class _Outcome(NamedTuple):
     their later exact copies (mapped to the one kept)."""
     describe: Callable[[list[int]], str]
     """The reason of a block of ``across`` removals."""
+    extends: dict[int, _Hit]
+    """Paragraphs kept that hold indexed paragraphs and new text: how those cover them."""
 
 
 _Group = tuple[Block, list[Match]]
+
+
+def _partial_hit(got: Found, documents: int) -> _Hit:
+    """The hit of a paragraph that entries cover in part, or that holds them: each part mapped into its document."""
+    parts = tuple(
+        _Part(p.lo, p.hi, got.entries[p.kept].location, partly.stored_span(got.entries[p.kept], p.kept_lo, p.kept_hi))
+        for p in got.cover.parts
+    )
+    main = got.entries[got.cover.main]
+    return _Hit(main.location, got.cover.score, False, documents, got.cover.coverage, parts)
+
+
+def _extended(units: Ids, first: Ids, extends: dict[int, _Hit]) -> dict[int, _Hit]:
+    """The extensions by paragraph: the first kept occurrence of each unit."""
+    return {f: extends[u] for u, f in zip(units.tolist(), first.tolist(), strict=True) if u in extends}
+
+
+def _in_part(run: list[int], hits: dict[int, _Hit]) -> str:
+    """What a block's reason adds when some of its paragraphs are partial copies."""
+    partial = [c for i in run if (c := hits[i].coverage) is not None]
+    if not partial:
+        return ""
+    if len(run) == 1:
+        return f", in part (coverage {partial[0]:.2f})"
+    return f", {len(partial)} in part (coverage >= {min(partial):.2f})"
 
 
 def _across(links: Links, kept: list[int], hits: dict[int, _Hit]) -> dict[int, _Hit]:
@@ -555,12 +752,13 @@ def _rehome(
     return rehomed, restored
 
 
-def _settle(found: Findings, outcome: _Outcome, spans: list[Span]) -> tuple[Findings, list[_Group]]:
+def _settle(found: Findings, outcome: _Outcome, spans: list[Span], render: _Partials) -> tuple[Findings, list[_Group]]:
     """The document's own blocks once the policy has decided: re-pointed, and split where they must be.
 
     A removal re-pointed to another document joins a block of such removals that copy
     consecutive paragraphs of that document. A repeat that the rule left in place stops
-    being one when either copy went.
+    being one when either copy went; so does a paragraph that extends others of the
+    document, when it or one of them went.
     """
     settled: list[tuple[list[Copy], bool, str]] = []
     moved: list[_Group] = []
@@ -594,8 +792,17 @@ def _settle(found: Findings, outcome: _Outcome, spans: list[Span]) -> tuple[Find
             if copies:
                 settled.append((copies, removed, reason))
             else:
-                moved.append(_block([(i, t) for i, t in piece if isinstance(t, _Hit)], spans, reason))
-    return Findings.from_runs(settled), moved
+                moved.append(_block([(i, t) for i, t in piece if isinstance(t, _Hit)], spans, reason, render))
+    return dataclasses.replace(Findings.from_runs(settled), extends=_still_extending(found.extends, outcome)), moved
+
+
+def _still_extending(extends: dict[int, Cover], outcome: _Outcome) -> dict[int, Cover]:
+    """The extensions within the document whose paragraphs all stay."""
+    return {
+        i: got
+        for i, got in extends.items()
+        if i not in outcome.across and not any(p.kept in outcome.across for p in got.parts)
+    }
 
 
 def _follows(a: _Hit, b: _Hit) -> bool:
@@ -609,6 +816,7 @@ def _foreign_blocks(
     spans: list[Span],
     hits: dict[int, _Hit],
     describe: Callable[[list[int]], str],
+    render: _Partials,
 ) -> list[_Group]:
     """Removals by the policy in blocks: next to each other among ``present``, copying consecutive paragraphs."""
     position = {i: k for k, i in enumerate(present)}
@@ -618,10 +826,22 @@ def _foreign_blocks(
             runs[-1].append(i)
         else:
             runs.append([i])
-    return [_block([(i, hits[i]) for i in run], spans, describe(run)) for run in runs]
+    return [_block([(i, hits[i]) for i in run], spans, describe(run), render) for run in runs]
 
 
-def _block(items: list[tuple[int, _Hit]], spans: list[Span], reason: str) -> _Group:
+def _extending_blocks(extends: dict[int, _Hit], spans: list[Span], render: _Partials) -> list[_Group]:
+    """One block kept per paragraph that holds paragraphs of other documents and new text."""
+    groups = []
+    for i, hit in sorted(extends.items()):
+        where = f"paragraph {hit.location.index} of document {hit.location.doc!r}"
+        why = f"holds new text: {hit.coverage:.2f} of it is {where}, below coverage"
+        groups.append(_block([(i, hit)], spans, why, render, removed=False))
+    return groups
+
+
+def _block(
+    items: list[tuple[int, _Hit]], spans: list[Span], reason: str, render: _Partials, *, removed: bool = True
+) -> _Group:
     """A :class:`Block` of removals whose copies are consecutive paragraphs of one other document."""
     (first, a), (last, b) = items[0], items[-1]
     kept_span = (a.location.span[0], b.location.span[1])
@@ -633,12 +853,16 @@ def _block(items: list[tuple[int, _Hit]], spans: list[Span], reason: str) -> _Gr
         a.location.index,
         b.location.index,
         kept_span,
-        True,
+        removed,
         reason,
         a.location.doc,
     )
     matches = []
     for i, hit in items:
-        kind: Kind = "exact" if hit.exact else "near"
-        matches.append(Match(i, spans[i], hit.location.index, hit.location.span, hit.score, kind, 0, hit.location.doc))
+        kind: Kind = "partial" if hit.coverage is not None else "exact" if hit.exact else "near"
+        parts = tuple(
+            Part(p.location.index, render.key_span(i, p.lo, p.hi), p.kept_span, p.location.doc) for p in hit.parts
+        )
+        loc = hit.location
+        matches.append(Match(i, spans[i], loc.index, loc.span, hit.score, kind, 0, loc.doc, hit.coverage, parts))
     return block, matches

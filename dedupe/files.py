@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from dedupe.errors import InputError
-from dedupe.results import Block, Explained
+from dedupe.results import Block, Explained, Match
 from dedupe.tempfiles import TempFile, mode_for
 
 PROG = "dedupe-file"
@@ -249,8 +249,23 @@ def explain_records(source: Source, explained: Explained, corpus: bool = False) 
         }
         if corpus:
             record["kept_doc"] = m.kept_doc
+        record |= explain_partial(m, corpus)
         records.append(record)
     return records
+
+
+def explain_partial(m: Match, corpus: bool = False) -> dict[str, Any]:
+    """What a record adds for a partial copy: its coverage and each covering part, with spans
+    (the kept span is in the kept paragraph's document: ``kept_doc``, in corpus mode)."""
+    if m.kind != "partial":
+        return {}
+    parts = []
+    for p in m.parts:
+        part: dict[str, Any] = {"kept_index": p.kept_index, "span": list(p.span), "kept_span": list(p.kept_span)}
+        if corpus:
+            part["kept_doc"] = p.kept_doc
+        parts.append(part)
+    return {"coverage": None if m.coverage is None else round(m.coverage, 6), "parts": parts}
 
 
 def line_counter(text: str) -> Callable[[int], int]:

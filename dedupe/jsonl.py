@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dedupe.files import explain_block, line_counter
+from dedupe.files import explain_block, explain_partial, line_counter
 from dedupe.results import Explained
 from dedupe.site import site_of
 
@@ -95,6 +95,7 @@ class Record:
                     "block": explain_block(blocks[m.block], line),
                     "text": self.text[m.span[0] : m.span[1]],
                 }
+                | explain_partial(m, corpus=True)
             )
         return rows
 
