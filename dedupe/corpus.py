@@ -47,7 +47,7 @@ from dedupe.config import DedupeConfig, as_int, resolve
 from dedupe.errors import ConfigError, DedupeError
 from dedupe.index import band_keys
 from dedupe.matching import Copy, Links
-from dedupe.partial import Cover
+from dedupe.partial import Cover, adds_new_text, may_add_new_text, partial_alignment
 from dedupe.results import Block, Explained, Kind, Match, Part, Span
 from dedupe.signature import sign_keys
 from dedupe.site import site_of
@@ -537,9 +537,23 @@ class Deduper:
         return _Likely(rows, ids, entries)
 
     def _scores(self, keys: Sequence[str], likely: _Likely) -> npt.NDArray[np.float64]:
-        """The rapidfuzz similarity of each likely pair (0 below the threshold)."""
+        """The rapidfuzz similarity of each likely pair (0 below the threshold).
+
+        A pair that scores as a copy whole but is one key and new text (an indexed
+        paragraph with a sentence appended) scores 0 too: the partial search decides it,
+        and keeps the new text, as within a document.
+        """
+        c = self.config
         left = [keys[r] for r in likely.rows.tolist()]
-        return score_each(left, [e.key for e in likely.entries], self.config.threshold)
+        right = [e.key for e in likely.entries]
+        scores = score_each(left, right, c.threshold)
+        for k in np.flatnonzero(scores >= c.threshold).tolist():
+            a, b = left[k], right[k]
+            if may_add_new_text(a, b, c.coverage):
+                alignment = partial_alignment(a, b, c.threshold, c.coverage)
+                if alignment is not None and adds_new_text(a, b, alignment, c.coverage):
+                    scores[k] = 0.0
+        return scores
 
     def _verify_near(
         self, links: Links, units: Ids, scope: str, ask: npt.NDArray[np.bool_], doc: str

@@ -30,7 +30,7 @@ from dedupe.index import (
     window_pairs,
 )
 from dedupe.normalize import normalize
-from dedupe.partial import ALIGN_LIMIT, Cover, Part, partial_alignment, union_of
+from dedupe.partial import ALIGN_LIMIT, Cover, Part, adds_new_text, partial_alignment, union_of
 from dedupe.signature import sign_keys
 from dedupe.stopwatch import OFF, Stopwatch
 from dedupe.verify import score_pairs
@@ -231,20 +231,19 @@ class Links:
             passed = scores >= config.threshold
         with self.stopwatch("partial"):
             # A pair that is not a copy whole may be one in part: the shorter inside the longer.
-            # And a pair that is a copy whole may hold more new text than light noise: a
-            # sentence appended to a long paragraph still scores 0.9. When the shorter lies
-            # inside the longer and covers less than ``coverage`` of it, the longer extends
-            # the shorter (the partial rule keeps its new text), whatever the whole score.
+            # And a pair that is a copy whole may be one key and new text (adds_new_text): the
+            # partial rule decides it, and keeps the new text.
             keys = self.unit_keys
             lengths = self.unit_lengths[pairs]
             shorter, longer = lengths.min(axis=1), lengths.max(axis=1)
             found, alignments = [], []
-            for k in np.flatnonzero(~passed | (shorter < config.coverage * longer)).tolist():
-                alignment = partial_alignment(keys[pairs[k, 0]], keys[pairs[k, 1]], config.threshold, config.coverage)
+            for k in np.flatnonzero(~passed | (shorter < config.coverage * longer)).tolist():  # (may_add_new_text)
+                a, b = keys[pairs[k, 0]], keys[pairs[k, 1]]
+                alignment = partial_alignment(a, b, config.threshold, config.coverage)
                 if alignment is None:
                     continue
                 if passed[k]:
-                    if not config.coverage * shorter[k] <= alignment.solid < config.coverage * longer[k]:
+                    if not adds_new_text(a, b, alignment, config.coverage):
                         continue  # a copy whole: nothing of the longer is left out but light noise
                     passed[k] = False
                 found.append(k)

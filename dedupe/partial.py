@@ -117,6 +117,30 @@ def partial_alignment(a: str, b: str, threshold: float, coverage: float) -> Alig
     return alignment if related(a, b, alignment, coverage) else None
 
 
+NEW_TEXT = 10  # characters: a shorter stretch left out of an alignment is noise ("!!", " da"), not new text
+
+
+def adds_new_text(a: str, b: str, alignment: Alignment, coverage: float) -> bool:
+    """Whether, of two keys aligned as ``alignment``, the shorter lies inside the longer and the
+    longer holds new text: more than ``coverage`` leaves, with a stretch of :data:`NEW_TEXT`
+    characters or more in none of the runs. Such a pair may still score as a copy whole (a
+    sentence appended to a long paragraph scores 0.93); it is a partial pair all the same."""
+    shorter, longer = sorted((len(a), len(b)))
+    if not coverage * shorter <= alignment.solid < coverage * longer:
+        return False
+    side = 0 if len(a) == longer else 1
+    done = widest = 0
+    for run in alignment.runs:
+        widest = max(widest, run[side] - done)
+        done = run[side] + run[2]
+    return max(widest, longer - done) >= NEW_TEXT
+
+
+def may_add_new_text(a: str, b: str, coverage: float) -> bool:
+    """Whether the lengths allow :func:`adds_new_text` (most pairs of copies are ruled out here, unaligned)."""
+    return min(len(a), len(b)) < coverage * max(len(a), len(b))
+
+
 class Part(NamedTuple):
     """The stretch ``[lo, hi)`` of a covered key that kept paragraph ``kept`` (a unit or a paragraph) covers,
     and the stretch ``[kept_lo, kept_hi)`` of the kept key it aligns to."""

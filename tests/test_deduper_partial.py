@@ -166,6 +166,20 @@ def test_extended_copy_is_kept_and_reported(store: str | None, policy: str, scri
 
 
 @pytest.mark.parametrize("policy", POLICIES)
+def test_extension_that_scores_as_a_copy_whole_is_kept(store: str | None, policy: str) -> None:
+    # 0.94 as wholes, but the earlier paragraph covers only 0.88 of the new one: its sentence is new text.
+    source = LATIN[1]
+    longer = source + " Analysts expect more cuts."
+    text = f"A new story starts here.\n{longer}"
+    docs = [*earlier(policy, "latin"), ("b", text)]
+    result = run(deduper(store, policy), docs)[-1]
+    assert result.removed == [] and result.text == text
+    (m,) = result.kept
+    assert (m.index, m.kind, m.kept_doc, m.kept_index) == (1, "partial", "a", 2)
+    assert 0.85 < m.coverage < 0.9  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("policy", POLICIES)
 def test_hard_negative_across_documents_is_kept(store: str | None, policy: str) -> None:
     source = LATIN[0]
     other = source[:110] + "but the regional court suspended the permit within a week, citing the damage to wetlands."
