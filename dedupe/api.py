@@ -26,7 +26,7 @@ from dedupe.blocks import (
 )
 from dedupe.config import DedupeConfig, resolve
 from dedupe.matching import Copies, Links
-from dedupe.normalize import KeyMap, key_map
+from dedupe.normalize import KeyMap, has_gaps, key_map
 from dedupe.partial import Cover
 from dedupe.results import Block, Explained, Kind, Match, Part, Span
 from dedupe.split import Spans, join_spans, paragraph_texts, span_array, spans_of
@@ -196,7 +196,10 @@ class _Partials:
         """The span of the input that characters ``lo:hi`` of paragraph ``i``'s key come from."""
         if i not in self._maps:
             start, end = self._paragraph(i)
-            self._maps[i] = (start, key_map(self.text[start:end], self.keys.get(i)))
+            key = self.keys.get(i)
+            if lo == 0 and key is not None and hi == len(key) and not has_gaps(self.text[start] + self.text[end - 1]):
+                return start, end  # the whole key of a paragraph that starts and ends with one of its characters
+            self._maps[i] = (start, key_map(self.text[start:end], key))
         start, mapping = self._maps[i]
         first, last = mapping.span(lo, hi)
         return start + first, start + last

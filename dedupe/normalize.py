@@ -121,7 +121,7 @@ def _one_to_one_nfkc(text: str) -> str | None:
     return composed
 
 
-def _has_gaps(text: str) -> bool:
+def has_gaps(text: str) -> bool:
     """Whether :data:`_GAPS` matches somewhere in ``text``."""
     return "  " in text or text[:1] == " " or text[-1:] == " " or _GAP_CHARS.search(text) is not None
 
@@ -175,7 +175,7 @@ def key_map(text: str, key: str | None = None) -> KeyMap:
         key = normalize(text)
     composed = text if unicodedata.is_normalized("NFKC", text) else _one_to_one_nfkc(text)
     if composed is not None and (composed.isascii() or len(composed.casefold()) == len(composed)):
-        if len(key) == len(text) and not _has_gaps(composed):  # most texts: the key is the text, folded
+        if len(key) == len(text) and not has_gaps(composed):  # most texts: the key is the text, folded
             return KeyMap(len(key), [0] if text else [], [0] if text else [])
         key_at, text_at = [], []
         length = done = 0

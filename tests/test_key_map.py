@@ -35,10 +35,23 @@ def test_a_stretch_of_the_key_maps_to_the_words_it_came_from():
 
 
 def test_the_quick_gap_test_agrees_with_the_gap_pattern():
-    # key_map takes its one-run path when _has_gaps says no: it must say so exactly when _GAPS finds nothing.
-    from dedupe.normalize import _GAPS, _has_gaps
+    # key_map takes its one-run path when has_gaps says no: it must say so exactly when _GAPS finds nothing.
+    from dedupe.normalize import _GAPS, has_gaps
 
     for code in range(0x110000):
         c = chr(code)
         for text in (c, "a" + c + "b", " " + c, c + " ", "a " + c):
-            assert _has_gaps(text) == (_GAPS.search(text) is not None), (hex(code), text)
+            assert has_gaps(text) == (_GAPS.search(text) is not None), (hex(code), text)
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=14).map("".join))
+@example(" x ")
+@example("a\u200b")
+def test_the_whole_key_of_a_paragraph_spans_what_the_map_says(text):
+    # Rendering skips the map for a whole key when the paragraph starts and ends with one of its characters.
+    from dedupe.api import _Partials
+
+    key = normalize(text)
+    if key:
+        quick = _Partials(text, [(0, len(text))], {0: key}).key_span(0, 0, len(key))
+        assert quick == key_map(text).span(0, len(key))
