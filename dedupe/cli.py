@@ -248,6 +248,7 @@ class Report:
     paragraphs: int = 0
     removed: int = 0
     exact: int = 0
+    partial: int = 0
     blocks: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -260,6 +261,7 @@ class Report:
         self.paragraphs += paragraphs
         self.removed += len(explained.removed)
         self.exact += sum(m.kind == "exact" for m in explained.removed)
+        self.partial += sum(m.kind == "partial" for m in explained.removed)
         self.blocks += sum(b.removed for b in explained.blocks)
 
     @property
@@ -270,10 +272,11 @@ class Report:
 
     def summary(self) -> str:
         verb = "would be removed" if self.look else "removed"
-        near = self.removed - self.exact
+        near = self.removed - self.exact - self.partial
+        partial = f", {self.partial} partial" if self.partial else ""
         files = f"{self.files} file" + ("" if self.files == 1 else "s")
         text = (
-            f"{self.removed} of {self.paragraphs} paragraphs {verb} ({self.exact} exact, {near} near) "
+            f"{self.removed} of {self.paragraphs} paragraphs {verb} ({self.exact} exact, {near} near{partial}) "
             f"in {self.blocks} block{'' if self.blocks == 1 else 's'}, {files}"
         )
         if self.errors:

@@ -67,6 +67,7 @@ class _CorpusReport:
     removed: int = 0
     across: int = 0  # removed because of another document (or, boilerplate, many documents)
     exact: int = 0
+    partial: int = 0
     skipped: int = 0
     missing: dict[str, tuple[str, int]] = field(default_factory=dict)  # option -> (field, records without it)
     repeated_ids: int = 0  # documents whose id an earlier document of this run had
@@ -78,6 +79,7 @@ class _CorpusReport:
             self.removed += len(explained.removed)
             self.across += sum(m.kept_doc is not None for m in explained.removed)
             self.exact += sum(m.kind == "exact" for m in explained.removed)
+            self.partial += sum(m.kind == "partial" for m in explained.removed)
 
     def summary(self, counted_only: bool, stats: IndexStats | None, raced: int) -> str:
         docs = _plural(self.documents, self.unit)
@@ -85,7 +87,9 @@ class _CorpusReport:
             parts = [f"counted {docs} ({_plural(self.paragraphs, 'paragraph')})"]
         else:
             verb = "would be removed" if self.look else "removed"
-            kinds = f"{self.exact:,} exact, {self.removed - self.exact:,} near"
+            kinds = f"{self.exact:,} exact, {self.removed - self.exact - self.partial:,} near"
+            if self.partial:
+                kinds += f", {self.partial:,} partial"
             if self.policy is not None:
                 across = "seen before" if self.policy == "seen" else "boilerplate"
                 within = self.removed - self.across

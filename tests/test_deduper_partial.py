@@ -262,6 +262,18 @@ def test_cli_explain_gives_coverage_and_parts(tmp_path: Path, capsys: pytest.Cap
     assert [p["kept_index"] for p in merged["parts"]] == [2, 3]
 
 
+def test_summary_counts_partial_copies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(originals("latin"), encoding="utf-8")
+    b.write_text(f"Intro.\n{LATIN[0][:150]}\n{LATIN[1]} {LATIN[2]}\n", encoding="utf-8")
+    assert main(["--scope", "corpus", "--check", str(a), str(b)]) == 1
+    assert "; 0 exact, 0 near, 2 partial)" in capsys.readouterr().err
+    assert main(["--check", str(b)]) == 0  # each file on its own: nothing repeats
+    a.write_text(f"{LATIN[0]}\nIntro.\n{LATIN[0][:150]}\n", encoding="utf-8")
+    assert main(["--check", str(a)]) == 1
+    assert "1 of 3 paragraphs would be removed (0 exact, 0 near, 1 partial)" in capsys.readouterr().err
+
+
 def test_jsonl_explain_gives_coverage_and_parts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     records = [{"id": "a", "text": originals("korean")}, {"id": "b", "text": f"소개.\n{KOREAN[1][:70]}"}]
     path = tmp_path / "pages.jsonl"
