@@ -200,8 +200,8 @@ def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: Pairs, chunk: i
     out = np.empty(len(pairs), dtype=np.float64)
     for start in range(0, len(pairs), chunk):  # small chunks: the gathered rows stay in cache
         part = pairs[start : start + chunk]
-        out[start : start + len(part)] = (signatures[part[:, 0]] == signatures[part[:, 1]]).mean(axis=1)
-    return out
+        out[start : start + len(part)] = (signatures[part[:, 0]] == signatures[part[:, 1]]).sum(axis=1, dtype=np.int32)
+    return out / signatures.shape[1]  # an exact count over the length: the floats of the mean, faster
 
 
 # Partial copies: a paragraph that is 40 % of another shares about 40 % of its MinHash
