@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 from unittest import mock
 
@@ -50,11 +51,12 @@ from dedupe import dedupe_and_explain
 from dedupe.blocks import display_width
 from dedupe.config import DedupeConfig, resolve
 from dedupe.index import PARTIAL_BANDS, PARTIAL_ROWS, Candidates, band_keys
-from dedupe.matching import Links
+from dedupe.matching import Copy, Links
 from dedupe.normalize import normalize
-from dedupe.partial import Alignment, partial_alignment
+from dedupe.partial import Alignment, Cover, partial_alignment
 from dedupe.verify import score
 from tests.scale import examples
+from tests.test_compact import reference_decide, reference_runs
 from tests.test_properties import ASCII, CJK, CYRILLIC, HANGUL, PUNCT, assemble, noisy, reference_split
 
 # The rule out of the way: every copy found goes (min_chars=0), no template lines.
@@ -476,6 +478,95 @@ def test_partial_copies_agree_with_the_reference_on_the_pairs_found_when_candida
     # restricted to those pairs, when candidates go missing far more often than LSH misses them.
     with some_pairs(seed, share):
         check(text, {**overrides, **NO_RULE, "min_jaccard": 0.0}, banded=False)
+
+
+# --------------------------------------------------------------------------- with the removal rule
+
+# A stand-in cover: the rule's reference (tests/test_compact.py) asks only whether a copy is partial.
+PARTIAL_COVER = Cover(1.0, 1.0, 0, ())
+
+
+def with_rule(paragraphs: list[str], config: DedupeConfig) -> tuple[dict[int, Outcome], dict[int, Outcome], set]:
+    """The reference with the removal rule: removed and kept repeats, and the pairs (as key pairs) it rests on.
+
+    Each pass compares every pair of the paragraphs still present (:func:`brute_force`), groups
+    the copies into runs and judges them as the rule's own reference does
+    (``reference_runs``, ``reference_decide``); removed runs go and the next pass starts,
+    until a pass removes nothing or everything.
+    """
+    keys = [normalize(p) for p in paragraphs]
+    active = list(range(len(paragraphs)))
+    removed: dict[int, Outcome] = {}
+    needed: set[frozenset[str]] = set()
+    while True:
+        ref = brute_force([paragraphs[i] for i in active], config)
+        needed |= {frozenset((ref.keys[a], ref.keys[b])) for a, b in ref.needed}
+        outcomes = {
+            active[i]: o._replace(kept=active[o.kept], parts=frozenset(active[k] for k in o.parts))
+            for i, o in ref.outcomes.items()
+        }
+        copies = [
+            Copy(i, o.kept, o.score, o.kind == "exact", PARTIAL_COVER if o.kind == "partial" else None)
+            for i, o in sorted(outcomes.items())
+            if o.kind != "extended"
+        ]
+        runs = reference_runs(copies, active)
+        decisions = reference_decide(runs, keys, config, active)
+        gone = {c.index for run, (goes, _) in zip(runs, decisions, strict=True) if goes for c in run}
+        removed.update({i: outcomes[i] for i in gone})
+        if not gone or len(gone) == len(copies):
+            return removed, {i: o for i, o in outcomes.items() if i not in gone}, needed
+        active = [i for i in active if i not in gone]
+
+
+def outcomes_of(matches, result) -> dict[int, Outcome]:
+    out = {}
+    for m in matches:
+        extended = m.kind == "partial" and result.blocks[m.block].reason.startswith("holds new text")
+        parts = frozenset(p.kept_index for p in m.parts)
+        out[m.index] = Outcome("extended" if extended else m.kind, m.kept_index, m.score, m.coverage, parts)
+    return out
+
+
+# The inputs of some case files (before their "# output" line, without their headers).
+CASES = {
+    name: "".join(line for line in (Path(__file__).parent / "cases" / f"{name}.txt").read_text(encoding="utf-8")
+                  .split("# output\n")[0].splitlines(keepends=True) if not line.startswith("# "))
+    for name in ("merged_copy_not_a_template_occurrence", "truncated_copy_not_a_template_occurrence",
+                 "korean_truncated_and_merged", "template_question_kept")
+}  # fmt: skip
+RULES = st.sampled_from([{}, {}, {"min_chars": 0}, {"max_copies": 3}, {"min_chars": 40}, {"min_chars": 120}])
+
+
+@examples(150)
+@given(partial_texts(), CONFIGS, RULES)
+@example(HAND_MADE[0], {}, {})
+@example(HAND_MADE[3], {}, {})
+@example(CASES["merged_copy_not_a_template_occurrence"], {}, {})
+@example(CASES["truncated_copy_not_a_template_occurrence"], {}, {})
+@example(CASES["korean_truncated_and_merged"], {}, {})
+@example(CASES["template_question_kept"], {}, {})
+def test_partial_copies_agree_with_the_brute_force_reference_under_the_removal_rule(text, overrides, rule):
+    overrides = {**overrides, **rule}
+    config = resolve(None, overrides)
+    paragraphs = reference_split(text, config.paragraphs)
+    removed, kept, needed = with_rule(paragraphs, config)
+    links = Links(paragraphs, config)
+    keys = links.unit_keys
+    if any(score(keys[a], keys[b]) >= config.threshold for a, b in links.partials.pairs.tolist()):
+        event("known divergence: a looked-up pair that verifies whole taken as partial")  # see check()
+        return
+    found = {frozenset((keys[a], keys[b])) for a, b in [*links.pairs.tolist(), *links.partials.pairs.tolist()]}
+    if needed - found:
+        event("LSH left a needed pair unproposed")  # what then happens is checked without the rule, above
+        return
+    result = dedupe_and_explain(text, **overrides)
+    for name, got, expected in (("removed", result.removed, removed), ("kept", result.kept, kept)):
+        got_outcomes = outcomes_of(got, result)
+        assert same(got_outcomes, expected), (name, differences(got_outcomes, expected))
+        event(f"rule: some {name}" if expected else f"rule: none {name}")
+    for block in result.blocks:
+        event(f"rule: {block.reason.split(':')[0].split(' of ')[0]}")
 
 
 def test_the_hand_made_inputs_hold_every_kind():
