@@ -14,10 +14,12 @@ repeat lines on purpose, and those look different:
 * template lines — an interview question asked of every interviewee, a recipe step —
   recur close together, each time between distinct text. A block of one is kept when its
   paragraph occurs more than ``max_copies`` times in a row, each occurrence at most
-  ``TEMPLATE_GAP`` (24) paragraphs after the previous one, the copy among them. The rule
-  looks at the neighbourhood only, never at the length of the text: in a dump of many
-  pages, copies scattered thousands of paragraphs apart go, and an interview keeps its
-  questions wherever it sits.
+  ``TEMPLATE_GAP`` (24) paragraphs after the previous one, the copy among them. Its
+  occurrences are the kept paragraph and its whole copies (exact or near); a partial copy
+  (a truncated or merged paragraph) is not the line it copies, and its own occurrences are
+  the partial copies with its key. The rule looks at the neighbourhood only, never at the
+  length of the text: in a dump of many pages, copies scattered thousands of paragraphs
+  apart go, and an interview keeps its questions wherever it sits.
 
 On the 181 gold article bodies of the article-extraction benchmark, which hold 285 later
 exact copies of a line (345 repeats with near copies), the defaults remove 18, all lines of
@@ -117,9 +119,14 @@ def judge(copies: Copies, active: ParagraphIds, links: Links, *, kept_figures: b
     lengths = links.unit_lengths[units].tolist()
     starts = [k for k in range(len(here)) if not k or here[k - 1] != here[k] - 1 or there[k - 1] != there[k] - 1]
     bounds = [*starts, len(here)]
-    occurrences: dict[int, list[int]] = {}  # kept paragraph -> where it and its copies are
-    for k, t in zip(here, there, strict=True):
-        occurrences.setdefault(t, [t]).append(k)
+    # The line of each copy (see _lines): its kept paragraph (>= 0), whose occurrences are
+    # it and its whole copies, or for a partial copy -1 - its unit, whose occurrences are
+    # the partial copies with its key.
+    partial = copies.covers
+    line = [-1 - u if u in partial else t for u, t in zip(units, there, strict=True)] if partial else there
+    occurrences: dict[int, list[int]] = {}  # line -> where it occurs
+    for k, t in zip(here, line, strict=True):
+        occurrences.setdefault(t, [t] if t >= 0 else []).append(k)
     code, value = [], []
     for lo, hi in pairwise(bounds):
         size = hi - lo
@@ -136,7 +143,7 @@ def judge(copies: Copies, active: ParagraphIds, links: Links, *, kept_figures: b
                     code.append(SHORT)
                     value.append(mean_width)
                 continue
-        count = _close_together(sorted(occurrences[there[lo]]), here[lo]) if size == 1 else 0
+        count = _close_together(sorted(occurrences[line[lo]]), here[lo]) if size == 1 else 0
         if count > config.max_copies:
             code.append(TEMPLATE)
             value.append(float(count))
@@ -302,23 +309,28 @@ def _occurrences_close_together(
 ) -> npt.NDArray[np.int64]:
     """:func:`_close_together` for the copies numbered ``lone`` (increasing), in numpy.
 
-    The occurrences of a kept paragraph are itself and its copies; the kept paragraphs of
-    one pass have distinct units, so units name them. Positions are among ``active``.
+    The occurrences of a kept paragraph are itself and its whole copies (exact or near);
+    the kept paragraphs of one pass have distinct units, so units name them. A partial copy
+    is not the line it copies: its occurrences are the partial copies with its key (see
+    :func:`_lines`). Positions are among ``active``.
     """
-    marked = np.zeros(len(links.unit_keys), dtype=bool)
-    marked[links.units[copies.kept[lone]]] = True
-    # Every copy of a marked paragraph (the lone ones among them), then the paragraphs themselves.
+    partial = _partial_units(copies, links)
+    marked = np.zeros(2 * len(links.unit_keys), dtype=bool)
+    marked[_lines(copies, links, partial, lone)] = True
+    # Every occurrence of a marked line (the lone copies among them), then the kept paragraphs themselves.
     picked = np.concatenate(
         [
-            np.flatnonzero(marked[links.units[copies.kept[lo : lo + chunk]]]) + lo
+            np.flatnonzero(marked[_lines(copies, links, partial, np.arange(lo, min(lo + chunk, len(copies.kept))))])
+            + lo
             for lo in range(0, len(copies.kept), chunk)
         ]
     )
-    originals = np.unique(copies.kept[picked])
+    lines = _lines(copies, links, partial, picked)
+    originals = np.unique(copies.kept[picked[lines < len(links.unit_keys)]])
     where = np.concatenate([copies.index[picked], originals])
     if not (len(active) == 0 or int(active[-1]) == len(active) - 1):
         where = active.searchsorted(where)
-    unit = links.units[np.concatenate([copies.kept[picked], originals])]
+    unit = np.concatenate([lines, links.units[originals]])
     order = np.lexsort((where, unit))
     where, unit = where[order], unit[order]
     # A new group starts at each paragraph's first occurrence and after each wider gap.
@@ -330,6 +342,31 @@ def _occurrences_close_together(
     rank[order] = np.arange(len(order))
     counted: npt.NDArray[np.int64] = size[group[rank[picked.searchsorted(lone)]]]
     return counted
+
+
+def _partial_units(copies: Copies, links: Links) -> npt.NDArray[np.bool_] | None:
+    """Which units are partial copies (``None`` when none is)."""
+    if not copies.covers:
+        return None
+    partial = np.zeros(len(links.unit_keys), dtype=bool)
+    partial[list(copies.covers)] = True
+    return partial
+
+
+def _lines(
+    copies: Copies, links: Links, partial: npt.NDArray[np.bool_] | None, numbers: npt.NDArray[np.signedinteger[Any]]
+) -> npt.NDArray[np.int64]:
+    """The line that each of the copies numbered ``numbers`` is an occurrence of, for the template rule.
+
+    A whole copy is an occurrence of its kept paragraph, named by that one's unit ``u``
+    (``0 <= u < units``); a partial copy (a truncated or merged paragraph) is not the line it
+    copies, and is an occurrence of its own key: ``units + u`` for its unit ``u``.
+    """
+    line: npt.NDArray[np.int64] = links.units[copies.kept[numbers]]
+    if partial is not None:
+        own = links.units[copies.index[numbers]]
+        line = np.where(partial[own], own + len(links.unit_keys), line)
+    return line
 
 
 @dataclass(frozen=True)

@@ -77,8 +77,15 @@ def score(a: str, b: str) -> float:
 def _exact(left: Sequence[str], right: Sequence[str], cutoff: float) -> npt.NDArray[np.float64]:
     if len(left) == 0:
         return np.empty(0, dtype=np.float64)
-    scores = cpdist(left, right, scorer=Indel.normalized_similarity, score_cutoff=cutoff, dtype=np.float64)
-    return np.asarray(scores)
+    # rapidfuzz's score_cutoff drops many pairs whose score is the cutoff exactly (half of a
+    # random sample; 2 * 100 / (150 + 100) = 0.8 comes back 0 at cutoff 0.8), which the
+    # threshold keeps (">=", as score() says). A margin of 1e-9 is not enough, 1e-6 is on
+    # every pair tried: ask for that much less and cut here.
+    scores = np.asarray(
+        cpdist(left, right, scorer=Indel.normalized_similarity, score_cutoff=max(cutoff - 1e-6, 0.0), dtype=np.float64)
+    )
+    scores[scores < cutoff] = 0.0
+    return scores
 
 
 def _by_pieces(a: str, b: str) -> float:

@@ -106,9 +106,16 @@ def reference_decide(
     runs: list[list[Copy]], keys: list[str], config: DedupeConfig, active: list[int]
 ) -> list[tuple[bool, str]]:
     position = {index: pos for pos, index in enumerate(active)}
-    occurrences: dict[int, list[int]] = {}
+
+    def line(c: Copy) -> object:
+        # A whole copy is an occurrence of its kept paragraph; a partial copy (truncated,
+        # merged) is not that line, but one of its own: the partial copies with its key.
+        return ("partial", keys[c.index]) if c.cover is not None else c.kept_index
+
+    occurrences: dict[object, list[int]] = {}
     for c in (c for run in runs for c in run):
-        occurrences.setdefault(c.kept_index, [position[c.kept_index]]).append(position[c.index])
+        start = [] if c.cover is not None else [position[c.kept_index]]
+        occurrences.setdefault(line(c), start).append(position[c.index])
     decisions = []
     for run in runs:
         mean_length = sum(len(keys[c.index]) for c in run) / len(run)
@@ -127,7 +134,7 @@ def reference_decide(
                 decisions.append((False, f"short: {mean_width:.0f} columns on average < min_chars={config.min_chars}"))
                 continue
         first = run[0]
-        count = reference_close_together(sorted(occurrences[first.kept_index]), position[first.index])
+        count = reference_close_together(sorted(occurrences[line(first)]), position[first.index])
         if len(run) == 1 and count > config.max_copies:
             decisions.append((False, f"template line: occurs {count} times, each within {TEMPLATE_GAP} paragraphs"
                                      f" of the last, > max_copies={config.max_copies}"))  # fmt: skip

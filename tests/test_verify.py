@@ -66,6 +66,24 @@ def test_pairs_with_a_text_up_to_the_limit_are_scored_exactly_as_before() -> Non
     assert [score(a, b) for a, b in pairs] == [exact(a, b) for a, b in pairs]
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "cutoff"),
+    [
+        ("a" * 150, "a" * 100, 0.8),  # 2 * 100 / 250 = 0.8 exactly
+        ("x" * 110, "x" * 90, 0.9),  # 2 * 90 / 200 = 0.9, the default threshold
+        ("ab" * 50, "ab" * 45 + "cd" * 5, 0.9),
+        ("ab" * 50, "ab" * 50, 1.0),
+    ],
+)
+def test_a_pair_scoring_the_cutoff_exactly_reaches_it(a: str, b: str, cutoff: float) -> None:
+    # rapidfuzz alone rounds its distance cutoff (1 - cutoff) down and returns 0 for these
+    # (found by tests/test_partial_reference.py: such a pair was a near copy for score() and
+    # a partial one in the pipeline).
+    assert score(a, b) == exact(a, b) >= cutoff
+    assert score_each([a], [b], cutoff).tolist() == [exact(a, b)]
+    assert score_each([a, "zzzz"], [b, "qqqq"], cutoff).tolist() == [exact(a, b), 0.0]
+
+
 def test_a_long_near_copy_still_matches_and_scores_within_a_thousandth_of_exact() -> None:
     rng = random.Random(2)
     a = prose(rng, 60_000)
