@@ -201,7 +201,8 @@ def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: Pairs, chunk: i
     for start in range(0, len(pairs), chunk):  # small chunks: the gathered rows stay in cache
         part = pairs[start : start + chunk]
         out[start : start + len(part)] = (signatures[part[:, 0]] == signatures[part[:, 1]]).sum(axis=1, dtype=np.int32)
-    return out / signatures.shape[1]  # an exact count over the length: the floats of the mean, faster
+    out /= signatures.shape[1]  # an exact count over the length: the floats of the mean, faster
+    return out
 
 
 # Partial copies: a paragraph that is 40 % of another shares about 40 % of its MinHash

@@ -121,12 +121,18 @@ NEW_TEXT = 10  # characters: a shorter stretch left out of an alignment is noise
 
 
 def adds_new_text(a: str, b: str, alignment: Alignment, coverage: float) -> bool:
-    """Whether, of two keys aligned as ``alignment``, the shorter lies inside the longer and the
-    longer holds new text: more than ``coverage`` leaves, with a stretch of :data:`NEW_TEXT`
-    characters or more in none of the runs. Such a pair may still score as a copy whole (a
-    sentence appended to a long paragraph scores 0.93); it is a partial pair all the same."""
+    """Whether, of two keys aligned as ``alignment``, the longer is the shorter and new text.
+
+    The shorter lies inside the longer (its runs cover ``coverage`` of it), is shorter than
+    ``coverage`` times the longer (:func:`may_add_new_text`: more was added than light
+    noise), and leaves a stretch of :data:`NEW_TEXT` characters or more of the longer out
+    of the runs. Such a pair may still score as a copy whole (a sentence appended to a long
+    paragraph scores 0.93); it is a partial pair all the same.
+    """
+    if not may_add_new_text(a, b, coverage):
+        return False
     shorter, longer = sorted((len(a), len(b)))
-    if not coverage * shorter <= alignment.solid < coverage * longer:
+    if alignment.solid < coverage * shorter:
         return False
     side = 0 if len(a) == longer else 1
     done = widest = 0
@@ -137,7 +143,7 @@ def adds_new_text(a: str, b: str, alignment: Alignment, coverage: float) -> bool
 
 
 def may_add_new_text(a: str, b: str, coverage: float) -> bool:
-    """Whether the lengths allow :func:`adds_new_text` (most pairs of copies are ruled out here, unaligned)."""
+    """Whether the lengths of two keys allow :func:`adds_new_text` (most copies are ruled out here, unaligned)."""
     return min(len(a), len(b)) < coverage * max(len(a), len(b))
 
 

@@ -63,7 +63,7 @@ from dedupe.config import DedupeConfig, resolve
 from dedupe.index import PARTIAL_BANDS, PARTIAL_ROWS, Candidates, band_keys
 from dedupe.matching import Copy, Links
 from dedupe.normalize import normalize
-from dedupe.partial import Alignment, Cover, partial_alignment
+from dedupe.partial import Alignment, Cover, adds_new_text, partial_alignment
 from dedupe.verify import score
 from tests.scale import examples
 from tests.test_compact import reference_decide, reference_runs
@@ -105,6 +105,14 @@ def covered(length: int, coverers: list[tuple[int, Alignment]]) -> tuple[float, 
     return len(chars) / length, adding
 
 
+def whole_copy(a: str, b: str, config: DedupeConfig) -> bool:
+    """Whether two keys are copies whole: they score the threshold, and neither is the other and new text."""
+    if score(a, b) < config.threshold:
+        return False
+    alignment = partial_alignment(a, b, config.threshold, config.coverage)
+    return alignment is None or not adds_new_text(a, b, alignment, config.coverage)
+
+
 def brute_force(paragraphs: list[str], config: DedupeConfig, allowed: set[tuple[int, int]] | None = None) -> Reference:
     """The reference (see the module's documentation) on paragraph texts, every pair compared.
 
@@ -136,7 +144,7 @@ def brute_force(paragraphs: list[str], config: DedupeConfig, allowed: set[tuple[
                 continue
             s = score(key, keys[y])
             if y not in decided or decided[y].kind == "extended":  # a kept unit
-                if s >= threshold:
+                if whole_copy(key, keys[y], config):
                     whole.append((s, y))
                     needed.add((y, x))
                     continue
@@ -150,7 +158,7 @@ def brute_force(paragraphs: list[str], config: DedupeConfig, allowed: set[tuple[
             continue
         holds = [(y, a) for y, a in aligned.items() if a.solid >= coverage * len(keys[y])]
         for e in range(x):  # x a near copy of a partial copy: aligned with what covers that one
-            if e in covering and (allowed is None or (e, x) in allowed) and score(key, keys[e]) >= threshold:
+            if e in covering and (allowed is None or (e, x) in allowed) and whole_copy(key, keys[e], config):
                 for y in covering[e]:
                     if y not in aligned and (alignment := partial_alignment(key, keys[y], threshold, coverage)):
                         aligned[y] = alignment
