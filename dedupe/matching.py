@@ -33,7 +33,7 @@ from dedupe.normalize import normalize
 from dedupe.partial import ALIGN_LIMIT, Cover, Part, adds_new_text, partial_alignment, union_of
 from dedupe.signature import sign_keys
 from dedupe.stopwatch import OFF, Stopwatch
-from dedupe.verify import score_pairs
+from dedupe.verify import score, score_pairs
 
 Ids = npt.NDArray[np.int64]
 
@@ -120,7 +120,7 @@ class Links:
         self._members = members
         self._bands = candidates.bands if len(self.found_partials.pairs) and config.keep == "first" else None
         with stopwatch("partial"):
-            self.partials = self._with_the_rest(self.found_partials, self.pairs, members)
+            self.partials, self.looked_up = self._with_the_rest(self.found_partials, self.pairs, members)
 
     @property
     def truncated(self) -> bool:
@@ -181,7 +181,7 @@ class Links:
         """
         usable = present[self.pairs[:, 0]] & present[self.pairs[:, 1]]
         pairs, scores = self.pairs[usable], self.scores[usable]
-        partials = self.partials
+        partials, looked_up = self.partials, self.looked_up
         if not present.all() and (len(self.partials.pairs) or self.truncated):
             # What covers the rest of a paragraph depends on what else is present: the
             # pairs found by banding are restricted to the subset and the rest looked up again.
@@ -203,7 +203,9 @@ class Links:
                 fresh = np.asarray([(a, b) not in known for a, b in extra.partials.pairs.tolist()], dtype=bool)
                 more = _select(extra.partials, fresh)
                 found = Partials(np.concatenate([found.pairs, more.pairs]), found.alignments + more.alignments)
-            partials = self._with_the_rest(found, pairs, np.sort(members))
+            partials, looked_up = self._with_the_rest(found, pairs, np.sort(members))
+        if len(looked_up.pairs):
+            pairs, scores = np.concatenate([pairs, looked_up.pairs]), np.concatenate([scores, looked_up.scores])
         return pairs, scores, partials
 
     def _bandable(self, unit_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -259,18 +261,25 @@ class Links:
 
     def _with_the_rest(
         self, partials: Partials, pairs: npt.NDArray[np.int64], members: npt.NDArray[np.int64], rounds: int = 3
-    ) -> Partials:
+    ) -> tuple[Partials, Scored]:
         """Find what covers the rest of the paragraphs that are partly covered (a paragraph joined from several).
 
         Banding proposes a paragraph with the larger part of a merged one, but a part that
         is a third of it shares too few shingles to be proposed. So the stretches that the
         pairs found so far leave uncovered are signed and looked up in the bands like
-        paragraphs of their own, and what they find is aligned with the whole paragraph.
+        paragraphs of their own, and what they find is verified with the whole paragraph:
+        whole (a near copy that banding missed: returned apart) or in part.
         """
         config = self.config
         keys = self.unit_keys
+        whole: list[tuple[int, int]] = []
+        whole_scores: list[float] = []
+
+        def done(partials: Partials) -> tuple[Partials, Scored]:
+            return partials, Scored(np.asarray(whole, dtype=np.int64).reshape(-1, 2), np.asarray(whole_scores))
+
         if not len(partials.pairs) or config.keep != "first":
-            return partials
+            return done(partials)
         known = {(a, b) for a, b in partials.pairs.tolist()} | {(a, b) for a, b in pairs.tolist()}
         # A subset's banded units are banded units of the whole text (a length partner in the
         # subset is one in the whole): the lookups use the bands of the whole, restricted.
@@ -286,7 +295,7 @@ class Links:
                         queries.append(keys[unit][lo:hi])
                         owners.append(unit)
             if not queries:
-                return partials
+                return done(partials)
             signed = sign_keys(queries, config.shingle_size, config.num_perm, config.seed)
             asking = band_keys(signed, 0, config.bands, config.rows)
             found = shared_buckets(self._sorted_bands(), allowed, asking, QUERY_HITS)
@@ -298,17 +307,31 @@ class Links:
                 if owner == other or pair in known:
                     continue
                 known.add(pair)
-                alignment = partial_alignment(keys[pair[0]], keys[pair[1]], config.threshold, config.coverage)
-                if alignment is not None:
+                a, b = keys[pair[0]], keys[pair[1]]
+                alignment = partial_alignment(a, b, config.threshold, config.coverage)
+                similarity = score(a, b)
+                if similarity >= config.threshold and (
+                    alignment is None or not adds_new_text(a, b, alignment, config.coverage)
+                ):
+                    whole.append(pair)
+                    whole_scores.append(similarity)
+                elif alignment is not None:
                     new_pairs.append(pair)
                     alignments.append(alignment)
             if not new_pairs:
-                return partials
+                return done(partials)
             partials = Partials(
                 np.concatenate([partials.pairs, np.asarray(new_pairs, dtype=np.int64)]),
                 partials.alignments + alignments,
             )
-        return partials
+        return done(partials)
+
+
+class Scored(NamedTuple):
+    """Pairs of units that verify whole, with their scores."""
+
+    pairs: npt.NDArray[np.int64]
+    scores: npt.NDArray[np.float64]
 
 
 class Verified(NamedTuple):
