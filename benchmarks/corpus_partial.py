@@ -5,8 +5,8 @@ fed in order to ``Deduper(policy="seen")``. A planted copy counts *across docume
 all of its sources are in earlier documents. Reported:
 
 * recall per kind across documents: truncated and merged copies removed (as partial or
-  near copies), appended ones reported as extending their source (or removed as near
-  copies, when the new sentence is short enough for the whole to score 0.9);
+  near copies), appended ones reported as extending their source (removed as near copies
+  only when what was added is light noise: the source is 0.9 or more of its length);
 * precision: the share of removed paragraphs that are planted copies (an original or a
   hard negative removed is a false positive), and the same for the partial removals;
 * the lowest share of a paragraph that a truncated copy may keep and still be caught:
