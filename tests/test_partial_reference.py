@@ -241,8 +241,9 @@ def never_proposed(links: Links, pair: tuple[int, int]) -> bool:
         return True
     main = band_keys(sig, 0, config.bands, config.rows)
     shared = bool((main[0] == main[1]).any())
-    if sig.shape[1] >= PARTIAL_BANDS * PARTIAL_ROWS:
-        part = band_keys(np.ascontiguousarray(sig[:, : PARTIAL_BANDS * PARTIAL_ROWS]), 0, PARTIAL_BANDS, PARTIAL_ROWS)
+    bands = min(PARTIAL_BANDS, sig.shape[1] // PARTIAL_ROWS)
+    if bands:
+        part = band_keys(np.ascontiguousarray(sig[:, : bands * PARTIAL_ROWS]), 0, bands, PARTIAL_ROWS)
         shared |= bool((part[0] == part[1]).any())
     return not shared
 
