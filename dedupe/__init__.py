@@ -8,20 +8,37 @@
 from __future__ import annotations
 
 import logging
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from dedupe.api import dedupe_and_explain, dedupe_paragraphs, dedupe_text
 from dedupe.config import DedupeConfig
-from dedupe.corpus import Deduper, IndexStats
 from dedupe.errors import ConfigError, CorpusIndexError, DedupeError, IndexMismatchError, InputError
 from dedupe.results import Block, Explained, Match, Paragraph
 from dedupe.site import site_of
 from dedupe.split import join_paragraphs, split_paragraphs
 
-try:
-    __version__ = version("news-dedupe")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+if TYPE_CHECKING:
+    from dedupe.corpus import Deduper, IndexStats
+
+    __version__: str
+
+
+def __getattr__(name: str) -> Any:
+    # Corpus mode (its index, stores, Redis client) and the package metadata load when
+    # first asked for: the one-article command line starts without them.
+    if name in ("Deduper", "IndexStats"):
+        from dedupe import corpus
+
+        return getattr(corpus, name)
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("news-dedupe")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            return "0+unknown"
+    raise AttributeError(f"module 'dedupe' has no attribute {name!r}")
+
 
 logging.getLogger("dedupe").addHandler(logging.NullHandler())
 

@@ -20,9 +20,9 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 
 from dedupe.api import explain_removals
-from dedupe.cli_corpus import DEFAULT_PREFIX, REDIS_SCHEMES, policy_of, run_corpus
 from dedupe.config import DedupeConfig
 from dedupe.errors import ConfigError, InputError
 from dedupe.files import (
@@ -40,6 +40,16 @@ from dedupe.results import Explained
 from dedupe.tempfiles import remove_stale
 
 log = logging.getLogger("dedupe")
+DEFAULT_PREFIX = "dedupe"  # of the keys of a Redis index
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def policy_of(args: argparse.Namespace) -> str | None:
+    """The corpus policy that the arguments ask for (``None``: each file on its own)."""
+    if args.boilerplate is not None:
+        return "boilerplate"
+    return "seen" if args.scope == "corpus" else None
+
 
 _MATCHING_OPTIONS = (
     "threshold",
@@ -56,10 +66,21 @@ _MATCHING_OPTIONS = (
 )
 
 
+class _Version(argparse.Action):
+    """``--version``: the package metadata is read only when asked (it costs a tenth of the start-up)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from dedupe import __version__
+
+        print(f"{parser.prog} {__version__}")  # on standard output, as argparse's own version action
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``dedupe-file`` (also used to read test case flags)."""
-    from dedupe import __version__
-
     defaults = DedupeConfig()
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -217,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     noise.add_argument(
         "-v", "--verbose", action="count", default=0, help="say more on standard error (-vv for debugging)"
     )
-    report.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    report.add_argument("--version", action=_Version, help="show the program's version and exit")
     return parser
 
 
@@ -301,7 +322,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate) if on_sigterm else None
     try:
         _remove_leftovers(args)
-        return run_corpus(args, config) if _corpus_mode(args) else _run(args, config)
+        if _corpus_mode(args):
+            from dedupe.cli_corpus import run_corpus  # (the index and its stores: only for corpus mode)
+
+            return run_corpus(args, config)
+        return _run(args, config)
     except BrokenPipeError:
         # The reader went away (``dedupe-file big.txt | head``): stop quietly, like cat.
         _silence_stdout()

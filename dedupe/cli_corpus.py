@@ -22,6 +22,7 @@ from typing import IO, Any, cast
 
 from dedupe import jsonl
 from dedupe.api import explain_removals
+from dedupe.cli import DEFAULT_PREFIX, REDIS_SCHEMES, policy_of
 from dedupe.config import DedupeConfig
 from dedupe.corpus import Deduper, IndexStats
 from dedupe.errors import DedupeError, InputError
@@ -40,15 +41,7 @@ from dedupe.results import Explained
 from dedupe.split import count_paragraphs
 from dedupe.store import StagedIndex
 
-DEFAULT_PREFIX = "dedupe"
-REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 log = logging.getLogger("dedupe")
-
-
-def policy_of(args: argparse.Namespace) -> str | None:
-    if args.boilerplate is not None:
-        return "boilerplate"
-    return "seen" if args.scope == "corpus" else None
 
 
 class _Fatal(Exception):

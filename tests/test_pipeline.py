@@ -266,6 +266,24 @@ def test_api_does_not_import_datasketch() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_the_one_file_command_line_loads_no_corpus_mode() -> None:
+    # Start-up time: the index, its stores and the package metadata load only when asked for.
+    import subprocess
+    import sys
+
+    heavy = ["dedupe.corpus", "dedupe.store", "dedupe.cli_corpus", "importlib.metadata", "datasketch"]
+    code = (
+        "import sys; from dedupe.cli import main; main(['-q', '-o', '/dev/null', sys.argv[1]]); "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    seed = str(SEEDS / "000_6ef43e2731afccca.txt")
+    out = subprocess.run([sys.executable, "-c", code, seed], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    code = "import dedupe; print(dedupe.Deduper.__module__, dedupe.IndexStats.__name__, bool(dedupe.__version__))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["dedupe.corpus", "IndexStats", "True"]
+
+
 def test_wide_characters_are_east_asian_wide() -> None:
     import unicodedata
 

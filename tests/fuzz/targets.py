@@ -444,7 +444,7 @@ class _Run:
 
     def __init__(self, argv: list[str]) -> None:
         from dedupe import cli
-        from dedupe.cli_corpus import policy_of
+        from dedupe.cli import policy_of
 
         self.code: object = None
         self.stderr = ""
