@@ -117,7 +117,7 @@ def partial_alignment(a: str, b: str, threshold: float, coverage: float) -> Alig
     return alignment if related(a, b, alignment, coverage) else None
 
 
-NEW_TEXT = 10  # characters: a shorter stretch left out of an alignment is noise ("!!", " da"), not new text
+NEW_TEXT = 25  # characters: a shorter stretch left out is noise or an edit ("!!", " 1 Orange,"), not new text
 
 
 def adds_new_text(a: str, b: str, alignment: Alignment, coverage: float) -> bool:
