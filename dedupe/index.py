@@ -40,11 +40,13 @@ class Candidates(NamedTuple):
 
 
 class SortedBands(NamedTuple):
-    """The bucket keys of a batch, sorted band by band: ``keys[band]`` is increasing, and
-    ``order[band]`` gives the row (in the batch) of each."""
+    """The bucket keys of a batch, sorted band by band: ``prefixes[band]`` is increasing (the
+    keys without their low :data:`_ROW_BITS` bits), ``order[band]`` gives the row (in the
+    batch) of each, and ``keys[row, band]`` is the whole key, in row order."""
 
-    keys: npt.NDArray[np.uint64]
+    prefixes: npt.NDArray[np.uint64]
     order: npt.NDArray[np.int32]
+    keys: npt.NDArray[np.uint64]
 
 
 def candidate_pairs(
@@ -64,48 +66,101 @@ def candidate_pairs(
         return Candidates(np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=bool), [])
     complete: list[Pairs] = []
     capped: list[npt.NDArray[np.int64]] = []
-    kept: list[SortedBands] = []
+    kept = None
+    if keep:
+        kept = SortedBands(
+            np.empty((bands, n), dtype=np.uint64), np.empty((bands, n), dtype=np.int32), np.empty((n, bands), np.uint64)
+        )
     # Several bands are sorted at once (fewer numpy calls on small batches), in groups that
     # keep the working arrays to about a million entries on large ones.
     group = max(1, min(bands, (1 << 20) // n))
     for first_band in range(0, bands, group):
         last_band = min(first_band + group, bands)
-        keys = np.ascontiguousarray(band_keys(signatures, first_band, last_band, rows).T)  # sorting rows is faster
-        order = np.argsort(keys, axis=1)  # not stable: members are put in index order where it matters
-        sorted_keys = np.take_along_axis(keys, order, axis=1)
-        if keep:
-            kept.append(SortedBands(sorted_keys, order.astype(np.int32)))
-        sorted_keys = sorted_keys.ravel()
+        keys = band_keys(signatures, first_band, last_band, rows)
+        prefixes, order, same = _sort_keys(keys)
+        if kept is not None:
+            kept.prefixes[first_band:last_band] = prefixes
+            kept.order[first_band:last_band] = order
+            kept.keys[:, first_band:last_band] = keys
         order = order.ravel()  # band after band
-        boundary = np.empty(len(order), dtype=bool)
-        boundary[0] = True
-        np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=boundary[1:])
-        boundary[::n] = True  # a bucket never spans two bands
-        starts = np.flatnonzero(boundary)
-        lengths = np.diff(np.append(starts, len(order)))
+        # Buckets of two or more members: runs of neighbours with the same key.
+        first = np.ones(len(same), dtype=bool)
+        np.not_equal(same[1:], same[:-1] + 1, out=first[1:])
+        last = np.ones(len(same), dtype=bool)
+        last[:-1] = first[1:]
+        starts = same[first]
+        lengths = same[last] - starts + 2
         big = lengths > bucket_cap + 1
         capped.extend(np.sort(order[s : s + k]) for s, k in zip(starts[big], lengths[big], strict=True))
         # Buckets paired fully: every member with every other, by distance d in sorted order.
-        run_end = np.repeat(starts + lengths, lengths)
-        alive = np.flatnonzero((run_end - np.arange(len(order)) > 1) & ~np.repeat(big, lengths))
+        starts, lengths = starts[~big], lengths[~big]
+        at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        left = np.repeat(starts + lengths, lengths) - at  # members from each to its bucket's end
         for d in range(1, bucket_cap + 1):
-            alive = alive[run_end[alive] - alive > d]
-            if len(alive) == 0:
+            alive = left > d
+            at, left = at[alive], left[alive]
+            if len(at) == 0:
                 break
-            a, b = order[alive], order[alive + d]
+            a, b = order[at], order[at + d]
             complete.append(np.minimum(a, b) * n + np.maximum(a, b))
     windowed = [_window(bucket, n, bucket_cap) for bucket in capped]
-    found = _unpack(complete, windowed, n, capped)
-    if keep:
-        found = found._replace(bands=SortedBands(*(np.concatenate(column) for column in zip(*kept, strict=True))))
-    return found
+    return _unpack(complete, windowed, n, capped)._replace(bands=kept)
+
+
+# Bucket keys are sorted by their high bits with the row's number in the low bits: one
+# sort of plain integers instead of an argsort and a gather. Keys that share the high bits
+# but differ below (a few per 100,000 rows: the keys of small minima are not uniform) are
+# then put in key order, so buckets and their members' order are those of an exact sort.
+_ROW_BITS = 24
+_ROW_MASK = np.uint64((1 << _ROW_BITS) - 1)
+
+
+def _sort_keys(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], Pairs, Pairs]:
+    """Sort each band's keys, ``keys[row, band]``; returns the sorted prefixes, their rows,
+    and the positions ``i`` (in the bands laid one after another) whose key is that of ``i + 1``."""
+    n, count = keys.shape
+    if n > 1 << _ROW_BITS:  # too many rows to pack with a key
+        order = np.argsort(np.ascontiguousarray(keys.T), axis=1, kind="stable")
+        whole = np.take_along_axis(keys.T, order, axis=1).ravel()
+        same = whole[1:] == whole[:-1]
+        same[n - 1 :: n] = False  # a bucket never spans two bands
+        return whole.reshape(count, n) >> np.uint64(_ROW_BITS), order, np.flatnonzero(same)
+    entries = np.ascontiguousarray(keys.T) >> np.uint64(_ROW_BITS)
+    entries <<= np.uint64(_ROW_BITS)
+    entries |= np.arange(n, dtype=np.uint64)
+    entries.sort(axis=1)
+    prefixes = entries >> np.uint64(_ROW_BITS)
+    order = (entries & _ROW_MASK).view(np.int64)
+    flat_prefixes, flat_order = prefixes.ravel(), order.ravel()
+    same_prefix = flat_prefixes[1:] == flat_prefixes[:-1]
+    same_prefix[n - 1 :: n] = False
+    near = np.flatnonzero(same_prefix)
+    if not len(near):
+        return prefixes, order, near
+    # The entries of prefixes held by two or more rows, and their keys.
+    held = np.zeros(len(flat_prefixes), dtype=bool)
+    held[near] = True
+    held[near + 1] = True
+    members = np.flatnonzero(held)
+    band = members // n
+    whole = keys[flat_order[members], band]
+    run = (members[1:] == members[:-1] + 1) & (band[1:] == band[:-1])  # the next member shares the prefix
+    differ = run & (whole[1:] != whole[:-1])
+    if differ.any():  # put the runs that hold several keys in key order, rows in order within a key
+        run_of = np.cumsum(np.r_[True, ~run])
+        mixed = np.isin(run_of, run_of[1:][differ])
+        at, rows = members[mixed], flat_order[members[mixed]]
+        by_key = np.lexsort((rows, whole[mixed], band[mixed]))  # moves entries only within their run
+        flat_order[at] = rows[by_key]
+        whole[mixed] = whole[mixed][by_key]
+    return prefixes, order, members[:-1][run & (whole[1:] == whole[:-1])]
 
 
 def sort_bands(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> SortedBands:
     """The bucket keys of a batch sorted band by band, as ``candidate_pairs(..., keep=True)`` gives them."""
-    keys = np.ascontiguousarray(band_keys(signatures, 0, bands, rows).T)
-    order = np.argsort(keys, axis=1)
-    return SortedBands(np.take_along_axis(keys, order, axis=1), order.astype(np.int32))
+    keys = band_keys(signatures, 0, bands, rows)
+    prefixes, order, _ = _sort_keys(keys)
+    return SortedBands(prefixes, order.astype(np.int32), keys)
 
 
 def shared_buckets(
@@ -116,15 +171,16 @@ def shared_buckets(
     ``queries`` holds the bucket keys of each query (as :func:`band_keys` gives them). At
     most ``limit`` rows per query: those sharing the most bands, then the lowest rows.
     """
-    size = bands.keys.shape[1]
+    size = bands.order.shape[1]
     found = []
-    for band, (keys, order) in enumerate(zip(bands.keys, bands.order, strict=True)):
-        lo = np.searchsorted(keys, queries[:, band], "left")
-        counts = np.searchsorted(keys, queries[:, band], "right") - lo
+    for band, (prefixes, order) in enumerate(zip(bands.prefixes, bands.order, strict=True)):
+        wanted = queries[:, band]
+        lo = np.searchsorted(prefixes, wanted >> np.uint64(_ROW_BITS), "left")
+        counts = np.searchsorted(prefixes, wanted >> np.uint64(_ROW_BITS), "right") - lo
         # Each query against every row in its bucket: a range of the sorted keys.
         at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         members = order[at]
-        chosen = allowed[members]
+        chosen = allowed[members] & (bands.keys[members, band] == np.repeat(wanted, counts))
         found.append(np.repeat(np.arange(len(queries)), counts)[chosen] * size + members[chosen])
     packed, shared = np.unique(np.concatenate(found), return_counts=True)
     query, row = packed // size, packed % size

@@ -12,9 +12,9 @@ from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz
 
 import dedupe
-from dedupe import ConfigError, DedupeConfig, dedupe_and_explain, dedupe_text, split_paragraphs
+from dedupe import ConfigError, DedupeConfig, dedupe_and_explain, dedupe_text, index, split_paragraphs
 from dedupe.cluster import assign_leaders
-from dedupe.index import candidate_pairs, window_pairs
+from dedupe.index import SortedBands, _sort_keys, candidate_pairs, shared_buckets, window_pairs
 from dedupe.normalize import normalize
 from dedupe.shingle import shingle_hashes
 from dedupe.signature import sign_keys, signatures, to_lean_minhash
@@ -140,6 +140,41 @@ def test_bucket_cap_bounds_pairs_of_a_huge_bucket() -> None:
     fresh = candidate_pairs(sig[members], bands=2, rows=4, bucket_cap=2).pairs
     expected = sorted(tuple(sorted((int(members[i]), int(members[j])))) for i, j in fresh.tolist())
     assert sorted(map(tuple, again.tolist())) == expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("row_bits", [24, 4])  # 4: more rows than fit below the key (the argsort path)
+def test_keys_sharing_their_high_bits_are_sorted_and_bucketed_as_whole_keys(
+    seed: int, row_bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Band keys are sorted by their high bits first (with the row packed below them): keys
+    # that differ only in the low bits must still be apart, in key order, rows in order.
+    monkeypatch.setattr(index, "_ROW_BITS", row_bits)
+    monkeypatch.setattr(index, "_ROW_MASK", np.uint64((1 << row_bits) - 1))
+    rng = np.random.default_rng(seed)
+    n, count = 200, 3
+    high = rng.integers(0, 4, (n, count), dtype=np.uint64) + np.uint64(0xABCDEF)
+    keys = (high << np.uint64(24)) | rng.integers(0, 3, (n, count), dtype=np.uint64)
+    prefixes, order, same = _sort_keys(keys)
+    laid = []
+    for band in range(count):
+        expected = np.lexsort((np.arange(n), keys[:, band]))
+        assert order[band].tolist() == expected.tolist()
+        assert prefixes[band].tolist() == (keys[expected, band] >> np.uint64(row_bits)).tolist()
+        laid.append(keys[expected, band])
+    whole = np.concatenate(laid)
+    expected_same = [i for i in range(len(whole) - 1) if (i + 1) % n and whole[i] == whole[i + 1]]
+    assert same.tolist() == expected_same
+    # A query finds the rows with its whole key, never a row that shares only the high bits.
+    bands = SortedBands(prefixes, order.astype(np.int32), keys)
+    allowed = rng.random(n) < 0.8
+    queries = np.concatenate([keys[:5], keys[:5] ^ np.uint64(3)])  # the second five share only the high bits
+    found = shared_buckets(bands, allowed, queries, limit=4)
+    wanted = []
+    for q, query in enumerate(queries):
+        shared = {r: int((keys[r] == query).sum()) for r in range(n) if allowed[r] and (keys[r] == query).any()}
+        wanted += [(q, r) for r in sorted(shared, key=lambda r: (-shared[r], r))[:4]]
+    assert found == wanted
 
 
 def test_scores_are_rapidfuzz_ratio() -> None:
