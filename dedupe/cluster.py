@@ -107,21 +107,23 @@ def assign_with_partials(
     for a, b, s in zip(pairs[passed, 0].tolist(), pairs[passed, 1].tolist(), scores[passed].tolist(), strict=True):
         later, earlier = (b, a) if order[a] < order[b] else (a, b)
         whole[later].append((earlier, s))
-    # unit -> (partner, alignment, whether the unit is on side 1): swapped only when used
+    # later unit -> (earlier unit, alignment, whether the later one is on side 1): swapped only when used
     inside: dict[int, list[tuple[int, Alignment, bool]]] = defaultdict(list)
     for (a, b), alignment in zip(partials.pairs.tolist(), partials.alignments, strict=True):
-        inside[a].append((b, alignment, False))
-        inside[b].append((a, alignment, True))
+        if order[a] < order[b]:
+            inside[b].append((a, alignment, True))
+        else:
+            inside[a].append((b, alignment, False))
     for x in sorted({*whole, *inside}, key=order.__getitem__):
-        candidates = sorted(whole.get(x, ()), key=lambda c: (-c[1], order[c[0]]))
+        candidates = whole.get(x, [])
+        if len(candidates) > 1:
+            candidates.sort(key=lambda c: (-c[1], order[c[0]]))
         chosen = next(((e, s) for e, s in candidates if status[e] == KEPT), None)
         if chosen is not None:
             leader[x], best[x], status[x] = chosen[0], chosen[1], COPY
             continue
         coverers = {
-            y: alignment.swapped() if flip else alignment
-            for y, alignment, flip in inside.get(x, ())
-            if order[y] < order[x] and status[y] == KEPT
+            y: alignment.swapped() if flip else alignment for y, alignment, flip in inside.get(x, ()) if status[y] == KEPT
         }
         holds = [y for y, alignment in coverers.items() if alignment.solid >= config.coverage * len(keys[y])]
         for e, _ in candidates:  # x is a near copy of a partial copy: align x with what covers that one
