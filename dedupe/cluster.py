@@ -123,7 +123,9 @@ def assign_with_partials(
             leader[x], best[x], status[x] = chosen[0], chosen[1], COPY
             continue
         coverers = {
-            y: alignment.swapped() if flip else alignment for y, alignment, flip in inside.get(x, ()) if status[y] == KEPT
+            y: alignment.swapped() if flip else alignment
+            for y, alignment, flip in inside.get(x, ())
+            if status[y] == KEPT
         }
         holds = [y for y, alignment in coverers.items() if alignment.solid >= config.coverage * len(keys[y])]
         for e, _ in candidates:  # x is a near copy of a partial copy: align x with what covers that one

@@ -42,11 +42,11 @@ class Candidates(NamedTuple):
 class SortedBands(NamedTuple):
     """The bucket keys of a batch, sorted band by band: ``prefixes[band]`` is increasing (the
     keys without their low :data:`_ROW_BITS` bits), ``order[band]`` gives the row (in the
-    batch) of each, and ``keys[row, band]`` is the whole key, in row order."""
+    batch) of each, and ``low[row, band]`` holds the low bits of each key, in row order."""
 
     prefixes: npt.NDArray[np.uint64]
     order: npt.NDArray[np.int32]
-    keys: npt.NDArray[np.uint64]
+    low: npt.NDArray[np.uint32]
 
 
 def candidate_pairs(
@@ -69,7 +69,7 @@ def candidate_pairs(
     kept = None
     if keep:
         kept = SortedBands(
-            np.empty((bands, n), dtype=np.uint64), np.empty((bands, n), dtype=np.int32), np.empty((n, bands), np.uint64)
+            np.empty((bands, n), dtype=np.uint64), np.empty((bands, n), dtype=np.int32), np.empty((n, bands), np.uint32)
         )
     # Several bands are sorted at once (fewer numpy calls on small batches), in groups that
     # keep the working arrays to about a million entries on large ones.
@@ -81,7 +81,7 @@ def candidate_pairs(
         if kept is not None:
             kept.prefixes[first_band:last_band] = prefixes
             kept.order[first_band:last_band] = order
-            kept.keys[:, first_band:last_band] = keys
+            kept.low[:, first_band:last_band] = keys & _ROW_MASK
         order = order.ravel()  # band after band
         # Buckets of two or more members: runs of neighbours with the same key.
         first = np.ones(len(same), dtype=bool)
@@ -160,7 +160,7 @@ def sort_bands(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> Sor
     """The bucket keys of a batch sorted band by band, as ``candidate_pairs(..., keep=True)`` gives them."""
     keys = band_keys(signatures, 0, bands, rows)
     prefixes, order, _ = _sort_keys(keys)
-    return SortedBands(prefixes, order.astype(np.int32), keys)
+    return SortedBands(prefixes, order.astype(np.int32), (keys & _ROW_MASK).astype(np.uint32))
 
 
 def shared_buckets(
@@ -180,7 +180,7 @@ def shared_buckets(
         # Each query against every row in its bucket: a range of the sorted keys.
         at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         members = order[at]
-        chosen = allowed[members] & (bands.keys[members, band] == np.repeat(wanted, counts))
+        chosen = allowed[members] & (bands.low[members, band] == np.repeat(wanted & _ROW_MASK, counts))
         found.append(np.repeat(np.arange(len(queries)), counts)[chosen] * size + members[chosen])
     packed, shared = np.unique(np.concatenate(found), return_counts=True)
     query, row = packed // size, packed % size
