@@ -118,27 +118,23 @@ _ROW_MASK = np.uint64((1 << _ROW_BITS) - 1)
 def _sort_keys(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], Pairs, Pairs]:
     """Sort each band's keys, ``keys[row, band]``; returns the sorted prefixes, their rows,
     and the positions ``i`` (in the bands laid one after another) whose key is that of ``i + 1``."""
-    n, count = keys.shape
+    n = len(keys)
     if n > 1 << _ROW_BITS:  # too many rows to pack with a key
         order = np.argsort(np.ascontiguousarray(keys.T), axis=1, kind="stable")
-        whole = np.take_along_axis(keys.T, order, axis=1).ravel()
-        same = whole[1:] == whole[:-1]
-        same[n - 1 :: n] = False  # a bucket never spans two bands
-        return whole.reshape(count, n) >> np.uint64(_ROW_BITS), order, np.flatnonzero(same)
+        whole = np.take_along_axis(keys.T, order, axis=1)
+        return whole >> np.uint64(_ROW_BITS), order, _equal_neighbours(whole)
     entries = np.ascontiguousarray(keys.T) >> np.uint64(_ROW_BITS)
     entries <<= np.uint64(_ROW_BITS)
     entries |= np.arange(n, dtype=np.uint64)
     entries.sort(axis=1)
     prefixes = entries >> np.uint64(_ROW_BITS)
     order = (entries & _ROW_MASK).view(np.int64)
-    flat_prefixes, flat_order = prefixes.ravel(), order.ravel()
-    same_prefix = flat_prefixes[1:] == flat_prefixes[:-1]
-    same_prefix[n - 1 :: n] = False
-    near = np.flatnonzero(same_prefix)
+    flat_order = order.ravel()
+    near = _equal_neighbours(prefixes)
     if not len(near):
         return prefixes, order, near
     # The entries of prefixes held by two or more rows, and their keys.
-    held = np.zeros(len(flat_prefixes), dtype=bool)
+    held = np.zeros(flat_order.size, dtype=bool)
     held[near] = True
     held[near + 1] = True
     members = np.flatnonzero(held)
@@ -154,6 +150,14 @@ def _sort_keys(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], Pa
         flat_order[at] = rows[by_key]
         whole[mixed] = whole[mixed][by_key]
     return prefixes, order, members[:-1][run & (whole[1:] == whole[:-1])]
+
+
+def _equal_neighbours(sorted_rows: npt.NDArray[np.uint64]) -> Pairs:
+    """Positions ``i`` (in the rows laid one after another) whose value is that of ``i + 1`` in the same row."""
+    flat = sorted_rows.ravel()
+    same = flat[1:] == flat[:-1]
+    same[sorted_rows.shape[1] - 1 :: sorted_rows.shape[1]] = False  # a bucket never spans two bands
+    return np.flatnonzero(same)
 
 
 def sort_bands(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> SortedBands:
@@ -175,8 +179,9 @@ def shared_buckets(
     found = []
     for band, (prefixes, order) in enumerate(zip(bands.prefixes, bands.order, strict=True)):
         wanted = queries[:, band]
-        lo = np.searchsorted(prefixes, wanted >> np.uint64(_ROW_BITS), "left")
-        counts = np.searchsorted(prefixes, wanted >> np.uint64(_ROW_BITS), "right") - lo
+        prefix = wanted >> np.uint64(_ROW_BITS)
+        lo = np.searchsorted(prefixes, prefix, "left")
+        counts = np.searchsorted(prefixes, prefix, "right") - lo
         # Each query against every row in its bucket: a range of the sorted keys.
         at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         members = order[at]
