@@ -1,0 +1,127 @@
+"""The compiled MinHash kernel against the numpy path and datasketch, and a build without it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import site
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedupe import signature
+from dedupe.shingle import shingle_hashes
+from tests.scale import examples
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_6ef43e2731afccca.txt"
+compiled = pytest.mark.skipif(signature.KERNEL is None, reason="installed without the compiled kernel")
+
+
+def test_the_kernel_is_built_in_ci() -> None:
+    # CI installs with a compiler: the fast path must be the one its tests exercise.
+    if os.environ.get("CI") and os.environ.get("DEDUPE_KERNEL") != "numpy":
+        assert signature.KERNEL is not None
+
+
+@compiled
+@pytest.mark.parametrize("num_perm", [2, 64, 128, 257])
+def test_kernel_rows_are_datasketch_hashvalues(num_perm: int) -> None:
+    keys = ["the storm reached the coast", "서울시는 1일 새로운 교통 정책을 발표했다", "ab", "x" * 40]
+    hashes, offsets = shingle_hashes(keys, 5)
+    rows = signature.signatures(hashes, offsets, num_perm, 11)
+    for i in range(len(keys)):
+        reference = MinHash(num_perm=num_perm, seed=11, scheme="affine32", hashfunc=lambda x: x)
+        reference.update_batch(hashes[offsets[i] : offsets[i + 1]].tolist())
+        assert np.array_equal(rows[i], reference.hashvalues)
+
+
+@compiled
+@examples(200)
+@given(
+    st.lists(st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=40), min_size=0, max_size=12),
+    st.integers(2, 300),
+    st.integers(0, 2**32 - 1),
+)
+def test_kernel_equals_numpy(sets: list[list[int]], num_perm: int, seed: int) -> None:
+    hashes = np.array([h for s in sets for h in s], dtype=np.uint32)
+    offsets = np.cumsum([0, *map(len, sets)]).astype(np.int64)
+    assert np.array_equal(
+        signature.signatures(hashes, offsets, num_perm, seed),
+        signature.numpy_signatures(hashes, offsets, num_perm, seed),
+    )
+
+
+@compiled
+@pytest.mark.parametrize(
+    "offsets",
+    [[0, 5], [0, 2, 1], [-1, 2], [0, 3, 2, 4]],
+    ids=["past the end", "decreasing", "negative", "overlapping"],
+)
+def test_kernel_refuses_offsets_outside_the_hashes(offsets: list[int]) -> None:
+    assert signature.KERNEL is not None
+    a, b = signature.permutations(8, 1)
+    out = np.empty((len(offsets) - 1, 8), dtype=np.uint32)
+    with pytest.raises(ValueError, match="offsets"):
+        signature.KERNEL.minhash(out, np.zeros(4, dtype=np.uint32), np.array(offsets, dtype=np.int64), a, b)
+
+
+def test_numpy_fallback_gives_the_same_output() -> None:
+    code = (
+        "import sys, dedupe, dedupe.signature as s; assert s.KERNEL is None; "
+        "sys.stdout.write(dedupe.dedupe_text(sys.stdin.read()))"
+    )
+    text = SEED.read_text(encoding="utf-8")
+    env = {**os.environ, "DEDUPE_KERNEL": "numpy"}
+    out = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, env=env, check=True)
+    assert out.stdout == SEED.with_name(SEED.stem + ".expected.txt").read_text(encoding="utf-8")
+
+
+def test_a_build_without_a_compiler_installs_and_runs(tmp_path: Path) -> None:
+    # A copy without earlier build products (pip builds in the tree, and build/ would be reused),
+    # and CC=/bin/false, a compiler that always fails: the build must go on without the extension.
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".*", "build", "dist", "*.so", "__pycache__", "*.egg-info", "results", "fuzz"),
+    )
+    env = {**os.environ, "CC": "/bin/false", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = (tmp_path / "wheel").glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "dedupe/signature.py" in names
+    assert not [n for n in names if n.endswith((".so", ".pyd"))]
+    target = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(target)
+    code = (
+        "import sys, dedupe, dedupe.signature as s; print(dedupe.__file__, s.KERNEL); "
+        "sys.stdout.write(dedupe.dedupe_text(sys.stdin.read()))"
+    )
+    # -S: no .pth files, so an editable install of this tree cannot lend its compiled module;
+    # the dependencies come from this environment's site-packages, named on the path.
+    path = os.pathsep.join([str(target), *site.getsitepackages()])
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        input=SEED.read_text(encoding="utf-8"),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path},
+        cwd=tmp_path,
+        check=True,
+    ).stdout
+    first, _, rest = out.partition("\n")
+    assert first == f"{target / 'dedupe' / '__init__.py'} None"
+    assert rest == SEED.with_name(SEED.stem + ".expected.txt").read_text(encoding="utf-8")
