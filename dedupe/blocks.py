@@ -11,10 +11,13 @@ repeat lines on purpose, and those look different:
   Chinese sentence weighs about what its English translation does). A run of at least
   ``RUN_LINES`` (3) lines each at least ``min_chars / 2`` columns wide goes all the same:
   several consecutive repeated lines of that size are a repeated list, not a layout;
-* template lines — an interview question asked of every interviewee, a recipe step —
-  recur close together, each time between distinct text. A block of one is kept when its
-  paragraph occurs more than ``max_copies`` times in a row, each occurrence at most
-  ``TEMPLATE_GAP`` (24) paragraphs after the previous one, the copy among them. Its
+* template lines — an interview question asked of every interviewee, a recipe step, a
+  day of a meal plan — recur close together, each time between distinct text. A paragraph
+  is a template line when it occurs more than ``max_copies`` times in a row, each
+  occurrence at most ``TEMPLATE_GAP`` (36) paragraphs after the previous one, the copy
+  among them; a block is kept when each of its paragraphs is a template line and the
+  paragraph before it is not an occurrence of its last one (a body the scraper repeated
+  back to back, or one paragraph three times in a row, is a stutter, not a template). Its
   occurrences are the kept paragraph and its whole copies (exact or near); a partial copy
   (a truncated or merged paragraph) is not the line it copies, and its own occurrences are
   the partial copies with its key. The rule looks at the neighbourhood only, never at the
@@ -22,11 +25,12 @@ repeat lines on purpose, and those look different:
   apart go, and an interview keeps its questions wherever it sits.
 
 On the 181 gold article bodies of the article-extraction benchmark, which hold 285 later
-exact copies of a line (345 repeats with near copies), the defaults remove 18, all lines of
-one meal-plan page, every question of the interview page stays, and both blocks of the
-reference article go; on ``make_scattered(30000)`` (about one original in six copied to
-2–6 random later places) they remove 99.72 % of the copies, nothing else
-(``python -m benchmarks.rules``, which sets variants of the rule side by side).
+exact copies of a line (345 repeats with near copies), the defaults remove 5 (3 of a
+meal-plan page, a pull quote, a reworded repeat of an interview's introduction), every
+question of the interview page stays, and both blocks of the reference article go; on
+``make_scattered(30000)`` (about one original in six copied to 2–6 random later places)
+they remove 99.68 % of the copies, nothing else (``python -m benchmarks.rules``, which
+sets variants of the rule side by side).
 """
 
 from __future__ import annotations
@@ -71,10 +75,12 @@ def display_width(text: str) -> int:
 SHORT, TEMPLATE, PARAGRAPH, RUN, LINES = 0, 1, 2, 3, 4
 
 # A template line recurs close together: its occurrences, in a row, each at most this many
-# paragraphs after the previous one (twice the widest gap between the questions of the
-# interview in the article-extraction benchmark, 11). Copies scattered through a long text
-# are thousands of paragraphs apart.
-TEMPLATE_GAP = 24
+# paragraphs after the previous one. The widest gap between template lines in the gold
+# bodies of the article-extraction benchmark is 35 (the days of a meal plan; an interview's
+# questions are 9–11 apart). Copies scattered through a long text are thousands of
+# paragraphs apart; a digest line 37 paragraphs after its last occurrence goes
+# (tests/cases/scattered_copies_removed.txt).
+TEMPLATE_GAP = 36
 # A run of at least this many repeated lines, each at least min_chars / 2 display columns
 # wide, is removed however short the lines are on average: a repeated list.
 RUN_LINES = 3
@@ -143,8 +149,10 @@ def judge(copies: Copies, active: ParagraphIds, links: Links, *, kept_figures: b
                     code.append(SHORT)
                     value.append(mean_width)
                 continue
-        count = _close_together(sorted(occurrences[line[lo]]), here[lo]) if size == 1 else 0
-        if count > config.max_copies:
+        # A run is a template when each of its lines is one (a day of a meal plan, a form's
+        # fields), and when it does not follow an occurrence of itself (a scraper's stutter).
+        count = min(_close_together(sorted(occurrences[line[k]]), here[k]) for k in range(lo, hi))
+        if count > config.max_copies and here[lo] - 1 not in occurrences[line[hi - 1]]:
             code.append(TEMPLATE)
             value.append(float(count))
         else:
@@ -234,14 +242,18 @@ def decide(
         plain = ~(short | lines)
         value[first:last][plain] = mean_length[plain]
         first = last
-    # A lone copy among more than max_copies occurrences of its paragraph close together
-    # (see _close_together) is a template line.
-    lone = (code == PARAGRAPH).nonzero()[0]
-    if len(lone):
-        occurrences = _occurrences_close_together(copies, active, links, bounds[lone], chunk)
-        template = occurrences > config.max_copies
-        code[lone[template]] = TEMPLATE
-        value[lone[template]] = occurrences[template]
+    # A run whose every copy is among more than max_copies occurrences of its paragraph
+    # close together (see _close_together) is a run of template lines.
+    runs = ((code == PARAGRAPH) | (code == RUN)).nonzero()[0]
+    if len(runs):
+        chosen = run_copies(bounds, runs)
+        counts, follows = _occurrences_close_together(
+            copies, active, links, chosen.take, bounds[runs], bounds[runs + 1] - 1, chunk
+        )
+        fewest = np.minimum.reduceat(counts, chosen.starts)
+        template = (fewest > config.max_copies) & ~follows
+        code[runs[template]] = TEMPLATE
+        value[runs[template]] = fewest[template]
     return Verdicts(bounds, code, value)
 
 
@@ -270,10 +282,15 @@ def reasons(
     for c, v, n in zip(code.tolist(), value.tolist(), sizes.tolist(), strict=True):
         if c == SHORT:
             out.append(f"short: {v:.0f} columns on average < min_chars={config.min_chars}")
-        elif c == TEMPLATE:
+        elif c == TEMPLATE and n == 1:
             out.append(
                 f"template line: occurs {int(v)} times, each within {TEMPLATE_GAP} paragraphs of the last,"
                 f" > max_copies={config.max_copies}"
+            )
+        elif c == TEMPLATE:
+            out.append(
+                f"run of {n} template lines: each occurs at least {int(v)} times, each within {TEMPLATE_GAP}"
+                f" paragraphs of the last, > max_copies={config.max_copies}"
             )
         elif c == PARAGRAPH:
             out.append(f"repeated paragraph of {v:.0f} characters")
@@ -305,9 +322,17 @@ def _close_together(positions: list[int], here: int) -> int:
 
 
 def _occurrences_close_together(
-    copies: Copies, active: ParagraphIds, links: Links, lone: ParagraphIds, chunk: int = 1 << 16
-) -> npt.NDArray[np.int64]:
-    """:func:`_close_together` for the copies numbered ``lone`` (increasing), in numpy.
+    copies: Copies,
+    active: ParagraphIds,
+    links: Links,
+    numbers: ParagraphIds,
+    firsts: ParagraphIds,
+    lasts: ParagraphIds,
+    chunk: int = 1 << 16,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """:func:`_close_together` for the copies numbered ``numbers`` (increasing), in numpy; and,
+    for runs from copy ``firsts[r]`` to ``lasts[r]`` (among ``numbers``), whether the paragraph
+    before the first is an occurrence of the last one's line (the run follows itself).
 
     The occurrences of a kept paragraph are itself and its whole copies (exact or near);
     the kept paragraphs of one pass have distinct units, so units name them. A partial copy
@@ -316,8 +341,8 @@ def _occurrences_close_together(
     """
     partial = _partial_units(copies, links)
     marked = np.zeros(2 * len(links.unit_keys), dtype=bool)
-    marked[_lines(copies, links, partial, lone)] = True
-    # Every occurrence of a marked line (the lone copies among them), then the kept paragraphs themselves.
+    marked[_lines(copies, links, partial, numbers)] = True
+    # Every occurrence of a marked line (the numbered copies among them), then the kept paragraphs themselves.
     picked = np.concatenate(
         [
             np.flatnonzero(marked[_lines(copies, links, partial, np.arange(lo, min(lo + chunk, len(copies.kept))))])
@@ -328,8 +353,9 @@ def _occurrences_close_together(
     lines = _lines(copies, links, partial, picked)
     originals = np.unique(copies.kept[picked[lines < len(links.unit_keys)]])
     where = np.concatenate([copies.index[picked], originals])
+    before = copies.index[firsts]
     if not (len(active) == 0 or int(active[-1]) == len(active) - 1):
-        where = active.searchsorted(where)
+        where, before = active.searchsorted(where), active.searchsorted(before)
     unit = np.concatenate([lines, links.units[originals]])
     order = np.lexsort((where, unit))
     where, unit = where[order], unit[order]
@@ -340,8 +366,14 @@ def _occurrences_close_together(
     size = np.bincount(group)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    counted: npt.NDArray[np.int64] = size[group[rank[picked.searchsorted(lone)]]]
-    return counted
+    counted: npt.NDArray[np.int64] = size[group[rank[picked.searchsorted(numbers)]]]
+    # Each occurrence as one int64, (line, position), in increasing order (sorted by line, then position).
+    stride = int(where.max(initial=0)) + 2
+    pairs = unit.astype(np.int64) * stride + where
+    wanted = _lines(copies, links, partial, lasts).astype(np.int64) * stride + (before.astype(np.int64) - 1)
+    found = pairs.searchsorted(wanted).clip(max=len(pairs) - 1)
+    follows: npt.NDArray[np.bool_] = pairs[found] == wanted
+    return counted, follows
 
 
 def _partial_units(copies: Copies, links: Links) -> npt.NDArray[np.bool_] | None:

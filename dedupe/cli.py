@@ -150,8 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-copies",
         type=int,
         default=defaults.max_copies,
-        help="a lone paragraph occurring more often than this in a row, each within 24 paragraphs of the last, "
-        "is a template line and is kept (default: %(default)s)",
+        help="a paragraph occurring more often than this in a row, each within 36 paragraphs of the last, "
+        "is a template line and is kept, and so is a block of them (default: %(default)s)",
     )
     match.add_argument(
         "--keep", choices=("first", "longest"), default=defaults.keep, help="which copy to keep (default: %(default)s)"

@@ -44,10 +44,12 @@ class DedupeConfig:
             (headings, labels, bullets, "Buy now") repeat on purpose. A run of three or
             more repeated lines each at least ``min_chars / 2`` columns wide (a repeated
             list) is removed all the same.
-        max_copies: a lone repeated paragraph that occurs more than this many times close
-            together — in a row, each occurrence within 24 paragraphs of the previous one —
-            is a template line (an interview question, a recipe step) and is kept. Copies
-            farther apart do not count together, however long the text.
+        max_copies: a repeated paragraph that occurs more than this many times close
+            together — in a row, each occurrence within 36 paragraphs of the previous one —
+            is a template line (an interview question, a recipe step) and is kept, and so
+            is a block of template lines that does not follow an occurrence of itself (a
+            day of a meal plan). Copies farther apart do not count together, however long
+            the text.
 
     Output:
         keep: ``"first"`` keeps the earliest copy; ``"longest"`` keeps the copy with the most

@@ -133,11 +133,18 @@ def reference_decide(
             if mean_width < config.min_chars:
                 decisions.append((False, f"short: {mean_width:.0f} columns on average < min_chars={config.min_chars}"))
                 continue
-        first = run[0]
-        count = reference_close_together(sorted(occurrences[line(first)]), position[first.index])
+        # A run of template lines: each copy among more than max_copies occurrences close together,
+        # and the paragraph before the run not an occurrence of its last line (not a stutter).
+        count = min(reference_close_together(sorted(occurrences[line(c)]), position[c.index]) for c in run)
+        if position[run[0].index] - 1 in occurrences[line(run[-1])]:
+            count = 0
         if len(run) == 1 and count > config.max_copies:
             decisions.append((False, f"template line: occurs {count} times, each within {TEMPLATE_GAP} paragraphs"
                                      f" of the last, > max_copies={config.max_copies}"))  # fmt: skip
+        elif count > config.max_copies:
+            decisions.append((False, f"run of {len(run)} template lines: each occurs at least {count} times,"
+                                     f" each within {TEMPLATE_GAP} paragraphs of the last,"
+                                     f" > max_copies={config.max_copies}"))  # fmt: skip
         elif len(run) == 1:
             decisions.append((True, f"repeated paragraph of {mean_length:.0f} characters"))
         else:
