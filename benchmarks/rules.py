@@ -125,6 +125,10 @@ def variant_judge(variant: Variant) -> Callable[..., Verdicts]:
         occurrences: dict[int, list[int]] = defaultdict(list)
         for k, t in zip(here, there, strict=True):
             occurrences[t].append(k)
+
+        def is_template(k: int) -> bool:  # copy k, among its kept paragraph and that one's copies
+            return variant.template(sorted([there[k], *occurrences[there[k]]]), here[k], most, len(active))
+
         widths = [display_width(links.unit_keys[u]) for u in links.units[copies.index].tolist()]
         code = []
         for lo, hi in pairwise(bounds):
@@ -132,22 +136,14 @@ def variant_judge(variant: Variant) -> Callable[..., Verdicts]:
             if sum(w) / len(w) < min_chars:
                 listed = variant.run_size and len(w) >= variant.run_size and variant.run_stat(w) >= variant.run_width
                 code.append(RUN if listed else SHORT)
-            elif hi - lo == 1 and not variant.template_runs:
-                occ = sorted([there[lo], *occurrences[there[lo]]])
-                code.append(TEMPLATE if variant.template(occ, here[lo], most, len(active)) else PARAGRAPH)
-            elif (
-                variant.template_runs
-                and all(
-                    variant.template(sorted([there[k], *occurrences[there[k]]]), here[k], most, len(active))
-                    for k in range(lo, hi)
-                )
-                and here[lo] - 1 not in [there[hi - 1], *occurrences[there[hi - 1]]]
-            ):
-                code.append(TEMPLATE)
-            elif hi - lo == 1:
-                code.append(PARAGRAPH)
             else:
-                code.append(RUN)
+                lone = hi - lo == 1
+                if variant.template_runs:  # every line a template, and not right after an occurrence of its last
+                    stutter = here[lo] - 1 in [there[hi - 1], *occurrences[there[hi - 1]]]
+                    template = all(map(is_template, range(lo, hi))) and not stutter
+                else:
+                    template = lone and is_template(lo)
+                code.append(TEMPLATE if template else PARAGRAPH if lone else RUN)
         n = len(code)
         return Verdicts(np.array(bounds, dtype=copies.index.dtype), np.array(code, dtype=np.int8), np.zeros(n))
 
@@ -190,6 +186,7 @@ def read_case(name: str) -> tuple[str, str]:
 
 
 MEAN = statistics.mean
+# Runs of template lines are kept unless right after an occurrence of themselves (see dedupe/blocks.py).
 TEMPLATE_RUNS = "{mark}gap <= {gap}, runs of template lines kept; lists as the defaults{mark}"
 VARIANTS = [
     Variant("before: a lone line occurring > max_copies times is a template", count_only),
@@ -209,13 +206,6 @@ VARIANTS = [
     Variant("gap <= 24; runs of >= 4 lines each >= 40 columns", close_together(24), 4, 40),
     Variant("gap <= 24; runs of >= 3 lines averaging >= 40 columns", close_together(24), 3, 40, MEAN),
     Variant("gap <= 24; runs of >= 2 lines averaging >= 50 columns", close_together(24), 2, 50, MEAN),
-    Variant(
-        "gap <= 24, runs of template lines kept (not right after themselves); lists as the defaults",
-        close_together(24),
-        3,
-        40,
-        template_runs=True,
-    ),
     *(
         Variant(
             TEMPLATE_RUNS.format(gap=gap, mark="**" if gap == 36 else ""),
@@ -224,7 +214,7 @@ VARIANTS = [
             40,
             template_runs=True,
         )
-        for gap in (36, 40, 48)
+        for gap in (24, 36, 40, 48)
     ),
     Variant("rule off (min_chars 0, no template lines)", never, min_chars=0),
 ]

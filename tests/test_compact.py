@@ -136,12 +136,11 @@ def reference_decide(
         # A run of template lines: each copy among more than max_copies occurrences close together,
         # and the paragraph before the run not an occurrence of its last line (not a stutter).
         count = min(reference_close_together(sorted(occurrences[line(c)]), position[c.index]) for c in run)
-        if position[run[0].index] - 1 in occurrences[line(run[-1])]:
-            count = 0
-        if len(run) == 1 and count > config.max_copies:
+        template = count > config.max_copies and position[run[0].index] - 1 not in occurrences[line(run[-1])]
+        if len(run) == 1 and template:
             decisions.append((False, f"template line: occurs {count} times, each within {TEMPLATE_GAP} paragraphs"
                                      f" of the last, > max_copies={config.max_copies}"))  # fmt: skip
-        elif count > config.max_copies:
+        elif template:
             decisions.append((False, f"run of {len(run)} template lines: each occurs at least {count} times,"
                                      f" each within {TEMPLATE_GAP} paragraphs of the last,"
                                      f" > max_copies={config.max_copies}"))  # fmt: skip
