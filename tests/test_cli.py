@@ -234,6 +234,24 @@ def test_explain_line_numbers_with_crlf_and_cr(tmp_path: Path, capsysbinary: pyt
         assert [r["kept_line"] for r in records] == [2, 3, 4, 6, 7, 8, 9, 10, 11]
 
 
+def test_explain_jsonl_has_the_text_mode_keys_and_the_documents(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    footer = "foot line for the site, repeated on every page"
+    docs = [{"id": "a", "text": f"{LONG}\n{footer}\n"}, {"id": "b", "text": f"{OTHER}\n{footer}\n"}]
+    path = write(tmp_path / "docs.jsonl", "".join(json.dumps(d) + "\n" for d in docs))
+    assert run(["-q", "--jsonl", "--boilerplate", "2", "--explain", path]) == 0
+    out, _ = capsysbinary.readouterr()
+    records = [json.loads(row) for row in out.decode("utf-8").splitlines()]
+    keys = {"file", "index", "line", "span", "kept_index", "kept_line", "kept_span", "score", "kind", "block", "text"}
+    assert [r["id"] for r in records] == ["a", "b"]
+    for line, (record, doc) in enumerate(zip(records, docs, strict=True), start=1):
+        assert keys | {"id", "kept_doc"} <= record.keys(), record.keys()
+        assert record["line"] == line and record["text"] == footer and record["kept_doc"] == "a"
+        start, end = record["span"]
+        assert doc["text"][start:end] == footer
+
+
 # --------------------------------------------------------------------------- --check and --diff
 
 
