@@ -19,17 +19,27 @@ from dedupe.split import join_paragraphs, split_paragraphs
 
 if TYPE_CHECKING:
     from dedupe.corpus import Deduper, IndexStats
+    from dedupe.records import Cleaned, Outcome, dedupe_records, dedupe_records_and_explain
+    from dedupe.report import Report
 
     __version__: str
 
 
 def __getattr__(name: str) -> Any:
-    # Corpus mode (its index, stores, Redis client) and the package metadata load when
-    # first asked for: the one-article command line starts without them.
+    # Corpus mode (its index, stores, Redis client), the records API, the report and the
+    # package metadata load when first asked for: the one-article command line starts without them.
     if name in ("Deduper", "IndexStats"):
         from dedupe import corpus
 
         return getattr(corpus, name)
+    if name in ("Cleaned", "Outcome", "dedupe_records", "dedupe_records_and_explain"):
+        from dedupe import records
+
+        return getattr(records, name)
+    if name == "Report":
+        from dedupe.report import Report
+
+        return Report
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 
@@ -44,6 +54,7 @@ logging.getLogger("dedupe").addHandler(logging.NullHandler())
 
 __all__ = [
     "Block",
+    "Cleaned",
     "ConfigError",
     "CorpusIndexError",
     "DedupeConfig",
@@ -54,10 +65,14 @@ __all__ = [
     "IndexStats",
     "InputError",
     "Match",
+    "Outcome",
     "Paragraph",
+    "Report",
     "__version__",
     "dedupe_and_explain",
     "dedupe_paragraphs",
+    "dedupe_records",
+    "dedupe_records_and_explain",
     "dedupe_text",
     "join_paragraphs",
     "site_of",

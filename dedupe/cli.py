@@ -232,7 +232,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--index-prefix", metavar="PREFIX", help=f"key prefix in a Redis index (default: {DEFAULT_PREFIX})"
     )
 
+    records = parser.add_argument_group("Records", "With --jsonl: what happens to a record as a whole.")
+    records.add_argument(
+        "--drop-empty", action="store_true", help="leave out a record whose text is left without a paragraph"
+    )
+    records.add_argument(
+        "--min-kept",
+        type=float,
+        metavar="F",
+        help="leave out a record that keeps less than this share (0-1] of its paragraphs",
+    )
+    records.add_argument(
+        "--flag",
+        action="store_true",
+        help="keep the records that --drop-empty or --min-kept would leave out, marked in the --annotate field",
+    )
+    records.add_argument(
+        "--annotate",
+        metavar="NAME",
+        help="add the field NAME to every record: paragraphs, removed, kinds, characters removed, the ids "
+        "of the records it copies, and why it is flagged (with --flag and without --annotate: 'dedupe')",
+    )
+
     report = parser.add_argument_group("Reporting")
+    report.add_argument(
+        "--report",
+        action="append",
+        metavar="FILE",
+        help="write a report of the run: per-site and per-record counts and the lines removed most often, "
+        "as FILE's extension says (.json, .md, .html); may be given more than once; written with --check too",
+    )
     noise = report.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print no summary on standard error")
     noise.add_argument(
@@ -366,6 +395,7 @@ def _remove_leftovers(args: argparse.Namespace) -> None:
         targets.append(args.output)
     if args.index is not None and not args.index.startswith(REDIS_SCHEMES):
         targets.append(args.index)
+    targets += args.report or []
     # A device or a descriptor (-o /dev/null, /dev/stdout) is written directly: no temporary file next to it.
     files = [t for t in targets if t != "-" and descriptor_named(t) is None and not _special(t)]
     folders = {os.path.dirname(os.path.realpath(t)) for t in files}
@@ -491,9 +521,30 @@ def _check_corpus_usage(args: argparse.Namespace) -> None:
         ("--id-field", args.id_field),
         ("--site-field", args.site_field),
         ("--skip-bad-lines", args.skip_bad_lines),
+        ("--drop-empty", args.drop_empty),
+        ("--min-kept", args.min_kept),
+        ("--flag", args.flag),
+        ("--annotate", args.annotate),
     ):
         if value is not None and value is not False and not args.jsonl:
             raise _UsageError(f"{option} needs --jsonl (without it every FILE is one document)")
+    if args.min_kept is not None and not 0 < args.min_kept <= 1:
+        raise _UsageError(f"--min-kept {args.min_kept}: F is a share of the paragraphs, above 0 and at most 1")
+    if args.flag and not (args.drop_empty or args.min_kept is not None):
+        raise _UsageError("--flag marks what --drop-empty or --min-kept would leave out: give one of them")
+    if args.annotate == "":
+        raise _UsageError("--annotate needs a name, not an empty string")
+    if args.annotate is not None and args.annotate == (args.field or "text"):
+        raise _UsageError(f"--annotate {args.annotate} is the field that is cleaned: choose another name")
+    if args.report:
+        from dedupe.report import FORMATS as REPORT_FORMATS  # (only for a run that writes a report)
+    for name in args.report or []:
+        if not args.jsonl and policy is None:
+            raise _UsageError("--report is for a corpus run: --jsonl, --scope corpus or --boilerplate N")
+        if os.path.splitext(name)[1].lower() not in REPORT_FORMATS:
+            raise _UsageError(f"--report {name}: a report is a .json, .md or .html file")
+        if args.pass_ == "count":
+            raise _UsageError("--report says what a run removes: --pass count removes nothing")
     if args.jsonl and args.diff:
         raise _UsageError("--diff is for text files: with --jsonl use --explain")
     if args.jsonl and codecs.lookup(args.encoding).name not in ("utf-8", "utf-8-sig"):
@@ -546,10 +597,17 @@ def _check_paths(args: argparse.Namespace) -> None:
                 again = f"{name} is named twice" if twin == name else f"{name} is the same file as {twin}"
                 raise _UsageError(f"{again}: name each input once")
     index = args.index if args.index is not None and not args.index.startswith(REDIS_SCHEMES) else None
+    taken = [*(("an input", f) for f in inputs), *([("the output (-o)", output)] if output else [])]
     if index is not None:
-        for role, name in [*(("an input", f) for f in inputs), *([("the output (-o)", output)] if output else [])]:
+        for role, name in taken:
             if _same_file(index, name):
                 raise _UsageError(f"--index {index} is also {role}: the index needs a file of its own")
+        taken.append(("the --index", index))
+    for report in args.report or []:
+        for role, name in taken:
+            if _same_file(report, name):
+                raise _UsageError(f"--report {report} is also {role}: the report needs a file of its own")
+        taken.append(("another --report", report))
 
 
 def _same_file(a: str, b: str) -> bool:

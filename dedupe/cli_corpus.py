@@ -37,6 +37,8 @@ from dedupe.files import (
     open_input,
     read_source,
 )
+from dedupe.records import Outcome, judge
+from dedupe.report import Report
 from dedupe.results import Explained
 from dedupe.split import count_paragraphs
 from dedupe.store import StagedIndex
@@ -55,6 +57,8 @@ class _CorpusReport:
     unit: str  # "record" or "file"
     policy: str | None
     look: bool  # --check, --diff or --explain: nothing is written back, so nothing is removed yet
+    flag: bool = False  # --flag: records that would be dropped are kept, marked
+    min_kept: float = 0.0
     documents: int = 0
     paragraphs: int = 0
     removed: int = 0
@@ -64,6 +68,7 @@ class _CorpusReport:
     skipped: int = 0
     missing: dict[str, tuple[str, int]] = field(default_factory=dict)  # option -> (field, records without it)
     repeated_ids: int = 0  # documents whose id an earlier document of this run had
+    dropped: dict[str, int] = field(default_factory=dict)  # verdict -> records left out (or flagged)
 
     def add(self, paragraphs: int, explained: Explained | None) -> None:
         self.documents += 1
@@ -88,6 +93,11 @@ class _CorpusReport:
                 within = self.removed - self.across
                 kinds = f"{self.across:,} {across}, {within:,} within {self.unit}s; {kinds}"
             parts = [f"{docs}: {self.removed:,} of {self.paragraphs:,} paragraphs {verb} ({kinds})"]
+        if self.dropped:
+            verb = "flagged" if self.flag else "would be dropped" if self.look else "dropped"
+            why = {"empty": "empty", "min_kept": f"below --min-kept {self.min_kept:g}"}
+            details = ", ".join(f"{n:,} {why[v]}" for v, n in sorted(self.dropped.items()))
+            parts.append(f"{_plural(sum(self.dropped.values()), self.unit)} {verb} ({details})")
         if self.skipped:
             parts.append(f"{_plural(self.skipped, 'bad line')} skipped")
         for option, (name, count) in self.missing.items():
@@ -210,12 +220,24 @@ class _CorpusRun:
         self.counting = self.policy == "boilerplate" and self.passes in ("count", "all")
         self.cleaning = self.passes != "count"
         self.shared = args.index is not None and args.index.startswith(REDIS_SCHEMES)
-        self.fields = jsonl.Fields(args.field or "text", args.id_field or "id", args.site_field)
+        self.annotate = args.annotate or ("dedupe" if args.flag else None)  # a flag is seen in the annotation
+        self.fields = jsonl.Fields(args.field or "text", args.id_field or "id", args.site_field, self.annotate)
         # The record fields the user named (option -> field), which some record must have.
         named = {"--id-field": args.id_field, "--site-field": args.site_field}
         self.named = {option: name for option, name in named.items() if args.jsonl and name}
         unit = "record" if args.jsonl else "file"
-        self.report = _CorpusReport(unit, self.policy, args.check or args.diff or args.explain)
+        look = bool(args.check or args.diff or args.explain)
+        self.report = _CorpusReport(unit, self.policy, look, args.flag, args.min_kept or 0.0)
+        self.full_report: Report | None = None  # --report
+        if args.report:
+            options = {
+                "policy": self.policy,
+                "min_docs": args.boilerplate,
+                "site_field": args.site_field,
+                "drop_empty": args.drop_empty or None,
+                "min_kept": args.min_kept,
+            }
+            self.full_report = Report(options=options, look=look)
         self.deduper: Deduper | None = None
         self.sink: _Sink | None = None
         self.spool: IO[bytes] | None = None  # standard input, kept for a second pass
@@ -260,7 +282,7 @@ class _CorpusRun:
                 except DedupeError as err:  # the work is done: a server gone now only costs the figures
                     log.warning("index size unknown: %s", err)
             print(f"{PROG}: {self.report.summary(not self.cleaning, stats, raced)}", file=sys.stderr)
-        return 1 if args.check and self.report.removed else 0
+        return 1 if args.check and (self.report.removed or self.report.dropped) else 0
 
     def close(self) -> None:
         if self.sink is not None:
@@ -396,7 +418,9 @@ class _CorpusRun:
         as it was too. Only the renames come after the output is replaced.
         """
         staged = self._stage_index()
+        reports: list[AtomicFile] = []
         try:
+            reports = self._stage_reports()
             if self.sink is not None:
                 self.sink.commit()
             if staged is not None:
@@ -404,9 +428,38 @@ class _CorpusRun:
                     staged.commit()
                 except OSError as err:
                     raise self._index_error(err) from None
+            for report in reports:
+                try:
+                    report.commit()
+                except OSError as err:
+                    raise _Fatal(f"--report {report.name}: cannot write: {err.strerror or err}") from None
         finally:
             if staged is not None:
                 staged.discard()
+            for report in reports:
+                report.discard()
+
+    def _stage_reports(self) -> list[AtomicFile]:
+        """Each --report written to its temporary file (renamed after the output), with the run's counts."""
+        if self.full_report is None:
+            return []
+        self.full_report.skipped = self.report.skipped
+        self.full_report.missing = dict(self.report.missing)
+        staged = []
+        try:
+            for name in self.args.report:
+                try:
+                    target = AtomicFile(name)
+                    staged.append(target)
+                    target.write(self.full_report.render(name).encode("utf-8"))
+                    target.finish()
+                except OSError as err:
+                    raise _Fatal(f"--report {name}: cannot write: {err.strerror or err}") from None
+        except BaseException:
+            for target in staged:
+                target.discard()
+            raise
+        return staged
 
     def _stage_index(self) -> StagedIndex | None:
         if self.deduper is None or self.args.index is None or self.shared or not self._saves():
@@ -527,22 +580,37 @@ class _CorpusRun:
         if clean or not self.cleaning:  # a document is counted in the summary once
             self.report.add(paragraphs, explained)
         if explained is not None:
-            self._output(doc, explained)
+            drop_empty, min_kept = self.args.drop_empty, self.args.min_kept
+            outcome = judge(
+                doc.doc_id, doc.site, doc.text, explained, paragraphs, drop_empty=drop_empty, min_kept=min_kept
+            )
+            if outcome.dropped is not None:
+                self.report.dropped[outcome.dropped] = self.report.dropped.get(outcome.dropped, 0) + 1
+            if self.full_report is not None:
+                self.full_report.add(outcome, doc.text)
+            self._output(doc, outcome)
         if self.bar is not None:
             self.bar.update(1)
 
-    def _output(self, doc: jsonl.Record | _TextDocument, explained: Explained) -> None:
+    def _output(self, doc: jsonl.Record | _TextDocument, outcome: Outcome) -> None:
         args = self.args
+        explained = outcome.explained
+        left_out = outcome.dropped is not None and not args.flag
         try:
             if args.explain:
                 data = b"".join(json_line(row) for row in doc.explain(explained))
             elif args.diff and isinstance(doc, _TextDocument):
                 data = diff_bytes(doc.source, explained.text)
+            elif left_out:
+                data = b""
+            elif isinstance(doc, jsonl.Record) and self.annotate is not None:
+                data = doc.output(explained, (self.annotate, outcome.annotation()))
             else:
                 data = doc.output(explained)
         except InputError as err:  # the kept text does not fit the input's encoding
             raise _Fatal(str(err)) from None
-        if not (args.explain or args.diff) and explained.removed and self.sink is not None:
+        changed = explained.removed or left_out or self.annotate is not None
+        if not (args.explain or args.diff) and changed and self.sink is not None:
             self.sink.changed = True
         self._write(data)
         self.written += 1

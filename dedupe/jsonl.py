@@ -39,6 +39,7 @@ class Fields:
     text: str = "text"
     id: str = "id"
     site: str | None = None
+    note: str | None = None  # the field that --annotate writes (replaced where a record has it)
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,30 @@ class Record:
     doc_id: str
     site: str
     keys: tuple[str, ...]  # the record's top-level field names, in order
+    note: tuple[int, int] | None = None  # the value token of the Fields.note field, if the record has one
 
-    def output(self, explained: Explained) -> bytes:
-        """The line with the field's value replaced by the cleaned text (the line itself if nothing went)."""
-        if not explained.removed:
+    def output(self, explained: Explained, note: tuple[str, dict[str, Any]] | None = None) -> bytes:
+        """The line with the field's value replaced by the cleaned text (the line itself if nothing went).
+
+        ``note`` (a name and a value) sets one more field: its value token is replaced where
+        the record has the field, else the member is added before the closing brace.
+        """
+        if not explained.removed and note is None:
             return self.raw
-        spliced = self.line[: self.start] + _json_string(explained.text) + self.line[self.end :]
-        return self.bom + spliced.encode("utf-8")
+        edits = []  # (start, end, new token), applied from the end of the line
+        if explained.removed:
+            edits.append((self.start, self.end, _json_string(explained.text)))
+        if note is not None:
+            value = _json_string(note[1])
+            if self.note is not None:
+                edits.append((*self.note, value))
+            else:
+                close = self.line.rstrip(" \t\r\n").rindex("}")
+                edits.append((close, close, f", {_json_string(note[0])}: {value}"))
+        line = self.line
+        for start, end, token in sorted(edits, reverse=True):
+            line = line[:start] + token + line[end:]
+        return self.bom + line.encode("utf-8")
 
     @property
     def label(self) -> str:
@@ -137,6 +155,7 @@ def parse(raw: bytes, number: int, file: str, fields: Fields) -> Record:
         _doc_id(members.get(fields.id), line) or f"{file}:{number}",
         scope_of(members[fields.site][2]) if fields.site is not None and fields.site in members else "",
         tuple(members),
+        members[fields.note][:2] if fields.note is not None and fields.note in members else None,
     )
 
 
@@ -220,6 +239,6 @@ def _kind(value: object) -> str:
     return "a string"
 
 
-def _json_string(text: str) -> str:
-    """``text`` as a JSON string: non-ASCII characters as they are, except line separators."""
-    return _ODD_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
+def _json_string(value: object) -> str:
+    """``value`` in JSON: non-ASCII characters as they are, except line separators."""
+    return _ODD_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))

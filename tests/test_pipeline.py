@@ -306,7 +306,17 @@ def test_the_one_file_command_line_loads_no_corpus_mode() -> None:
     import subprocess
     import sys
 
-    heavy = ["dedupe.corpus", "dedupe.store", "dedupe.cli_corpus", "importlib.metadata", "datasketch"]
+    heavy = [
+        "dedupe.corpus",
+        "dedupe.store",
+        "dedupe.cli_corpus",
+        "dedupe.records",
+        "dedupe.report",
+        "importlib.metadata",
+        "datasketch",
+        "pandas",
+        "pyarrow",
+    ]
     code = (
         "import sys; from dedupe.cli import main; main(['-q', '-o', '/dev/null', sys.argv[1]]); "
         f"print([m for m in {heavy!r} if m in sys.modules])"
@@ -317,6 +327,9 @@ def test_the_one_file_command_line_loads_no_corpus_mode() -> None:
     code = "import dedupe; print(dedupe.Deduper.__module__, dedupe.IndexStats.__name__, bool(dedupe.__version__))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["dedupe.corpus", "IndexStats", "True"]
+    code = "import dedupe; print(dedupe.dedupe_records.__module__, dedupe.Report.__module__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["dedupe.records", "dedupe.report"]
 
 
 def test_wide_characters_are_east_asian_wide() -> None:
