@@ -498,8 +498,23 @@ def _check_usage(args: argparse.Namespace) -> None:
         raise _UsageError("--in-place needs file names, not standard input")
     if args.in_place and (args.diff or args.explain):
         raise _UsageError("--in-place cannot be combined with --diff or --explain")
+    _check_parquet(args)
     _check_corpus_usage(args)
     _check_paths(args)
+
+
+def _check_parquet(args: argparse.Namespace) -> None:
+    """Parquet inputs are records, as --jsonl makes lines records; their output is Parquet too."""
+    from dedupe.parquet import is_parquet
+
+    inputs = [is_parquet(f) for f in args.files]
+    if not any(inputs):
+        return
+    if not all(inputs):
+        raise _UsageError("Parquet and other inputs cannot be mixed: one run reads one kind of records")
+    if args.output and args.output != "-" and not is_parquet(args.output) and not (args.explain or args.check):
+        raise _UsageError(f"-o {args.output}: the output of Parquet records is Parquet (a .parquet name)")
+    args.jsonl = True  # records, one per row
 
 
 def _corpus_mode(args: argparse.Namespace) -> bool:

@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
-from dedupe import jsonl
+from dedupe import jsonl, parquet
 from dedupe.api import explain_removals
 from dedupe.cli import DEFAULT_PREFIX, REDIS_SCHEMES, policy_of
 from dedupe.config import DedupeConfig
@@ -248,6 +248,7 @@ class _CorpusRun:
         self.written = 0  # documents whose output went to the sink
         self.ids: set[bytes] = set()  # digests of the ids of this run's documents, to tell a repeated id
         self.writing = False  # in the cleaning pass
+        self.parquet_out: parquet.Writer | None = None  # the Parquet output being written
 
     def run(self) -> int:
         args = self.args
@@ -323,6 +324,16 @@ class _CorpusRun:
             return
         seen: dict[str, None] = {}
         for name in self.args.files:
+            if parquet.is_parquet(name):
+                try:
+                    columns = parquet.check_columns(name, self.fields)
+                except InputError as err:
+                    raise _Fatal(str(err)) from None
+                seen.update(dict.fromkeys(columns))
+                wanted.difference_update(columns)
+                if not wanted:
+                    return
+                continue
             stream = self._stream_of(name)
             head = None
             if name == "-":  # what is read ahead is kept for the passes
@@ -354,7 +365,7 @@ class _CorpusRun:
         fields = ", ".join(seen) if seen else "none"
         raise _Fatal(f"{option} {missing}: no record has this field (fields seen: {fields})")
 
-    def _note_missing(self, record: jsonl.Record) -> None:
+    def _note_missing(self, record: jsonl.Record | parquet.Row) -> None:
         """Count a record without a named field; warn at the first one."""
         for option, name in self.named.items():
             if name in record.keys:
@@ -364,7 +375,7 @@ class _CorpusRun:
                 self._warn(f"{record.label}: no field {name!r} ({option}); such records are counted in the summary")
             self.report.missing[option] = (name, count + 1)
 
-    def _note_id(self, record: jsonl.Record) -> None:
+    def _note_id(self, record: jsonl.Record | parquet.Row) -> None:
         """Count a record whose id an earlier record had (it counts as that document); warn at the first."""
         if self.policy is None:
             return
@@ -490,12 +501,17 @@ class _CorpusRun:
         for name in self.args.files:
             if self.sink is not None and self.writing:
                 self.sink.begin(name)
-            if self.args.jsonl:
+            if parquet.is_parquet(name):
+                self._parquet_file(name, clean, first)
+                if self.args.in_place:
+                    self._close_parquet()
+            elif self.args.jsonl:
                 self._jsonl_file(name, clean, first)
             else:
                 self._text_file(name, clean)
             if self.sink is not None and self.writing:
                 self.sink.end()
+        self._close_parquet()
         if self.bar is not None:
             self.bar.close()
             self.bar = None
@@ -539,6 +555,35 @@ class _CorpusRun:
             self.stream.close()
         self.stream = None
 
+    def _parquet_file(self, name: str, clean: bool, first: bool) -> None:
+        """The rows of a Parquet file, written back one row group at a time (when this pass writes)."""
+        args = self.args
+        writes = clean and self.sink is not None and self.writing and not (args.explain or args.check)
+        try:
+            for item in parquet.rows(name, self.fields):
+                if isinstance(item, parquet.Row):
+                    if first:
+                        self._note_missing(item)
+                        self._note_id(item)
+                    self._document(item, clean)
+                    continue
+                batch, number, reason = item
+                if number:
+                    self._bad_line(f"{name}:{number}", reason, first)
+                    batch.leave_out()
+                elif writes:
+                    if self.parquet_out is None:
+                        self.parquet_out = parquet.Writer(_SinkStream(self), self.annotate)
+                    self.parquet_out.write(batch, self.fields.text, name)
+        except InputError as err:
+            raise _Fatal(str(err)) from None
+
+    def _close_parquet(self) -> None:
+        """Finish the Parquet output of this sink target (its footer is written last)."""
+        if self.parquet_out is not None:
+            out, self.parquet_out = self.parquet_out, None
+            out.close()
+
     def _text_file(self, name: str, clean: bool) -> None:
         data = None
         if name == "-" and self.spool is not None:
@@ -564,7 +609,7 @@ class _CorpusRun:
             else:
                 print(message, file=sys.stderr)
 
-    def _document(self, doc: jsonl.Record | _TextDocument, clean: bool) -> None:
+    def _document(self, doc: jsonl.Record | parquet.Row | _TextDocument, clean: bool) -> None:
         paragraphs = count_paragraphs(doc.text, self.config.paragraphs)
         try:
             if not clean:
@@ -588,11 +633,13 @@ class _CorpusRun:
                 self.report.dropped[outcome.dropped] = self.report.dropped.get(outcome.dropped, 0) + 1
             if self.full_report is not None:
                 self.full_report.add(outcome, doc.text)
+            if log.isEnabledFor(logging.INFO):  # -v: the decision on every document
+                log.info("%s (id %r): %s", doc.label, doc.doc_id, outcome.describe())
             self._output(doc, outcome)
         if self.bar is not None:
             self.bar.update(1)
 
-    def _output(self, doc: jsonl.Record | _TextDocument, outcome: Outcome) -> None:
+    def _output(self, doc: jsonl.Record | parquet.Row | _TextDocument, outcome: Outcome) -> None:
         args = self.args
         explained = outcome.explained
         left_out = outcome.dropped is not None and not args.flag
@@ -602,8 +649,10 @@ class _CorpusRun:
             elif args.diff and isinstance(doc, _TextDocument):
                 data = diff_bytes(doc.source, explained.text)
             elif left_out:
+                if isinstance(doc, parquet.Row):
+                    doc.batch.leave_out()
                 data = b""
-            elif isinstance(doc, jsonl.Record) and self.annotate is not None:
+            elif isinstance(doc, (jsonl.Record, parquet.Row)) and self.annotate is not None:
                 data = doc.output(explained, (self.annotate, outcome.annotation()))
             else:
                 data = doc.output(explained)
@@ -675,6 +724,27 @@ class _CorpusRun:
         except _Fatal as err:
             return f"{where}; and then {err}"
         return where
+
+
+class _SinkStream:
+    """The run's output as a stream for the Parquet writer: what it writes goes to the sink."""
+
+    def __init__(self, run: _CorpusRun) -> None:
+        self.run, self.written, self.closed = run, 0, False
+
+    def write(self, data: bytes) -> int:
+        self.run._write(bytes(data))
+        self.written += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.written
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class _Prefixed(io.BufferedIOBase):

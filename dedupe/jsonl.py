@@ -88,34 +88,38 @@ class Record:
         return f"{self.file}:{self.number}"
 
     def explain(self, explained: Explained) -> list[dict[str, Any]]:
-        """One JSON-ready record per removed paragraph, with the keys of text mode and the record's id.
+        return explain_rows(self.file, self.number, self.doc_id, self.text, explained)
 
-        ``line`` and ``kept_line`` are the record's line in the file; spans are offsets into
-        the field's text, and a block's ``lines`` count the lines of that text.
-        """
-        blocks = {b.index: b for b in explained.blocks}  # only the removed blocks may be there
-        rows = []
-        line = line_counter(self.text)
-        for m in explained.removed:
-            rows.append(
-                {
-                    "file": self.file,
-                    "line": self.number,
-                    "id": self.doc_id,
-                    "index": m.index,
-                    "span": list(m.span),
-                    "kept_doc": m.kept_doc,
-                    "kept_index": m.kept_index,
-                    "kept_line": self.number if m.kept_doc is None else None,
-                    "kept_span": list(m.kept_span),
-                    "score": round(m.score, 6),
-                    "kind": m.kind,
-                    "block": explain_block(blocks[m.block], line),
-                    "text": self.text[m.span[0] : m.span[1]],
-                }
-                | explain_partial(m, corpus=True)
-            )
-        return rows
+
+def explain_rows(file: str, number: int, doc_id: str, text: str, explained: Explained) -> list[dict[str, Any]]:
+    """One JSON-ready record per removed paragraph, with the keys of text mode and the record's id.
+
+    ``line`` and ``kept_line`` are the record's line (or row) in the file; spans are offsets
+    into the field's text, and a block's ``lines`` count the lines of that text.
+    """
+    blocks = {b.index: b for b in explained.blocks}  # only the removed blocks may be there
+    rows = []
+    line = line_counter(text)
+    for m in explained.removed:
+        rows.append(
+            {
+                "file": file,
+                "line": number,
+                "id": doc_id,
+                "index": m.index,
+                "span": list(m.span),
+                "kept_doc": m.kept_doc,
+                "kept_index": m.kept_index,
+                "kept_line": number if m.kept_doc is None else None,
+                "kept_span": list(m.kept_span),
+                "score": round(m.score, 6),
+                "kind": m.kind,
+                "block": explain_block(blocks[m.block], line),
+                "text": text[m.span[0] : m.span[1]],
+            }
+            | explain_partial(m, corpus=True)
+        )
+    return rows
 
 
 def is_blank(raw: bytes) -> bool:

@@ -76,6 +76,21 @@ class Outcome:
             "flagged": self.dropped,
         }
 
+    def describe(self) -> str:
+        """One line on what happened to the document, for the log (``dedupe-file -v``)."""
+        note = self.annotation()
+        kinds = ", ".join(f"{note[k]:,} {k}" for k in ("exact", "near", "partial") if note[k])
+        line = f"{note['removed']:,} of {self.paragraphs:,} paragraphs removed"
+        if kinds:
+            line += f" ({kinds}; {note['within']:,} within)"
+        if note["copied_from"]:
+            shown = ", ".join(map(repr, note["copied_from"][:3]))
+            more = len(note["copied_from"]) - 3
+            line += f"; copies of {shown}" + (f" and {more:,} more" if more > 0 else "")
+        if self.dropped is not None:
+            line += f"; {'empty' if self.dropped == 'empty' else 'below min_kept'}"
+        return line
+
 
 def judge(
     doc_id: str,
@@ -309,6 +324,8 @@ def _cleaned(
         )
         if report is not None:
             report.add(outcome, text)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s: %s", doc_id, outcome.describe())
         cleaned = dict(doc.record)
         cleaned[options.field] = explained.text
         if options.annotate is not None:
