@@ -7,6 +7,7 @@ of each document, so a report agrees with the output and ``--explain`` of its ru
 
 from __future__ import annotations
 
+import heapq
 import html
 import json
 import os
@@ -25,6 +26,10 @@ _SHOWN_LINES = 10  # per site in the JSON report; the pages show fewer, to be re
 _SHOWN_LINES_PAGE = 5
 _SHOWN_RECORDS = 20
 _SHOWN_CHARS = 160
+# Records listed one by one; past this many, only the ones that lost the most characters stay
+# (a corpus of millions is described record by record by --annotate, not by its report).
+_MAX_RECORDS = 100_000
+_WORST_RECORDS = 1_000
 
 
 @dataclass
@@ -85,9 +90,12 @@ class Report:
     total: _Tally = field(default_factory=_Tally)
     sites: dict[str, _Tally] = field(default_factory=dict)
     lines: dict[str, Counter[str]] = field(default_factory=dict)
-    records: list[dict[str, Any]] = field(default_factory=list)
     missing: dict[str, tuple[str, int]] = field(default_factory=dict)  # option -> (field, records without it)
     skipped: int = 0
+    complete: bool = True  # ``records`` lists every record (else those that lost the most)
+    _listed: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    _worst: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)  # position -> row
+    _heap: list[tuple[int, int]] = field(default_factory=list, repr=False)  # (characters removed, -position)
 
     def add(self, outcome: Outcome, text: str) -> None:
         """Count one document (``text`` is its text before cleaning, for the removed lines)."""
@@ -100,17 +108,37 @@ class Report:
             if len(lines) > _MAX_LINES:
                 for line in [line for line, n in lines.items() if n == 1]:
                     del lines[line]
-        self.records.append(
-            {
-                "id": outcome.doc_id,
-                "site": outcome.site,
-                "paragraphs": outcome.paragraphs,
-                "removed": len(removed),
-                "chars": outcome.chars,
-                "chars_removed": outcome.chars_removed,
-                "dropped": outcome.dropped,
-            }
-        )
+        row: dict[str, Any] = {
+            "id": outcome.doc_id,
+            "site": outcome.site,
+            "paragraphs": outcome.paragraphs,
+            "removed": len(removed),
+            "chars": outcome.chars,
+            "chars_removed": outcome.chars_removed,
+            "dropped": outcome.dropped,
+        }
+        if self.complete and len(self._listed) < _MAX_RECORDS:
+            self._listed.append(row)
+            return
+        if self.complete:  # too many to list: from now on only those that lost the most
+            self.complete = False
+            self._worst = dict(enumerate(self._listed))
+            self._heap = [(r["chars_removed"], -n) for n, r in self._worst.items()]
+            heapq.heapify(self._heap)
+            self._listed = []
+        # Of equal losses the earlier record has the larger key, and stays.
+        n = self.total.documents
+        self._worst[n] = row
+        heapq.heappush(self._heap, (row["chars_removed"], -n))
+        while len(self._heap) > _WORST_RECORDS:
+            del self._worst[-heapq.heappop(self._heap)[1]]
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """Every record's figures, in order; past 100,000 records, the 1,000 that lost the most characters."""
+        if self.complete:
+            return self._listed
+        return [self._worst[-n] for _, n in sorted(self._heap, reverse=True)]
 
     def as_dict(self) -> dict[str, Any]:
         """Every figure of the report, ready for ``json.dump``."""
@@ -125,6 +153,7 @@ class Report:
                 | {"top_removed": [{"text": t, "times": n} for t, n in self._top(site, _SHOWN_LINES)]}
                 for site, tally in self._sites()
             },
+            "records_complete": self.complete,
             "records": self.records,
         }
 
@@ -203,7 +232,7 @@ class Report:
             for text, n in self._top(site, _SHOWN_LINES_PAGE)
         ]
         tables.append(("Lines removed most often, per site", ["site", "times", "line"], lines))
-        worst = sorted(self.records, key=lambda r: (-r["chars_removed"], r["id"]))[:_SHOWN_RECORDS]
+        worst = sorted(self.records, key=lambda r: -r["chars_removed"])[:_SHOWN_RECORDS]  # stable: by position
         records = [
             [r["id"], r["site"] or "(no site)", f"{r['paragraphs']:,}", f"{r['removed']:,}",
              f"{r['chars_removed']:,} ({_share(r['chars_removed'], r['chars'])})", r["dropped"] or ""]
@@ -211,7 +240,7 @@ class Report:
             if r["removed"]
         ]  # fmt: skip
         header = ["record", "site", "paragraphs", "removed", "characters removed", "dropped"]
-        tables.append((f"Records that lost the most (of {len(self.records):,})", header, records))
+        tables.append((f"Records that lost the most (of {self.total.documents:,})", header, records))
         return tables
 
 

@@ -216,3 +216,22 @@ def test_annotate_names_the_documents_copied(tmp_path: Path, capsysbinary: Any) 
     assert notes == [
         r["dd"] for r in dedupe.dedupe_records(rows, policy="seen", annotate="dd")
     ]  # the API's annotation, to the key
+
+
+def test_a_report_of_many_records_keeps_those_that_lost_the_most(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedupe.report
+
+    monkeypatch.setattr(dedupe.report, "_MAX_RECORDS", 20)
+    monkeypatch.setattr(dedupe.report, "_WORST_RECORDS", 5)
+    rng = random.Random(2)
+    rows = []
+    for n in range(60):
+        repeated = paragraph(rng)
+        rows.append({"id": str(n), "text": "\n".join([paragraph(rng), *[repeated] * (1 + n % 7)])})
+    report = dedupe.Report()
+    cleaned = list(dedupe.dedupe_records_and_explain(rows, report=report))
+    brute = sorted(((c.outcome.chars_removed, -n, c.outcome.doc_id) for n, c in enumerate(cleaned)), reverse=True)[:5]
+    assert report.complete is False and report.as_dict()["records_complete"] is False
+    assert [r["id"] for r in report.records] == [doc_id for _, _, doc_id in brute]
+    assert report.total.documents == 60  # the totals still count every record
+    assert report.total.chars_removed == sum(c.outcome.chars_removed for c in cleaned)
