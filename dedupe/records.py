@@ -260,6 +260,8 @@ def _options(
     for name, switch in (("drop_empty", drop_empty), ("flag", flag)):
         if not isinstance(switch, bool):
             raise TypeError(f"{name} must be a bool, got {type(switch).__name__} {switch!r}")
+    if policy is None and index is not None:
+        raise ConfigError("an index belongs to a policy: give policy='seen' or policy='boilerplate'")
     if annotate is not None and annotate == field:
         raise ConfigError(f"annotate={annotate!r} would overwrite the text field")
     named = {name: names[name] or "" for name in ("id_field", "site_field") if names[name]}

@@ -133,6 +133,8 @@ def test_bad_records_raise_the_library_error() -> None:
         dedupe.dedupe_records([], policy="seen-before")
     with pytest.raises(TypeError, match="treshold"):
         dedupe.dedupe_records([], treshold=0.8)
+    with pytest.raises(dedupe.ConfigError, match="an index belongs to a policy"):
+        dedupe.dedupe_records([], index="seen.npz")
     with pytest.raises(dedupe.ConfigError, match="overwrite the text field"):
         dedupe.dedupe_records([], annotate="text")
 
