@@ -23,6 +23,7 @@ from types import FrameType
 from typing import Any
 
 from dedupe.api import explain_removals
+from dedupe.compression import FORMATS
 from dedupe.config import DedupeConfig
 from dedupe.errors import ConfigError, InputError
 from dedupe.files import (
@@ -123,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--explain", action="store_true", help="print one JSON object per removed paragraph instead of the text"
     )
     out.add_argument("--check", action="store_true", help="write no text or file; exit 1 if anything would be removed")
+    out.add_argument(
+        "--compress",
+        choices=("auto", "none", *FORMATS),
+        default="auto",
+        help="with --jsonl: how the output is compressed; 'auto' (default): as -o's name says (.gz, .bz2, .xz, "
+        ".zst), or on standard output and with --in-place as the (first) input is",
+    )
 
     match = parser.add_argument_group("Matching")
     match.add_argument(
@@ -514,6 +522,8 @@ def _check_parquet(args: argparse.Namespace) -> None:
         raise _UsageError("Parquet and other inputs cannot be mixed: one run reads one kind of records")
     if args.output and args.output != "-" and not is_parquet(args.output) and not (args.explain or args.check):
         raise _UsageError(f"-o {args.output}: the output of Parquet records is Parquet (a .parquet name)")
+    if args.compress != "auto":
+        raise _UsageError(f"--compress {args.compress} is for JSON Lines: Parquet compresses its own pages")
     args.jsonl = True  # records, one per row
 
 
@@ -562,6 +572,13 @@ def _check_corpus_usage(args: argparse.Namespace) -> None:
             raise _UsageError("--report says what a run removes: --pass count removes nothing")
     if args.jsonl and args.diff:
         raise _UsageError("--diff is for text files: with --jsonl use --explain")
+    if args.compress != "auto":
+        if not args.jsonl:
+            raise _UsageError(f"--compress {args.compress} needs --jsonl (text files are written as they are)")
+        if args.in_place:
+            raise _UsageError(f"--compress {args.compress}: --in-place keeps each file's format, which its name says")
+        if args.check:
+            raise _UsageError(f"--compress {args.compress}: --check writes nothing")
     if args.jsonl and codecs.lookup(args.encoding).name not in ("utf-8", "utf-8-sig"):
         raise _UsageError("--jsonl reads UTF-8 (JSON Lines are UTF-8): drop --encoding")
     if args.boilerplate is not None and args.scope is not None:

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import logging
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
-from dedupe import jsonl, parquet
+from dedupe import compression, jsonl, parquet
 from dedupe.api import explain_removals
 from dedupe.cli import DEFAULT_PREFIX, REDIS_SCHEMES, policy_of
 from dedupe.config import DedupeConfig
@@ -139,24 +139,39 @@ class _Sink:
 
     Files are streamed through temporary files and renamed only by :meth:`commit`, so an
     error leaves every target as it was; with --in-place a file with nothing changed is
-    not touched.
+    not touched. ``format_of`` gives the compression of a target (``-``: standard output);
+    a compressed stream is finished when its target is, and left unfinished after an error.
     """
 
-    def __init__(self, output: str | None, in_place: bool, silent: bool) -> None:
-        self.in_place, self.silent = in_place, silent
+    def __init__(
+        self, output: str | None, in_place: bool, silent: bool, format_of: Callable[[str], str | None]
+    ) -> None:
+        self.in_place, self.silent, self.format_of = in_place, silent, format_of
         self.file: AtomicFile | None = None
+        self.packer: compression.Compressor | None = None  # compresses what goes to the current target
         self.name = ""
         self.changed = False  # the current --in-place file differs from its input
         self.done: list[AtomicFile] = []  # --in-place files written, renamed by commit()
         if output and output != "-" and not silent:
+            self.packer = self._packer(output)
             try:
                 self.file = AtomicFile(output)
             except OSError as err:
                 raise _Fatal(f"{output}: cannot write: {err.strerror or err}") from None
+        elif not in_place and not silent:
+            self.packer = self._packer("-")
+
+    def _packer(self, target: str) -> compression.Compressor | None:
+        fmt = self.format_of(target)
+        try:
+            return None if fmt is None else compression.compressor(fmt, "standard output" if target == "-" else target)
+        except InputError as err:  # zstd without zstandard
+            raise _Fatal(str(err)) from None
 
     def begin(self, name: str) -> None:
         if self.in_place:
             self.name, self.changed = name, False
+            self.packer = self._packer(name)
             try:
                 self.file = AtomicFile(name)
             except OSError as err:
@@ -165,6 +180,19 @@ class _Sink:
     def write(self, data: bytes) -> None:
         if self.silent:
             return
+        if self.packer is not None:
+            data = self.packer.compress(data)
+            if not data:  # (held back until the compressor has a block)
+                return
+        self._put(data)
+
+    def _finish_stream(self) -> None:
+        """Write the end of the current target's compressed stream."""
+        if self.packer is not None:
+            packer, self.packer = self.packer, None
+            self._put(packer.flush())
+
+    def _put(self, data: bytes) -> None:
         try:
             if self.file is not None:
                 self.file.write(data)
@@ -180,6 +208,7 @@ class _Sink:
     def end(self) -> None:
         if self.in_place and self.file is not None:
             if self.changed:
+                self._finish_stream()
                 try:
                     self.file.finish()
                 except OSError as err:
@@ -187,9 +216,11 @@ class _Sink:
                 self.done.append(self.file)
             else:
                 self.file.discard()
-            self.file = None
+            self.file, self.packer = None, None
 
     def commit(self) -> None:
+        if not self.silent and not self.in_place:
+            self._finish_stream()  # of -o or standard output
         for target in [*self.done, *([self.file] if self.file is not None else [])]:
             try:
                 target.commit()
@@ -207,7 +238,7 @@ class _Sink:
     def discard(self) -> None:
         for target in [*self.done, *([self.file] if self.file is not None else [])]:
             target.discard()
-        self.done, self.file = [], None
+        self.done, self.file, self.packer = [], None, None
 
 
 class _CorpusRun:
@@ -242,6 +273,8 @@ class _CorpusRun:
         self.sink: _Sink | None = None
         self.spool: IO[bytes] | None = None  # standard input, kept for a second pass
         self.head: IO[bytes] | None = None  # the first lines of standard input, read to check the fields
+        self.stdin: IO[bytes] | None = None  # standard input, decompressed if it is compressed: opened once
+        self.stdin_format: str | None = None  # what its first bytes say (--jsonl only)
         self.stream: IO[bytes] | None = None  # the JSON Lines file being read
         self.unwritten = b""  # the line being processed, not yet in the output
         self.bar: Any = None
@@ -259,7 +292,7 @@ class _CorpusRun:
             if self.counting and self.cleaning and "-" in args.files:
                 self._spool_stdin()
             if self.cleaning:  # before counting: an -o that cannot be written fails at once
-                self.sink = _Sink(args.output, args.in_place, silent=args.check)
+                self.sink = _Sink(args.output, args.in_place, silent=args.check, format_of=self._output_format)
             if self.counting:
                 self._pass(clean=False, first=True)
             if self.sink is not None:
@@ -288,7 +321,7 @@ class _CorpusRun:
     def close(self) -> None:
         if self.sink is not None:
             self.sink.discard()
-        for stream in (self.stream, self.spool):
+        for stream in (self.stream, self.spool, self.stdin):
             if stream is not None and stream is not getattr(sys.stdin, "buffer", None):
                 stream.close()
         if self.bar is not None:
@@ -302,7 +335,11 @@ class _CorpusRun:
     # -- setting up ------------------------------------------------------------------------
 
     def _check_inputs(self) -> None:
-        """Refuse a missing file or a directory before any work (a corpus run is all or nothing)."""
+        """Refuse a missing file or a directory before any work (a corpus run is all or nothing).
+
+        A .zst input without zstandard is refused here too; standard input's format is known
+        only once it is read.
+        """
         for name in self.args.files:
             if name == "-":
                 if sys.stdin is None:
@@ -312,6 +349,35 @@ class _CorpusRun:
             elif not os.access(name, os.R_OK):
                 reason = "No such file or directory" if not os.path.exists(name) else "Permission denied"
                 raise _Fatal(f"{name}: {reason}")
+            elif self._input_format(name) == "zstd":
+                try:
+                    compression.require_zstandard(name)
+                except InputError as err:
+                    raise _Fatal(str(err)) from None
+
+    def _input_format(self, name: str) -> str | None:
+        """How an input is compressed: by its name, standard input by its first bytes (only JSON Lines are)."""
+        if not self.args.jsonl:
+            return None
+        if name == "-":
+            self._stdin()
+            return self.stdin_format
+        return compression.format_of(name)
+
+    def _output_format(self, target: str) -> str | None:
+        """How the output to ``target`` (``-``: standard output) is compressed.
+
+        ``--compress`` decides, else the name of -o or of the --in-place file, else (standard
+        output) the first input; explanations on standard output are for reading: plain.
+        """
+        args = self.args
+        if not args.jsonl or args.compress == "none":
+            return None
+        if args.compress != "auto":
+            return str(args.compress)
+        if target != "-":
+            return compression.format_of(target)
+        return None if args.explain else self._input_format(args.files[0])
 
     def _check_named_fields(self) -> None:
         """Refuse a field that no record has (a misspelt --site-field would put every site in one scope).
@@ -354,6 +420,8 @@ class _CorpusRun:
                         break
             except OSError as err:
                 raise _Fatal(f"{'<stdin>' if name == '-' else name}: {err.strerror or err}") from None
+            except InputError as err:  # a damaged compressed stream
+                raise _Fatal(str(err)) from None
             finally:
                 if head is not None:
                     head.seek(0)
@@ -492,6 +560,8 @@ class _CorpusRun:
             shutil.copyfileobj(source, self.spool)
         except OSError as err:
             raise _Fatal(f"<stdin>: {err.strerror or err}") from None
+        except InputError as err:  # a damaged compressed stream
+            raise _Fatal(str(err)) from None
 
     # -- the passes ------------------------------------------------------------------------
 
@@ -517,16 +587,45 @@ class _CorpusRun:
             self.bar = None
 
     def _stream_of(self, name: str) -> IO[bytes]:
+        """An input's bytes, decompressed: standard input from its spool or after the lines read ahead."""
         if name == "-" and self.spool is not None:
             self.spool.seek(0)
             return self.spool
         if name == "-" and self.head is not None:
             head, self.head = self.head, None
-            return cast(IO[bytes], _Prefixed(head, open_input("-")))
+            return cast(IO[bytes], compression.Prefixed(head, self._stdin()))
+        if name == "-":
+            return self._stdin()
         try:
-            return open_input(name)
+            stream = open_input(name)
         except InputError as err:
             raise _Fatal(str(err)) from None
+        fmt = self._input_format(name)
+        if fmt is None:
+            return stream
+        try:
+            return compression.reader(stream, fmt, name)
+        except InputError as err:
+            stream.close()
+            raise _Fatal(str(err)) from None
+
+    def _stdin(self) -> IO[bytes]:
+        """Standard input, opened once; with --jsonl its first bytes are read to tell its format."""
+        if self.stdin is not None:
+            return self.stdin
+        try:
+            stream = open_input("-")
+            if self.args.jsonl:
+                fmt, stream = compression.sniff(stream)
+                if fmt is not None:
+                    stream = compression.reader(stream, fmt, "<stdin>")
+                self.stdin_format = fmt
+        except OSError as err:
+            raise _Fatal(f"<stdin>: {err.strerror or err}") from None
+        except InputError as err:
+            raise _Fatal(str(err)) from None
+        self.stdin = stream
+        return stream
 
     def _jsonl_file(self, name: str, clean: bool, first: bool) -> None:
         label = "<stdin>" if name == "-" else name
@@ -551,6 +650,8 @@ class _CorpusRun:
             raise
         except OSError as err:
             raise _Fatal(f"{label}: {err.strerror or err}") from None
+        except InputError as err:  # a damaged compressed stream
+            raise _Fatal(str(err)) from None
         if self.stream is not self.spool and name != "-":
             self.stream.close()
         self.stream = None
@@ -707,10 +808,10 @@ class _CorpusRun:
             try:
                 sink.write(self.unwritten)
                 if self.stream is not None:
-                    shutil.copyfileobj(self.stream, sink.file.file)
+                    shutil.copyfileobj(self.stream, sink)  # through the sink: compressed as the file is
                     sink.changed = True
                     where = f"; {sink.name} holds its cleaned records so far, then the rest unchanged"
-            except (OSError, _Fatal):
+            except (OSError, InputError, _Fatal):
                 sink.changed = False
             if not sink.changed:
                 where = f"; {sink.name} is unchanged"
@@ -745,28 +846,6 @@ class _SinkStream:
 
     def close(self) -> None:
         self.closed = True
-
-
-class _Prefixed(io.BufferedIOBase):
-    """Lines of a stream that were read ahead, then the rest of the stream."""
-
-    def __init__(self, head: IO[bytes], tail: IO[bytes]) -> None:
-        self.head, self.tail = head, tail
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            return self.head.read() + self.tail.read()
-        return self.head.read(size) or self.tail.read(size)
-
-    def readline(self, size: int | None = -1) -> bytes:
-        return self.head.readline() or self.tail.readline()
-
-    def close(self) -> None:
-        self.head.close()  # the tail is standard input, which stays open
-        super().close()
 
 
 def run_corpus(args: argparse.Namespace, config: DedupeConfig) -> int:

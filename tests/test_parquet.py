@@ -134,6 +134,8 @@ def test_a_file_that_is_not_parquet_and_mixed_inputs(tmp_path: Path, capsys: Any
     one_error(capsys.readouterr().err, "Parquet and other inputs cannot be mixed", usage=True)
     assert run(["--jsonl", source, "-o", tmp_path / "out.jsonl"]) == 2
     one_error(capsys.readouterr().err, "the output of Parquet records is Parquet", usage=True)
+    assert run(["--compress", "gzip", source]) == 2
+    one_error(capsys.readouterr().err, "--compress gzip is for JSON Lines", usage=True)
 
 
 def test_without_pyarrow_the_error_names_the_extra(
