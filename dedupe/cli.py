@@ -512,19 +512,26 @@ def _check_usage(args: argparse.Namespace) -> None:
 
 
 def _check_parquet(args: argparse.Namespace) -> None:
-    """Parquet inputs are records, as --jsonl makes lines records; their output is Parquet too."""
+    """Parquet inputs are records, as --jsonl makes lines records; a .parquet -o asks for Parquet out.
+
+    Sets ``args.parquet_out``: the cleaned records are written as Parquet (from Parquet
+    input unless -o names another file; from JSON Lines when -o names a .parquet file).
+    """
     from dedupe.parquet import is_parquet
 
     inputs = [is_parquet(f) for f in args.files]
-    if not any(inputs):
-        return
-    if not all(inputs):
+    if any(inputs) and not all(inputs):
         raise _UsageError("Parquet and other inputs cannot be mixed: one run reads one kind of records")
-    if args.output and args.output != "-" and not is_parquet(args.output) and not (args.explain or args.check):
-        raise _UsageError(f"-o {args.output}: the output of Parquet records is Parquet (a .parquet name)")
-    if args.compress != "auto":
+    from_parquet = bool(inputs) and all(inputs)
+    named = bool(args.output) and args.output != "-"
+    to_parquet = named and is_parquet(args.output)
+    if to_parquet and not (args.jsonl or from_parquet):
+        raise _UsageError(f"-o {args.output}: a Parquet output holds records: read them with --jsonl")
+    args.parquet_out = (to_parquet or (from_parquet and not named)) and not (args.explain or args.check)
+    if args.parquet_out and args.compress not in ("auto", "none"):
         raise _UsageError(f"--compress {args.compress} is for JSON Lines: Parquet compresses its own pages")
-    args.jsonl = True  # records, one per row
+    if from_parquet:
+        args.jsonl = True  # records, one per row
 
 
 def _corpus_mode(args: argparse.Namespace) -> bool:

@@ -281,7 +281,9 @@ class _CorpusRun:
         self.written = 0  # documents whose output went to the sink
         self.ids: set[bytes] = set()  # digests of the ids of this run's documents, to tell a repeated id
         self.writing = False  # in the cleaning pass
-        self.parquet_out: parquet.Writer | None = None  # the Parquet output being written
+        self.parquet_out: parquet.Writer | None = None  # the Parquet output being written, from Parquet
+        self.lines_out: parquet.LinesToParquet | None = None  # the Parquet output being written, from lines
+        self.label = ""  # the input being read, for messages
 
     def run(self) -> int:
         args = self.args
@@ -569,6 +571,7 @@ class _CorpusRun:
         """Count (``clean=False``) or clean every document; warnings and skips are told in the ``first`` pass."""
         self._progress("cleaning" if clean else "counting")
         for name in self.args.files:
+            self.label = name
             if self.sink is not None and self.writing:
                 self.sink.begin(name)
             if parquet.is_parquet(name):
@@ -672,18 +675,24 @@ class _CorpusRun:
                 if number:
                     self._bad_line(f"{name}:{number}", reason, first)
                     batch.leave_out()
-                elif writes:
+                elif writes and args.parquet_out:
                     if self.parquet_out is None:
                         self.parquet_out = parquet.Writer(_SinkStream(self), self.annotate)
                     self.parquet_out.write(batch, self.fields.text, name)
+                elif writes:  # converted to JSON Lines
+                    self._emit(parquet.json_lines(parquet.cleaned_table(batch, self.fields.text, self.annotate), name))
         except InputError as err:
             raise _Fatal(str(err)) from None
 
     def _close_parquet(self) -> None:
         """Finish the Parquet output of this sink target (its footer is written last)."""
-        if self.parquet_out is not None:
-            out, self.parquet_out = self.parquet_out, None
-            out.close()
+        for out in (self.parquet_out, self.lines_out):
+            if out is not None:
+                try:
+                    out.close()
+                except InputError as err:
+                    raise _Fatal(str(err)) from None
+        self.parquet_out = self.lines_out = None
 
     def _text_file(self, name: str, clean: bool) -> None:
         data = None
@@ -766,6 +775,19 @@ class _CorpusRun:
         self.written += 1
 
     def _write(self, data: bytes) -> None:
+        """A record's output line (or a blank line): to the sink, or into the Parquet output it becomes."""
+        if self.args.parquet_out and not parquet.is_parquet(self.label) and self.sink is not None and self.writing:
+            if self.lines_out is None:
+                self.lines_out = parquet.LinesToParquet(_SinkStream(self))
+            try:
+                self.lines_out.add(data, self.label)
+            except InputError as err:
+                raise _Fatal(str(err)) from None
+            self.unwritten = b""
+            return
+        self._emit(data)
+
+    def _emit(self, data: bytes) -> None:
         if self.sink is not None and self.writing:
             self.sink.write(data)
         self.unwritten = b""
@@ -834,7 +856,7 @@ class _SinkStream:
         self.run, self.written, self.closed = run, 0, False
 
     def write(self, data: bytes) -> int:
-        self.run._write(bytes(data))
+        self.run._emit(bytes(data))
         self.written += len(data)
         return len(data)
 

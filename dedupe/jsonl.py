@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,14 +70,14 @@ class Record:
             return self.raw
         edits = []  # (start, end, new token), applied from the end of the line
         if explained.removed:
-            edits.append((self.start, self.end, _json_string(explained.text)))
+            edits.append((self.start, self.end, json_value(explained.text)))
         if note is not None:
-            value = _json_string(note[1])
+            value = json_value(note[1])
             if self.note is not None:
                 edits.append((*self.note, value))
             else:
                 close = self.line.rstrip(" \t\r\n").rindex("}")
-                edits.append((close, close, f", {_json_string(note[0])}: {value}"))
+                edits.append((close, close, f", {json_value(note[0])}: {value}"))
         line = self.line
         for start, end, token in sorted(edits, reverse=True):
             line = line[:start] + token + line[end:]
@@ -243,6 +244,7 @@ def _kind(value: object) -> str:
     return "a string"
 
 
-def _json_string(value: object) -> str:
+def json_value(value: object, default: Callable[[Any], Any] | None = None) -> str:
     """``value`` in JSON: non-ASCII characters as they are, except line separators."""
-    return _ODD_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
+    text = json.dumps(value, ensure_ascii=False, default=default)
+    return _ODD_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

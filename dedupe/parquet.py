@@ -137,7 +137,7 @@ def _note_type(pa: Any) -> Any:
 
 
 class Writer:
-    """Batches written as one Parquet file to a stream (the run's output), with the first batch's schema."""
+    """Tables written as one Parquet file to a stream (the run's output), with the first table's schema."""
 
     def __init__(self, stream: IO[bytes] | Any, annotate: str | None) -> None:
         self.stream, self.annotate = stream, annotate
@@ -145,19 +145,11 @@ class Writer:
         self.schema: Any = None
 
     def write(self, batch: Batch, text_column: str, file: str) -> None:
-        pa, pq = _pyarrow()
-        table = batch.table
-        position = table.column_names.index(text_column)
-        column = table.schema.field(text_column)
-        table = table.set_column(position, column, pa.array(batch.texts, type=column.type))
-        if self.annotate is not None:
-            notes = pa.array(batch.notes, type=_note_type(pa))
-            if self.annotate in table.column_names:
-                table = table.set_column(table.column_names.index(self.annotate), self.annotate, notes)
-            else:
-                table = table.append_column(self.annotate, notes)
-        if not all(batch.keep):
-            table = table.filter(pa.array(batch.keep))
+        """A row group of the input, cleaned."""
+        self.write_table(cleaned_table(batch, text_column, self.annotate), file)
+
+    def write_table(self, table: Any, file: str) -> None:
+        _, pq = _pyarrow()
         if self.writer is None:
             self.schema = table.schema
             self.writer = pq.ParquetWriter(self.stream, self.schema)
@@ -169,3 +161,86 @@ class Writer:
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+
+
+def cleaned_table(batch: Batch, text_column: str, annotate: str | None) -> Any:
+    """The batch's row group with the cleaned texts (and notes), without the rows left out."""
+    pa, _ = _pyarrow()
+    table = batch.table
+    position = table.column_names.index(text_column)
+    column = table.schema.field(text_column)
+    table = table.set_column(position, column, pa.array(batch.texts, type=column.type))
+    if annotate is not None:
+        notes = pa.array(batch.notes, type=_note_type(pa))
+        if annotate in table.column_names:
+            table = table.set_column(table.column_names.index(annotate), annotate, notes)
+        else:
+            table = table.append_column(annotate, notes)
+    if not all(batch.keep):
+        table = table.filter(pa.array(batch.keep))
+    return table
+
+
+# -- converting ------------------------------------------------------------------------------
+
+
+def json_lines(table: Any, file: str) -> bytes:
+    """The rows of ``table`` as JSON Lines (dates and times in ISO 8601, decimals as strings)."""
+    from dedupe.jsonl import json_value
+
+    try:
+        return b"".join((json_value(row, default=_plain) + "\n").encode("utf-8") for row in table.to_pylist())
+    except (TypeError, ValueError) as err:
+        raise InputError(f"{file}: a row cannot be written as JSON ({err})") from None
+
+
+def _plain(value: object) -> object:
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat):  # datetime, date, time
+        return isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise TypeError("a binary value that is not UTF-8 text") from None
+    if type(value).__name__ in ("Decimal", "timedelta"):
+        return str(value)
+    raise TypeError(f"a {type(value).__name__}")
+
+
+class LinesToParquet:
+    """JSON Lines records written as one Parquet file: columns inferred from the first records."""
+
+    ROWS = 10_000  # records per row group
+
+    def __init__(self, stream: IO[bytes] | Any) -> None:
+        self.out = Writer(stream, None)
+        self.rows: list[dict[str, Any]] = []
+        self.file = ""
+
+    def add(self, data: bytes, file: str) -> None:
+        import json
+
+        for line in data.splitlines():
+            if line.strip():
+                self.rows.append(json.loads(line))
+        self.file = file
+        if len(self.rows) >= self.ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        pa, _ = _pyarrow()
+        try:
+            table = pa.Table.from_pylist(self.rows, schema=self.out.schema)
+        except (pa.ArrowException, TypeError, ValueError, KeyError) as err:
+            raise InputError(
+                f"{self.file}: records do not fit the Parquet columns taken from the first records ({err})"
+            ) from None
+        self.rows = []
+        self.out.write_table(table, self.file)
+
+    def close(self) -> None:
+        self.flush()
+        self.out.close()

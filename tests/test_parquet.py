@@ -132,8 +132,6 @@ def test_a_file_that_is_not_parquet_and_mixed_inputs(tmp_path: Path, capsys: Any
     source, lines = write_parquet(tmp_path / "in.parquet", rows), write_rows(tmp_path / "in.jsonl", rows)
     assert run(["--jsonl", source, lines]) == 2
     one_error(capsys.readouterr().err, "Parquet and other inputs cannot be mixed", usage=True)
-    assert run(["--jsonl", source, "-o", tmp_path / "out.jsonl"]) == 2
-    one_error(capsys.readouterr().err, "the output of Parquet records is Parquet", usage=True)
     assert run(["--compress", "gzip", source]) == 2
     one_error(capsys.readouterr().err, "--compress gzip is for JSON Lines", usage=True)
 
@@ -173,3 +171,52 @@ def test_verbose_logs_one_decision_per_record_and_the_library_is_quiet_at_info(
     with caplog.at_level(logging.DEBUG, logger="dedupe"):
         list(dedupe.dedupe_records(rows, policy="seen", site_field="url"))
     assert len([r for r in caplog.records if "paragraphs removed" in r.getMessage()]) == len(rows)
+
+
+# --------------------------------------------------------------------------- converting
+
+
+def test_json_lines_to_parquet_and_back(tmp_path: Path, capsysbinary: Any) -> None:
+    rows = site_rows()
+    lines = write_rows(tmp_path / "in.jsonl", rows)
+    argv = ["-q", "--boilerplate", 2, "--site-field", "url"]
+    assert run([*argv, "--jsonl", lines]) == 0
+    expected = [json.loads(line) for line in capsysbinary.readouterr().out.splitlines()]
+    assert run([*argv, "--jsonl", lines, "-o", tmp_path / "out.parquet"]) == 0
+    assert pq.read_table(tmp_path / "out.parquet").to_pylist() == expected
+    source = write_parquet(tmp_path / "in.parquet", rows)
+    assert run([*argv, source, "-o", tmp_path / "out.jsonl.gz"]) == 0
+    import gzip
+
+    with gzip.open(tmp_path / "out.jsonl.gz") as f:
+        assert [json.loads(line) for line in f] == expected
+
+
+def test_parquet_to_json_lines_writes_dates_as_iso_8601(tmp_path: Path, capsysbinary: Any) -> None:
+    import datetime
+
+    when = datetime.datetime(2026, 12, 4, 18, 30, tzinfo=datetime.UTC)
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": ["One."], "seen": [when], "day": [when.date()]}), source)
+    assert run(["-q", source, "-o", tmp_path / "out.jsonl"]) == 0
+    assert json.loads((tmp_path / "out.jsonl").read_text()) == {
+        "id": "a",
+        "text": "One.",
+        "seen": "2026-12-04T18:30:00+00:00",
+        "day": "2026-12-04",
+    }
+
+
+def test_records_that_do_not_fit_the_first_ones_columns_are_refused(tmp_path: Path, capsys: Any) -> None:
+    lines = write_jsonl(
+        tmp_path / "in.jsonl", [b'{"id": "a", "text": "x", "n": 1}\n', b'{"id": "b", "text": "y", "n": "two"}\n']
+    )
+    out = tmp_path / "out.parquet"
+    out.write_bytes(b"before")
+    assert run(["--jsonl", lines, "-o", out]) == 2
+    one_error(capsys.readouterr().err, f"{lines}: records do not fit the Parquet columns taken from the first records")
+    assert out.read_bytes() == b"before"
+    text = tmp_path / "a.txt"
+    text.write_text("One line.\n")
+    assert run([text, "-o", tmp_path / "a.parquet"]) == 2
+    one_error(capsys.readouterr().err, "a Parquet output holds records: read them with --jsonl", usage=True)
