@@ -38,7 +38,7 @@ from dedupe.files import (
     write_atomically,
 )
 from dedupe.results import Explained
-from dedupe.tempfiles import remove_stale
+from dedupe.tempfiles import remove_stale, remove_unfinished
 
 log = logging.getLogger("dedupe")
 DEFAULT_PREFIX = "dedupe"  # of the keys of a Redis index
@@ -369,10 +369,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except KeyboardInterrupt:
+        remove_unfinished()
         return _stopped("interrupted", 130)
     except _Terminated:
+        remove_unfinished()
         return _stopped("terminated", 143)
     except MemoryError:
+        remove_unfinished()
         return _stopped("out of memory", 2)
     finally:
         if on_sigterm:

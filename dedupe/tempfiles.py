@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import sys
 import tempfile
 import threading
@@ -91,6 +92,12 @@ def _release(directory: str) -> None:
                 os.close(held.fd)
 
 
+# Every temporary file of this process not yet renamed or removed, so that an interrupted run
+# removes them all, also one made a moment before the signal came (before its owner held it).
+_live: dict[int, TempFile] = {}
+_STOPPING = {signal.SIGINT, signal.SIGTERM} if hasattr(signal, "pthread_sigmask") else set()
+
+
 class TempFile:
     """A new, empty temporary file in ``directory``: open for writing as ``fd``, named ``path``.
 
@@ -100,12 +107,18 @@ class TempFile:
     def __init__(self, directory: str) -> None:
         self.directory = os.path.abspath(directory)
         _hold(self.directory)
+        # Ctrl-C or SIGTERM waits while the file is made and registered: no moment leaves it unknown.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING) if _STOPPING else None
         try:
             self.fd, self.path = tempfile.mkstemp(prefix=f".dedupe-{os.getpid()}-", suffix=".tmp", dir=self.directory)
+            self._open = True
+            _live[id(self)] = self
         except BaseException:
             _release(self.directory)
             raise
-        self._open = True
+        finally:
+            if blocked is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def replace(self, target: str) -> None:
         """Rename the file over ``target``."""
@@ -122,7 +135,14 @@ class TempFile:
     def _done(self) -> None:
         if self._open:
             self._open = False
+            _live.pop(id(self), None)
             _release(self.directory)
+
+
+def remove_unfinished() -> None:
+    """Remove every temporary file of this process still waiting for its rename (the run was stopped)."""
+    for temp in list(_live.values()):
+        temp.remove()
 
 
 def mode_for(path: str) -> int:

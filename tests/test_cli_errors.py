@@ -584,3 +584,30 @@ def test_descriptor_named(path: str, fd: int | None) -> None:
     from dedupe.files import descriptor_named
 
     assert descriptor_named(path) == fd
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, MemoryError])
+def test_a_stop_while_a_temporary_file_is_being_opened_leaves_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes], failure: type
+) -> None:
+    # The moment between making a temporary file and its owner holding it: nothing but the
+    # process-wide list of temporary files knows it then.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text(TEXT)
+    (tmp_path / "b.txt").write_text(TEXT)
+    real_fdopen = os.fdopen
+    opened: list[int] = []
+
+    def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
+        opened.append(fd)
+        if len(opened) == 2:  # the second file's temporary file, made but not yet held
+            raise failure
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr("dedupe.files.os.fdopen", fdopen)
+    status = run(["-q", "--scope", "corpus", "--in-place", "a.txt", "b.txt"])
+    assert status == (130 if failure is KeyboardInterrupt else 2)
+    the_error(capsysbinary.readouterr().err, "interrupted" if failure is KeyboardInterrupt else "out of memory")
+    assert len(opened) == 2
+    assert leftovers(tmp_path) == []
+    assert (tmp_path / "a.txt").read_text() == TEXT and (tmp_path / "b.txt").read_text() == TEXT
