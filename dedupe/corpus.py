@@ -31,7 +31,7 @@ import dataclasses
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from types import TracebackType
 from typing import Any, Literal, NamedTuple
@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedupe import across as partly
+from dedupe import prefetch
 from dedupe.across import Entry, Found
 from dedupe.api import _Partials, check_text, report, resolve_within
 from dedupe.blocks import Findings
@@ -57,6 +58,37 @@ from dedupe.verify import score_each
 
 Policy = Literal["seen", "boilerplate"]
 ENTRY_VERSION = 1  # of what an entry means: bump when normalisation or signatures change
+
+
+class Prepared(NamedTuple):
+    """What a document's text alone decides: its paragraphs and the verified links between them.
+
+    The first half of :meth:`Deduper.feed` and :meth:`Deduper.count`, which needs no index;
+    :func:`prepare` computes it anywhere (another process: it pickles), the deduplicator
+    then decides with it.
+    """
+
+    spans: list[Span]
+    links: Links
+
+
+def prepare(text: str, config: DedupeConfig) -> Prepared:
+    """Split, normalise and sign ``text`` and link its paragraphs, as :meth:`Deduper.feed` does first."""
+    check_text(text)
+    spans = paragraph_spans(text, config.paragraphs)
+    return Prepared(spans, Links((text[s:e] for s, e in spans), config, sign_all=True))
+
+
+Document = str | tuple[str, str | None] | tuple[str, str | None, str | None]
+
+
+def _as_document(document: Document) -> tuple[str, str | None, str | None]:
+    if isinstance(document, tuple):
+        if not 1 <= len(document) <= 3:
+            raise TypeError(f"a document is a text or (text, doc_id[, site]), got a tuple of {len(document)}")
+        text, doc_id, site = (*document, None, None)[:3]
+        return text, doc_id, site
+    return document, None, None
 
 
 class IndexStats(NamedTuple):
@@ -188,21 +220,34 @@ class Deduper:
 
     # -- the two verbs ---------------------------------------------------------------------
 
-    def feed(self, text: str, *, doc_id: str | None = None, site: str | None = None) -> Explained:
+    def feed(
+        self, text: str, *, doc_id: str | None = None, site: str | None = None, prepared: Prepared | None = None
+    ) -> Explained:
         """Clean one document; return its text and explanation.
 
         With ``policy="seen"`` the document's kept paragraphs are then remembered. With
         ``policy="boilerplate"`` every document must have gone through :meth:`count` first.
+        ``prepared`` is :func:`prepare` of this text with this deduplicator's config, when
+        it was computed ahead (:meth:`feed_many` does, in other processes).
         """
         with self._lock:
-            return self._feed(text, doc_id, site)
+            return self._feed(text, doc_id, site, prepared)
 
-    def _feed(self, text: str, doc_id: str | None, site: str | None) -> Explained:
-        check_text(text)
+    def feed_many(self, documents: Iterable[Document], *, jobs: int = 1) -> Iterator[Explained]:
+        """:meth:`feed` every document in turn, lazily: a text, or ``(text, doc_id)``, or ``(text, doc_id, site)``.
+
+        With ``jobs`` above 1, ``jobs - 1`` other processes prepare the documents ahead (split,
+        normalise, sign, links within each document: what the text alone decides) while this
+        one decides, in order, against the index. The results are those of :meth:`feed`
+        called on each document in turn, whatever ``jobs``.
+        """
+        for (text, doc_id, site), prepared in prefetch.prepared(map(_as_document, documents), self.config, jobs):
+            yield self.feed(text, doc_id=doc_id, site=site, prepared=prepared)
+
+    def _feed(self, text: str, doc_id: str | None, site: str | None, prepared: Prepared | None) -> Explained:
+        spans, links = self._prepared(text, prepared)
         doc = self._doc_id(doc_id, self.documents)
         scope = _scope(site)
-        spans = paragraph_spans(text, self.config.paragraphs)
-        links = Links((text[s:e] for s, e in spans), self.config, sign_all=True)
         found = resolve_within(links, len(spans))
         within = {c.index: c for run, removed, _ in found if removed for c in run}
         kept = [i for i in range(len(spans)) if i not in within]
@@ -219,25 +264,40 @@ class Deduper:
             foreign += [block, *matches]
         return report(text, spans, found, foreign)
 
-    def count(self, text: str, *, doc_id: str | None = None, site: str | None = None) -> None:
+    def count(
+        self, text: str, *, doc_id: str | None = None, site: str | None = None, prepared: Prepared | None = None
+    ) -> None:
         """Boilerplate policy, first pass: record which paragraphs occur in this document."""
         with self._lock:
-            self._count(text, doc_id, site)
+            self._count(text, doc_id, site, prepared)
 
-    def _count(self, text: str, doc_id: str | None, site: str | None) -> None:
+    def count_many(self, documents: Iterable[Document], *, jobs: int = 1) -> None:
+        """:meth:`count` every document in turn, prepared ahead by ``jobs - 1`` processes (see :meth:`feed_many`)."""
+        for (text, doc_id, site), prepared in prefetch.prepared(map(_as_document, documents), self.config, jobs):
+            self.count(text, doc_id=doc_id, site=site, prepared=prepared)
+
+    def _count(self, text: str, doc_id: str | None, site: str | None, prepared: Prepared | None) -> None:
         if self.policy != "boilerplate":
             raise DedupeError("count() belongs to the boilerplate policy: Deduper(policy='boilerplate')")
         if self._cleaning:
             raise DedupeError("count() after feed(): count every document first, then feed them")
-        check_text(text)
+        spans, links = self._prepared(text, prepared)
         doc = self._doc_id(doc_id, self.counted)
         scope = _scope(site)
         self.counted += 1
-        spans = paragraph_spans(text, self.config.paragraphs)
-        links = Links((text[s:e] for s, e in spans), self.config, sign_all=True)
         units, first = _distinct_units(links.units, range(len(spans)))
         ids = self._index_units(links, scope, units, first, doc, spans)[0]
         self.store.add_docs(ids, doc, [Location(doc, i, spans[i]) for i in first.tolist()])
+
+    def _prepared(self, text: str, prepared: Prepared | None) -> Prepared:
+        if prepared is None:
+            return prepare(text, self.config)
+        check_text(text)
+        if not isinstance(prepared, Prepared) or prepared.links.config != self.config:
+            raise ConfigError("prepared must be dedupe.corpus.prepare(text, config) with this deduplicator's config")
+        if len(prepared.spans) != len(prepared.links.units) or (prepared.spans and prepared.spans[-1][1] > len(text)):
+            raise ConfigError("prepared was made from another text")
+        return prepared
 
     # -- index housekeeping ----------------------------------------------------------------
 

@@ -1,0 +1,107 @@
+"""``Deduper.feed_many`` and ``count_many``: the results of ``feed`` and ``count`` one by one, whatever ``jobs``."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+import dedupe
+from dedupe.corpus import prepare
+from tests.test_jsonl import paragraph
+
+FOOTER = "Subscribe to our newsletter for the best stories of the week, delivered every Friday morning."
+
+
+def corpus(n: int = 70, seed: int = 3) -> list[tuple[str, str, str]]:
+    """Documents of three sites: bodies, a site footer, copies (whole and near) of earlier bodies."""
+    rng = random.Random(seed)
+    docs: list[tuple[str, str, str]] = []
+    bodies: list[str] = []
+    for k in range(n):
+        body = [paragraph(rng) for _ in range(rng.randint(1, 6))]
+        if bodies and rng.random() < 0.5:
+            copied = rng.choice(bodies)
+            body.insert(rng.randint(0, len(body)), copied if rng.random() < 0.5 else copied.replace("a", "e", 2))
+        if rng.random() < 0.2:
+            body.append(body[0])  # a repeat within the document
+        bodies += body
+        site = f"https://site{k % 3}.example/{k}"
+        docs.append(("\n".join([*body, FOOTER]), f"doc{k}", site))
+    return docs
+
+
+def fingerprint(explained: dedupe.Explained) -> tuple[Any, ...]:
+    return explained.text, explained.removed, explained.kept, explained.blocks
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_feed_many_gives_what_feed_gives(jobs: int) -> None:
+    docs = corpus()
+    one = dedupe.Deduper()
+    expected = [fingerprint(one.feed(t, doc_id=i, site=s)) for t, i, s in docs]
+    assert sum(len(e[1]) for e in expected) > len(docs)  # footers and copies go
+    many = dedupe.Deduper()
+    got = [fingerprint(e) for e in many.feed_many(docs, jobs=jobs)]
+    assert got == expected
+    assert many.stats() == one.stats()
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_count_many_and_feed_many_give_what_boilerplate_gives(jobs: int) -> None:
+    docs = corpus(seed=4)
+    one = dedupe.Deduper(policy="boilerplate")
+    for t, i, s in docs:
+        one.count(t, doc_id=i, site=s)
+    expected = [fingerprint(one.feed(t, doc_id=i, site=s)) for t, i, s in docs]
+    many = dedupe.Deduper(policy="boilerplate")
+    many.count_many(docs, jobs=jobs)
+    assert [fingerprint(e) for e in many.feed_many(docs, jobs=jobs)] == expected
+
+
+def test_documents_may_be_texts_or_tuples() -> None:
+    texts = [t for t, _, _ in corpus(12)]
+    one = dedupe.Deduper()
+    expected = [fingerprint(one.feed(t)) for t in texts]
+    assert [fingerprint(e) for e in dedupe.Deduper().feed_many(texts)] == expected
+    pairs = [(t, None) for t in texts]
+    assert [fingerprint(e) for e in dedupe.Deduper().feed_many(pairs, jobs=2)] == expected
+    with pytest.raises(TypeError, match="a tuple of 4"):
+        list(dedupe.Deduper().feed_many([("a", "b", "c", "d")]))
+
+
+def test_bad_jobs_and_bad_documents() -> None:
+    with pytest.raises(dedupe.ConfigError, match="jobs=0"):
+        list(dedupe.Deduper().feed_many(["text"], jobs=0))
+    with pytest.raises(TypeError, match="jobs"):
+        list(dedupe.Deduper().feed_many(["text"], jobs=2.0))  # type: ignore[arg-type]
+    # A text that is no str fails in the worker and is raised here, as feed() raises it.
+    with pytest.raises(TypeError, match="decode the text first"):
+        list(dedupe.Deduper().feed_many(["fine", b"bytes"], jobs=2))  # type: ignore[list-item]
+
+
+def test_feed_many_is_lazy_and_stops_cleanly() -> None:
+    docs = corpus(200)
+    read = []
+
+    def stream() -> Any:
+        for doc in docs:
+            read.append(doc[1])
+            yield doc
+
+    many = dedupe.Deduper().feed_many(stream(), jobs=2)
+    first = next(many)
+    assert first == dedupe.Deduper().feed(docs[0][0], doc_id=docs[0][1], site=docs[0][2])
+    assert len(read) < len(docs)  # read ahead a bounded window only
+    many.close()  # stops the workers
+
+
+def test_a_prepared_document_must_match_the_deduplicator() -> None:
+    text = "\n".join(paragraph(random.Random(1)) for _ in range(3))
+    d = dedupe.Deduper(threshold=0.8)
+    with pytest.raises(dedupe.ConfigError, match="this deduplicator's config"):
+        d.feed(text, prepared=prepare(text, dedupe.DedupeConfig()))
+    with pytest.raises(dedupe.ConfigError, match="another text"):
+        d.feed("one line", prepared=prepare(text, d.config))
+    assert d.feed(text, prepared=prepare(text, d.config)) == dedupe.Deduper(threshold=0.8).feed(text)
