@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from dedupe.api import dedupe_and_explain, dedupe_paragraphs, dedupe_text
 from dedupe.config import DedupeConfig
-from dedupe.errors import ConfigError, CorpusIndexError, DedupeError, IndexMismatchError, InputError
+from dedupe.errors import (
+    ConfigError,
+    CorpusIndexError,
+    DedupeError,
+    IndexMismatchError,
+    InputError,
+    NotCountedError,
+)
 from dedupe.results import Block, Explained, Match, Paragraph
 from dedupe.site import site_of
 from dedupe.split import join_paragraphs, split_paragraphs
@@ -65,6 +72,7 @@ __all__ = [
     "IndexStats",
     "InputError",
     "Match",
+    "NotCountedError",
     "Outcome",
     "Paragraph",
     "Report",

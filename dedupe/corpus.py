@@ -45,7 +45,7 @@ from dedupe.across import Entry, Found
 from dedupe.api import _Partials, check_text, report, resolve_within
 from dedupe.blocks import Findings
 from dedupe.config import DedupeConfig, as_int, resolve
-from dedupe.errors import ConfigError, DedupeError
+from dedupe.errors import ConfigError, DedupeError, NotCountedError
 from dedupe.index import band_keys
 from dedupe.matching import Copy, Links
 from dedupe.partial import Cover, adds_new_text, may_add_new_text, partial_alignment
@@ -513,7 +513,7 @@ class Deduper:
         keys = [links.unit_keys[u] for u in units.tolist()]
         own = self.store.find_exact(scope, keys)
         if (own < 0).any():
-            raise DedupeError(
+            raise NotCountedError(
                 f"document {doc!r} was not counted: with the boilerplate policy, count() every document before feed()"
             )
         near_rows, near_ids, near_scores, pools = self._near_groups(links, units, scope, own)

@@ -15,6 +15,10 @@ class InputError(DedupeError, ValueError):
     """The input cannot be read as text (undecodable bytes, binary data)."""
 
 
+class NotCountedError(DedupeError):
+    """The boilerplate policy was asked to clean a document that its counting pass never saw."""
+
+
 class CorpusIndexError(DedupeError):
     """A corpus index cannot be used: a corrupt or foreign file, or a Redis server gone away."""
 
