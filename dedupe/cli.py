@@ -239,6 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument(
         "--index-prefix", metavar="PREFIX", help=f"key prefix in a Redis index (default: {DEFAULT_PREFIX})"
     )
+    corpus.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="with --jsonl and a policy: N - 1 processes prepare the records ahead while one decides; the "
+        "output is the same for any N (default: every core for inputs of 16 MB or more, else 1)",
+    )
 
     records = parser.add_argument_group("Records", "With --jsonl: what happens to a record as a whole.")
     records.add_argument(
@@ -567,6 +574,8 @@ def _check_corpus_usage(args: argparse.Namespace) -> None:
         raise _UsageError(f"--min-kept {args.min_kept}: F is a share of the paragraphs, above 0 and at most 1")
     if args.flag and not (args.drop_empty or args.min_kept is not None):
         raise _UsageError("--flag marks what --drop-empty or --min-kept would leave out: give one of them")
+    if args.jobs is not None and args.jobs < 1:
+        raise _UsageError(f"--jobs {args.jobs}: N must be at least 1")
     if args.annotate == "":
         raise _UsageError("--annotate needs a name, not an empty string")
     if args.annotate is not None and args.annotate == (args.field or "text"):

@@ -16,15 +16,15 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
-from dedupe import compression, jsonl, parquet
+from dedupe import compression, jsonl, parquet, prefetch
 from dedupe.api import explain_removals
 from dedupe.cli import DEFAULT_PREFIX, REDIS_SCHEMES, policy_of
 from dedupe.config import DedupeConfig
-from dedupe.corpus import Deduper, IndexStats
+from dedupe.corpus import Deduper, IndexStats, Prepared
 from dedupe.errors import DedupeError, InputError
 from dedupe.files import (
     PROG,
@@ -44,6 +44,9 @@ from dedupe.split import count_paragraphs
 from dedupe.store import StagedIndex
 
 log = logging.getLogger("dedupe")
+
+
+AUTO_JOBS_BYTES = 16 << 20  # below this, starting worker processes costs more than it gains
 
 
 class _Fatal(Exception):
@@ -284,6 +287,24 @@ class _CorpusRun:
         self.parquet_out: parquet.Writer | None = None  # the Parquet output being written, from Parquet
         self.lines_out: parquet.LinesToParquet | None = None  # the Parquet output being written, from lines
         self.label = ""  # the input being read, for messages
+        self.jobs = self._jobs()
+
+    def _jobs(self) -> int:
+        """Processes that prepare JSON Lines records ahead: --jobs, or (auto) every core for an input of 16 MB or more.
+
+        One with a shared index: after a failure the records read ahead could not be told
+        apart from those the index recorded.
+        """
+        args = self.args
+        if not args.jsonl or self.policy is None or self.shared:
+            return 1
+        if args.jobs is not None:
+            return int(args.jobs)
+        try:
+            size = sum(os.path.getsize(f) for f in args.files if f != "-")
+        except OSError:
+            return 1
+        return max(1, os.cpu_count() or 1) if size >= AUTO_JOBS_BYTES else 1
 
     def run(self) -> int:
         args = self.args
@@ -633,22 +654,21 @@ class _CorpusRun:
     def _jsonl_file(self, name: str, clean: bool, first: bool) -> None:
         label = "<stdin>" if name == "-" else name
         self.stream = self._stream_of(name)
+        jobs = self.jobs if self.deduper is not None else 1
         try:
-            for number, raw in enumerate(self.stream, 1):  # only \n ends a line of a binary stream
+            lines = self._lines(self.stream, label)
+            for (_, number, raw, parsed), prepared in prefetch.prepared(lines, self.config, jobs):
                 self.unwritten = raw
-                if jsonl.is_blank(raw):
+                if parsed is None:
                     if not self.args.explain:
                         self._write(raw)  # kept as it was, and not a document
-                    continue
-                try:
-                    record = jsonl.parse(raw, number, label, self.fields)
-                except jsonl.BadLine as err:
-                    self._bad_line(f"{label}:{number}", str(err), first)
-                    continue
-                if first:
-                    self._note_missing(record)
-                    self._note_id(record)
-                self._document(record, clean)
+                elif isinstance(parsed, jsonl.BadLine):
+                    self._bad_line(f"{label}:{number}", str(parsed), first)
+                else:
+                    if first:
+                        self._note_missing(parsed)
+                        self._note_id(parsed)
+                    self._document(parsed, clean, prepared)
         except BrokenPipeError:
             raise
         except OSError as err:
@@ -658,6 +678,24 @@ class _CorpusRun:
         if self.stream is not self.spool and name != "-":
             self.stream.close()
         self.stream = None
+
+    def _lines(
+        self, stream: IO[bytes], label: str
+    ) -> Iterator[tuple[str | None, int, bytes, jsonl.Record | jsonl.BadLine | None]]:
+        """Each line: the text to prepare (``None``: no record), its number, its bytes, and the record it is.
+
+        A blank line is ``None``, a line that is no record the :class:`~dedupe.jsonl.BadLine` saying why.
+        """
+        for number, raw in enumerate(stream, 1):  # only \n ends a line of a binary stream
+            if jsonl.is_blank(raw):
+                yield None, number, raw, None
+                continue
+            try:
+                record = jsonl.parse(raw, number, label, self.fields)
+            except jsonl.BadLine as err:
+                yield None, number, raw, err
+                continue
+            yield record.text, number, raw, record
 
     def _parquet_file(self, name: str, clean: bool, first: bool) -> None:
         """The rows of a Parquet file, written back one row group at a time (when this pass writes)."""
@@ -719,15 +757,17 @@ class _CorpusRun:
             else:
                 print(message, file=sys.stderr)
 
-    def _document(self, doc: jsonl.Record | parquet.Row | _TextDocument, clean: bool) -> None:
-        paragraphs = count_paragraphs(doc.text, self.config.paragraphs)
+    def _document(
+        self, doc: jsonl.Record | parquet.Row | _TextDocument, clean: bool, prepared: Prepared | None = None
+    ) -> None:
+        paragraphs = count_paragraphs(doc.text, self.config.paragraphs) if prepared is None else len(prepared.spans)
         try:
             if not clean:
                 assert self.deduper is not None
-                self.deduper.count(doc.text, doc_id=doc.doc_id, site=doc.site)
+                self.deduper.count(doc.text, doc_id=doc.doc_id, site=doc.site, prepared=prepared)
                 explained = None
             elif self.deduper is not None:
-                explained = self.deduper.feed(doc.text, doc_id=doc.doc_id, site=doc.site)
+                explained = self.deduper.feed(doc.text, doc_id=doc.doc_id, site=doc.site, prepared=prepared)
             else:
                 explained, _ = explain_removals(doc.text, config=self.config)
         except DedupeError as err:

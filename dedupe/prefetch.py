@@ -13,7 +13,7 @@ import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dedupe.config import DedupeConfig, as_int
 from dedupe.errors import ConfigError
@@ -21,7 +21,7 @@ from dedupe.errors import ConfigError
 if TYPE_CHECKING:
     from dedupe.corpus import Prepared
 
-T = TypeVar("T", bound=tuple[str | None, ...])
+T = TypeVar("T", bound=tuple[Any, ...])  # the text to prepare (or None) first
 BATCH = 16  # documents per task: a task costs a round trip, a document of 25 paragraphs about 3 ms
 AHEAD = 4  # tasks in flight per worker
 

@@ -105,3 +105,69 @@ def test_a_prepared_document_must_match_the_deduplicator() -> None:
     with pytest.raises(dedupe.ConfigError, match="another text"):
         d.feed("one line", prepared=prepare(text, d.config))
     assert d.feed(text, prepared=prepare(text, d.config)) == dedupe.Deduper(threshold=0.8).feed(text)
+
+
+# --------------------------------------------------------------------------- dedupe-file --jobs
+
+
+def jsonl_corpus(path: Any) -> Any:
+    import json
+
+    lines = [(json.dumps({"id": i, "url": s, "text": t}) + "\n").encode() for t, i, s in corpus(90, seed=6)]
+    lines.insert(5, b"\n")  # a blank line and a bad one among the records keep their places
+    lines.insert(40, b"not json\n")
+    path.write_bytes(b"".join(lines))
+    return path
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--scope", "corpus", "--site-field", "url"],
+        ["--boilerplate", "2", "--site-field", "url"],
+        ["--scope", "corpus", "--explain"],
+        ["--scope", "corpus", "--drop-empty", "--annotate", "dd"],
+    ],
+)
+def test_jobs_give_the_same_output_and_report(tmp_path: Any, capsysbinary: Any, argv: list[str]) -> None:
+    from tests.test_jsonl import run
+
+    path = jsonl_corpus(tmp_path / "in.jsonl")
+    outputs = []
+    for jobs in (1, 2, 3):
+        report = tmp_path / f"r{jobs}.json"
+        status = run(["--jsonl", "--skip-bad-lines", *argv, "--jobs", jobs, "--report", report, path])
+        got = capsysbinary.readouterr()
+        assert status == 0, got.err
+        outputs.append((got.out, got.err, report.read_bytes()))
+    assert outputs[0][0] and outputs[1] == outputs[0] and outputs[2] == outputs[0]
+    assert b"1 bad line skipped" in outputs[0][1]
+
+
+def test_jobs_default_to_every_core_for_a_large_input_only(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedupe.cli_corpus
+    from dedupe import prefetch
+    from tests.test_jsonl import run
+
+    path = jsonl_corpus(tmp_path / "in.jsonl")
+    asked: list[int] = []
+    real = prefetch.prepared
+
+    def spy(items: Any, config: Any, jobs: int) -> Any:
+        asked.append(jobs)
+        return real(items, config, jobs)
+
+    monkeypatch.setattr(prefetch, "prepared", spy)
+    assert run(["-q", "--jsonl", "--skip-bad-lines", "--scope", "corpus", "-o", tmp_path / "a.jsonl", path]) == 0
+    monkeypatch.setattr(dedupe.cli_corpus, "AUTO_JOBS_BYTES", path.stat().st_size)
+    monkeypatch.setattr(dedupe.cli_corpus.os, "cpu_count", lambda: 3)
+    assert run(["-q", "--jsonl", "--skip-bad-lines", "--scope", "corpus", "-o", tmp_path / "b.jsonl", path]) == 0
+    assert asked == [1, 3]
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+def test_jobs_must_be_at_least_one(tmp_path: Any, capsys: Any) -> None:
+    from tests.test_jsonl import one_error, run
+
+    assert run(["--jsonl", "--scope", "corpus", "--jobs", 0, jsonl_corpus(tmp_path / "in.jsonl")]) == 2
+    one_error(capsys.readouterr().err, "--jobs 0: N must be at least 1", usage=True)
