@@ -673,7 +673,7 @@ class _CorpusRun:
             raise
         except OSError as err:
             raise _Fatal(f"{label}: {err.strerror or err}") from None
-        except InputError as err:  # a damaged compressed stream
+        except DedupeError as err:  # a damaged compressed stream, a worker process gone
             raise _Fatal(str(err)) from None
         if self.stream is not self.spool and name != "-":
             self.stream.close()

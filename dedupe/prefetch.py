@@ -13,10 +13,11 @@ import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dedupe.config import DedupeConfig, as_int
-from dedupe.errors import ConfigError
+from dedupe.errors import ConfigError, DedupeError
 
 if TYPE_CHECKING:
     from dedupe.corpus import Prepared
@@ -67,7 +68,11 @@ def prepared(items: Iterable[T], config: DedupeConfig, jobs: int) -> Iterator[tu
 
 def _ready(task: tuple[list[T], Future[list[Prepared | None]]]) -> Iterator[tuple[T, Prepared | None]]:
     batch, future = task
-    yield from zip(batch, future.result(), strict=True)
+    try:
+        results = future.result()
+    except BrokenProcessPool as err:  # a worker killed (the system out of memory, a signal to the group)
+        raise DedupeError(f"a worker process stopped: {err}") from None
+    yield from zip(batch, results, strict=True)
 
 
 def _prepare_all(texts: list[str | None], config: DedupeConfig) -> list[Prepared | None]:

@@ -171,3 +171,19 @@ def test_jobs_must_be_at_least_one(tmp_path: Any, capsys: Any) -> None:
 
     assert run(["--jsonl", "--scope", "corpus", "--jobs", 0, jsonl_corpus(tmp_path / "in.jsonl")]) == 2
     one_error(capsys.readouterr().err, "--jobs 0: N must be at least 1", usage=True)
+
+
+class _Fatal(str):
+    """A text whose unpickling ends the process that unpickles it: a worker that dies."""
+
+    def __reduce__(self) -> Any:
+        import os
+
+        return os._exit, (1,)
+
+
+def test_a_worker_that_dies_is_an_error_of_the_library(tmp_path: Any) -> None:
+    docs = [t for t, _, _ in corpus(40)]
+    docs[20] = _Fatal(docs[20])
+    with pytest.raises(dedupe.DedupeError, match="a worker process stopped"):
+        list(dedupe.Deduper().feed_many(docs, jobs=2))
