@@ -7,6 +7,8 @@ memory):
 * ``deduper``: ``Deduper(policy="seen")`` in memory, then ``save()`` and a reload;
 * ``within``: the same text as one document through ``dedupe_text`` (the core pipeline,
   which sees everything at once and so is the speed to aim for);
+* ``jobs-N``: ``Deduper.feed_many(documents, jobs=N)``, for N from 1 to the number of cores
+  (the speed-up per core count; the removals must equal ``deduper``'s);
 * ``datasketch``: the stock streaming loop with datasketch (``MinHash.update_batch`` per
   paragraph, ``MinHashLSH.query``, rapidfuzz on every candidate, ``insert`` of the kept
   ones; ``benchmarks.baselines.datasketch_update_batch``), on the first ``--baseline``
@@ -44,6 +46,13 @@ def measure(system: str, n: int, seed: int) -> dict[str, Any]:
         from dedupe import dedupe_and_explain
 
         out["removed"] = len(dedupe_and_explain("\n".join(paragraphs)).removed)
+    elif system.startswith("jobs-"):
+        from dedupe import Deduper
+
+        docs = (
+            ("\n".join(paragraphs[k : k + DOC_SIZE]), str(k // DOC_SIZE)) for k in range(0, len(paragraphs), DOC_SIZE)
+        )
+        out["removed"] = sum(len(e.removed) for e in Deduper().feed_many(docs, jobs=int(system[5:])))
     elif system == "datasketch":
         from benchmarks.baselines import datasketch_update_batch
 
@@ -111,6 +120,16 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Deduper vs the datasketch loop ({args.baseline:,} paragraphs): {stock['seconds'] / small['seconds']:.1f}x")
     print(f"Deduper vs one document (same text): {rate['deduper'] / rate['within']:.2f} of its speed")
+    print(f"\nfeed_many, the same stream, by jobs (this machine has {os.cpu_count()} cores):\n")
+    print("| jobs | seconds | paragraphs/s | speed-up over 1 job | removed |")
+    print("|---:|---:|---:|---:|---:|")
+    by_jobs = {j: run(f"jobs-{j}", args.paragraphs, args.seed) for j in range(1, max(2, os.cpu_count() or 1) + 1)}
+    for j, r in by_jobs.items():
+        speed = by_jobs[1]["seconds"] / r["seconds"]
+        print(f"| {j} | {r['seconds']:.2f} | {r['paragraphs'] / r['seconds']:,.0f} | {speed:.2f}x | {r['removed']:,} |")
+        if r["removed"] != deduper["removed"]:
+            print(f"**jobs={j} removed {r['removed']:,}, feed one by one {deduper['removed']:,}: they must be equal**")
+            return 1
     entries = deduper["entries"]
     print(
         f"Index: {entries:,} entries, {deduper['index_bytes'] / entries:,.0f} bytes each in memory "
