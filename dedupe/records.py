@@ -13,6 +13,7 @@ shared with the command line, so both drop and describe records by one rule.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -20,13 +21,14 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from dedupe.api import explain_removals
 from dedupe.config import DedupeConfig, resolve
-from dedupe.errors import ConfigError, InputError
+from dedupe.errors import ConfigError, DedupeError, InputError
+from dedupe.prefetch import check_jobs
 from dedupe.results import Explained
 from dedupe.site import site_of
 from dedupe.split import count_paragraphs
 
 if TYPE_CHECKING:
-    from dedupe.corpus import Deduper
+    from dedupe.corpus import Deduper, Prepared
     from dedupe.report import Report
 
 log = logging.getLogger("dedupe")
@@ -149,6 +151,7 @@ class _Options:
     min_kept: float | None
     flag: bool
     annotate: str | None
+    jobs: int
     config: DedupeConfig
 
 
@@ -167,6 +170,7 @@ def dedupe_records_and_explain(
     flag: bool = False,
     annotate: str | None = None,
     report: Report | None = None,
+    jobs: int = 1,
     config: DedupeConfig | None = None,
     **overrides: Any,
 ) -> Iterator[Cleaned]:
@@ -179,7 +183,7 @@ def dedupe_records_and_explain(
     a named ``id_field`` or ``site_field`` turns up.
     """
     named = {"field": field, "id_field": id_field, "site_field": site_field, "annotate": annotate}
-    options = _options(named, policy, min_docs, index, prefix, drop_empty, min_kept, flag, config, overrides)
+    options = _options(named, policy, min_docs, index, prefix, drop_empty, min_kept, flag, jobs, config, overrides)
     return _run(records, options, report)
 
 
@@ -198,6 +202,7 @@ def dedupe_records(
     flag: bool = False,
     annotate: str | None = None,
     report: Report | None = None,
+    jobs: int = 1,
     config: DedupeConfig | None = None,
     **overrides: Any,
 ) -> Any:
@@ -223,6 +228,8 @@ def dedupe_records(
     - ``annotate``: the name of a field added to every record with a summary of what went
       (:meth:`Outcome.annotation`).
     - ``report``: a :class:`~dedupe.Report` that every record is added to.
+    - ``jobs``: with a policy, ``jobs - 1`` processes prepare the records ahead, as
+      :meth:`~dedupe.Deduper.feed_many` does; the result is the same for any ``jobs``.
 
     >>> footer = "Subscribe to our newsletter for the best stories of the week, every Friday morning."
     >>> pages = [{"id": "a", "text": f"One.\\n{footer}"}, {"id": "b", "text": f"Two.\\n{footer}"}]
@@ -230,7 +237,7 @@ def dedupe_records(
     ['One.', 'Two.']
     """
     named = {"field": field, "id_field": id_field, "site_field": site_field, "annotate": annotate}
-    options = _options(named, policy, min_docs, index, prefix, drop_empty, min_kept, flag, config, overrides)
+    options = _options(named, policy, min_docs, index, prefix, drop_empty, min_kept, flag, jobs, config, overrides)
     table = _table_kind(records)
     if table is not None:
         return _clean_table(records, table, options, report)
@@ -246,6 +253,7 @@ def _options(
     drop_empty: bool,
     min_kept: float | None,
     flag: bool,
+    jobs: int,
     config: DedupeConfig | None,
     overrides: dict[str, Any],
 ) -> _Options:
@@ -278,6 +286,7 @@ def _options(
         min_kept=check_min_kept(min_kept),
         flag=flag,
         annotate=annotate or ("dedupe" if flag else None),
+        jobs=check_jobs(jobs),
         config=resolve(config, overrides),
     )
 
@@ -305,19 +314,53 @@ def _passes(
     # caller stops early or a record fails.
     with deduper:
         if options.policy == "boilerplate":
-            for doc in _documents(records, options, None, tell=False):
-                text, doc_id, site = _identify(doc, options)
-                deduper.count(text, doc_id=doc_id, site=site)
+            counting = _documents(records, options, None, tell=False)
+            for (text, doc_id, site, _, error), prepared in _prepared(counting, options):
+                if error is not None:
+                    raise error
+                assert text is not None
+                deduper.count(text, doc_id=doc_id, site=site, prepared=prepared)
         yield from _cleaned(records, options, report, deduper)
+
+
+def _prepared(docs: Iterable[_Doc], options: _Options) -> Iterator[tuple[_Identified, Prepared | None]]:
+    """Each record's text, id and scope, prepared ahead by ``jobs - 1`` processes (see Deduper.feed_many).
+
+    A record that fails comes as its error, in its place: the records before it come out
+    first, as they do with one job.
+    """
+    from dedupe import prefetch
+
+    def identified() -> Iterator[_Identified]:
+        records = iter(docs)
+        while True:
+            try:
+                doc = next(records)
+                yield (*_identify(doc, options), doc, None)
+            except StopIteration:
+                return
+            except DedupeError as err:
+                yield None, "", "", None, err
+                return
+
+    return prefetch.prepared(identified(), options.config, options.jobs)
+
+
+# (text, id, scope, record, error): the text is None where the record failed, with its error
+_Identified = tuple[str | None, str, str, "_Doc | None", "DedupeError | None"]
 
 
 def _cleaned(
     records: Iterable[Mapping[str, Any]], options: _Options, report: Report | None, deduper: Deduper | None
 ) -> Iterator[Cleaned]:
-    for doc in _documents(records, options, report):
-        text, doc_id, site = _identify(doc, options)
+    docs = _documents(records, options, report)
+    ahead = options if deduper is not None else _one_job(options)
+    for (text, doc_id, site, doc, error), prepared in _prepared(docs, ahead):
+        if error is not None:
+            raise error
+        assert text is not None and doc is not None
         if deduper is not None:
-            explained = deduper.feed(text, doc_id=doc_id, site=site)
+            explained = deduper.feed(text, doc_id=doc_id, site=site, prepared=prepared)
             paragraphs = count_paragraphs(text, options.config.paragraphs)
         else:
             explained, paragraphs = explain_removals(text, config=options.config)
@@ -333,6 +376,11 @@ def _cleaned(
         if options.annotate is not None:
             cleaned[options.annotate] = outcome.annotation()
         yield Cleaned(cleaned, outcome)
+
+
+def _one_job(options: _Options) -> _Options:
+    """Without a policy a record is cleaned by the one-document pipeline: nothing to prepare ahead."""
+    return dataclasses.replace(options, jobs=1)
 
 
 def _documents(

@@ -271,3 +271,19 @@ def test_a_table_without_the_named_column_is_an_error() -> None:
         dedupe.dedupe_records(frame, policy="seen", site_field="domain")
     with pytest.raises(dedupe.InputError, match="field='body'"):
         dedupe.dedupe_records(frame, field="body")
+
+
+@pytest.mark.parametrize("policy", ["seen", "boilerplate"])
+def test_jobs_give_the_same_records_and_fail_at_the_same_record(policy: str) -> None:
+    rows = mixed_pages() * 3  # (the same ids again: fed again, they give what they gave)
+    one = list(dedupe.dedupe_records(rows, policy=policy, site_field="url"))
+    assert list(dedupe.dedupe_records(rows, policy=policy, site_field="url", jobs=2)) == one
+    broken = [*rows[:20], {"id": "x"}, *rows[20:]]
+    for jobs in (1, 2):
+        out = []
+        with pytest.raises(dedupe.InputError, match="record 21: no field 'text'"):
+            for record in dedupe.dedupe_records(broken, policy="seen", jobs=jobs):
+                out.append(record)
+        assert len(out) == 20
+    with pytest.raises(dedupe.ConfigError, match="jobs=0"):
+        dedupe.dedupe_records(rows, policy=policy, jobs=0)
