@@ -30,6 +30,7 @@ from dedupe.files import (
     PROG,
     AtomicFile,
     Source,
+    descriptor_named,
     diff_bytes,
     explain_records,
     json_line,
@@ -310,6 +311,7 @@ class _CorpusRun:
         args = self.args
         try:
             self._check_inputs()
+            self._check_reports()
             self._check_named_fields()
             self._open_index()
             if self.counting and self.cleaning and "-" in args.files:
@@ -401,6 +403,17 @@ class _CorpusRun:
         if target != "-":
             return compression.format_of(target)
         return None if args.explain else self._input_format(args.files[0])
+
+    def _check_reports(self) -> None:
+        """Refuse a --report that could not be written, before any output (standard output is not taken back)."""
+        for name in self.args.report or []:
+            if descriptor_named(name) is not None:
+                continue
+            folder = os.path.dirname(os.path.realpath(name))
+            if not os.path.isdir(folder):
+                raise _Fatal(f"--report {name}: no directory {folder} to write it in")
+            if not os.access(folder, os.W_OK):
+                raise _Fatal(f"--report {name}: cannot write in {folder}: Permission denied")
 
     def _check_named_fields(self) -> None:
         """Refuse a field that no record has (a misspelt --site-field would put every site in one scope).

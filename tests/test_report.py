@@ -93,6 +93,14 @@ def test_report_escapes_what_a_line_holds(tmp_path: Path) -> None:
     assert "<b>Share</b> \\| this story" in (tmp_path / "r.md").read_text()
 
 
+def test_a_report_that_cannot_be_written_is_refused_before_any_output(tmp_path: Path, capsysbinary: Any) -> None:
+    path = site_file(tmp_path)
+    assert run(["--jsonl", "--report", tmp_path / "no" / "r.md", path]) == 2
+    got = capsysbinary.readouterr()
+    assert got.out == b""  # standard output cannot be taken back: nothing went there
+    one_error(got.err.decode(), f"--report {tmp_path / 'no' / 'r.md'}: no directory")
+
+
 def test_a_failed_run_writes_no_report(tmp_path: Path, capsys: Any) -> None:
     path = site_file(tmp_path)
     with path.open("ab") as f:
