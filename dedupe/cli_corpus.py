@@ -670,7 +670,7 @@ class _CorpusRun:
         jobs = self.jobs if self.deduper is not None else 1
         try:
             lines = self._lines(self.stream, label)
-            for (_, number, raw, parsed), prepared in prefetch.prepared(lines, self.config, jobs):
+            for (_, number, raw, parsed), prepared in prefetch.prepared(lines, self.config, jobs, within=clean):
                 self.unwritten = raw
                 if parsed is None:
                     if not self.args.explain:

@@ -70,13 +70,18 @@ class Prepared(NamedTuple):
 
     spans: list[Span]
     links: Links
+    found: Findings | None = None  # the removal rule within the document (feed needs it, count does not)
 
 
-def prepare(text: str, config: DedupeConfig) -> Prepared:
-    """Split, normalise and sign ``text`` and link its paragraphs, as :meth:`Deduper.feed` does first."""
+def prepare(text: str, config: DedupeConfig, *, within: bool = True) -> Prepared:
+    """Split, normalise and sign ``text`` and link its paragraphs, as :meth:`Deduper.feed` does first.
+
+    With ``within``, also apply the removal rule inside the document (:meth:`Deduper.count` has no use for it).
+    """
     check_text(text)
     spans = paragraph_spans(text, config.paragraphs)
-    return Prepared(spans, Links((text[s:e] for s, e in spans), config, sign_all=True))
+    links = Links((text[s:e] for s, e in spans), config, sign_all=True)
+    return Prepared(spans, links, resolve_within(links, len(spans)) if within else None)
 
 
 Document = str | tuple[str, str | None] | tuple[str, str | None, str | None]
@@ -245,10 +250,11 @@ class Deduper:
             yield self.feed(text, doc_id=doc_id, site=site, prepared=prepared)
 
     def _feed(self, text: str, doc_id: str | None, site: str | None, prepared: Prepared | None) -> Explained:
-        spans, links = self._prepared(text, prepared)
+        spans, links, found = self._prepared(text, prepared)
         doc = self._doc_id(doc_id, self.documents)
         scope = _scope(site)
-        found = resolve_within(links, len(spans))
+        if found is None:
+            found = resolve_within(links, len(spans))
         within = {c.index: c for run, removed, _ in found if removed for c in run}
         kept = [i for i in range(len(spans)) if i not in within]
         self._cleaning = True
@@ -273,7 +279,8 @@ class Deduper:
 
     def count_many(self, documents: Iterable[Document], *, jobs: int = 1) -> None:
         """:meth:`count` every document in turn, prepared ahead by ``jobs - 1`` processes (see :meth:`feed_many`)."""
-        for (text, doc_id, site), prepared in prefetch.prepared(map(_as_document, documents), self.config, jobs):
+        triples = map(_as_document, documents)
+        for (text, doc_id, site), prepared in prefetch.prepared(triples, self.config, jobs, within=False):
             self.count(text, doc_id=doc_id, site=site, prepared=prepared)
 
     def _count(self, text: str, doc_id: str | None, site: str | None, prepared: Prepared | None) -> None:
@@ -281,7 +288,7 @@ class Deduper:
             raise DedupeError("count() belongs to the boilerplate policy: Deduper(policy='boilerplate')")
         if self._cleaning:
             raise DedupeError("count() after feed(): count every document first, then feed them")
-        spans, links = self._prepared(text, prepared)
+        spans, links, _ = self._prepared(text, prepared, within=False)
         doc = self._doc_id(doc_id, self.counted)
         scope = _scope(site)
         self.counted += 1
@@ -289,9 +296,9 @@ class Deduper:
         ids = self._index_units(links, scope, units, first, doc, spans)[0]
         self.store.add_docs(ids, doc, [Location(doc, i, spans[i]) for i in first.tolist()])
 
-    def _prepared(self, text: str, prepared: Prepared | None) -> Prepared:
+    def _prepared(self, text: str, prepared: Prepared | None, *, within: bool = True) -> Prepared:
         if prepared is None:
-            return prepare(text, self.config)
+            return prepare(text, self.config, within=within)
         check_text(text)
         if not isinstance(prepared, Prepared) or prepared.links.config != self.config:
             raise ConfigError("prepared must be dedupe.corpus.prepare(text, config) with this deduplicator's config")

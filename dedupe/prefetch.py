@@ -34,10 +34,13 @@ def check_jobs(jobs: object) -> int:
     return jobs
 
 
-def prepared(items: Iterable[T], config: DedupeConfig, jobs: int) -> Iterator[tuple[T, Prepared | None]]:
+def prepared(
+    items: Iterable[T], config: DedupeConfig, jobs: int, *, within: bool = True
+) -> Iterator[tuple[T, Prepared | None]]:
     """Each item (its text first, or ``None`` for an item that is no document) with its preparation, in order.
 
     With one job nothing is prepared ahead (``None``: the caller prepares as it goes).
+    ``within`` is that of :func:`~dedupe.corpus.prepare`: ``False`` for a counting pass.
     """
     jobs = check_jobs(jobs)
     if jobs == 1:
@@ -54,12 +57,12 @@ def prepared(items: Iterable[T], config: DedupeConfig, jobs: int) -> Iterator[tu
         for item in items:
             batch.append(item)
             if len(batch) == BATCH:
-                window.append((batch, pool.submit(_prepare_all, [b[0] for b in batch], config)))
+                window.append((batch, pool.submit(_prepare_all, [b[0] for b in batch], config, within)))
                 batch = []
                 while len(window) > AHEAD * (jobs - 1):
                     yield from _ready(window.popleft())
         if batch:
-            window.append((batch, pool.submit(_prepare_all, [b[0] for b in batch], config)))
+            window.append((batch, pool.submit(_prepare_all, [b[0] for b in batch], config, within)))
         while window:
             yield from _ready(window.popleft())
     finally:
@@ -75,10 +78,10 @@ def _ready(task: tuple[list[T], Future[list[Prepared | None]]]) -> Iterator[tupl
     yield from zip(batch, results, strict=True)
 
 
-def _prepare_all(texts: list[str | None], config: DedupeConfig) -> list[Prepared | None]:
+def _prepare_all(texts: list[str | None], config: DedupeConfig, within: bool) -> list[Prepared | None]:
     from dedupe.corpus import prepare
 
-    return [None if text is None else prepare(text, config) for text in texts]
+    return [None if text is None else prepare(text, config, within=within) for text in texts]
 
 
 def _quiet() -> None:

@@ -315,7 +315,7 @@ def _passes(
     with deduper:
         if options.policy == "boilerplate":
             counting = _documents(records, options, None, tell=False)
-            for (text, doc_id, site, _, error), prepared in _prepared(counting, options):
+            for (text, doc_id, site, _, error), prepared in _prepared(counting, options, within=False):
                 if error is not None:
                     raise error
                 assert text is not None
@@ -323,7 +323,9 @@ def _passes(
         yield from _cleaned(records, options, report, deduper)
 
 
-def _prepared(docs: Iterable[_Doc], options: _Options) -> Iterator[tuple[_Identified, Prepared | None]]:
+def _prepared(
+    docs: Iterable[_Doc], options: _Options, *, within: bool = True
+) -> Iterator[tuple[_Identified, Prepared | None]]:
     """Each record's text, id and scope, prepared ahead by ``jobs - 1`` processes (see Deduper.feed_many).
 
     A record that fails comes as its error, in its place: the records before it come out
@@ -343,7 +345,7 @@ def _prepared(docs: Iterable[_Doc], options: _Options) -> Iterator[tuple[_Identi
                 yield None, "", "", None, err
                 return
 
-    return prefetch.prepared(identified(), options.config, options.jobs)
+    return prefetch.prepared(identified(), options.config, options.jobs, within=within)
 
 
 # (text, id, scope, record, error): the text is None where the record failed, with its error

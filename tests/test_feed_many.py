@@ -153,9 +153,9 @@ def test_jobs_default_to_every_core_for_a_large_input_only(tmp_path: Any, monkey
     asked: list[int] = []
     real = prefetch.prepared
 
-    def spy(items: Any, config: Any, jobs: int) -> Any:
+    def spy(items: Any, config: Any, jobs: int, **options: Any) -> Any:
         asked.append(jobs)
-        return real(items, config, jobs)
+        return real(items, config, jobs, **options)
 
     monkeypatch.setattr(prefetch, "prepared", spy)
     assert run(["-q", "--jsonl", "--skip-bad-lines", "--scope", "corpus", "-o", tmp_path / "a.jsonl", path]) == 0
