@@ -288,6 +288,8 @@ class _CorpusRun:
         self.parquet_out: parquet.Writer | None = None  # the Parquet output being written, from Parquet
         self.lines_out: parquet.LinesToParquet | None = None  # the Parquet output being written, from lines
         self.label = ""  # the input being read, for messages
+        # JSON Lines records written as Parquet (inputs are all Parquet or none: never mixed)
+        self.lines_to_parquet = bool(args.parquet_out) and not any(parquet.is_parquet(f) for f in args.files)
         self.jobs = self._jobs()
 
     def _jobs(self) -> int:
@@ -829,7 +831,7 @@ class _CorpusRun:
 
     def _write(self, data: bytes) -> None:
         """A record's output line (or a blank line): to the sink, or into the Parquet output it becomes."""
-        if self.args.parquet_out and not parquet.is_parquet(self.label) and self.sink is not None and self.writing:
+        if self.lines_to_parquet and self.sink is not None and self.writing:
             if self.lines_out is None:
                 self.lines_out = parquet.LinesToParquet(_SinkStream(self))
             try:

@@ -169,6 +169,19 @@ def scope_of(value: object) -> str:
     return site_of(value) if isinstance(value, str) else ""
 
 
+def id_of(value: object) -> str:
+    """The document id a field's value names: a string as it is, an integer in decimal; else none (``""``).
+
+    For records that are already values (the records API, Parquet rows, Scrapy items); a
+    JSON line's number is taken as written (:func:`_doc_id`).
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
 def _doc_id(member: tuple[int, int, Any] | None, line: str) -> str:
     """A string id as it is, a number as written in the line; anything else gives no id."""
     if member is None:

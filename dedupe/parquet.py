@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from dedupe.errors import InputError
-from dedupe.jsonl import Fields, explain_rows, scope_of
+from dedupe.jsonl import Fields, explain_rows, id_of, scope_of
 from dedupe.results import Explained
 
 SUFFIXES = (".parquet", ".pq")
@@ -111,21 +111,13 @@ def rows(name: str, fields: Fields) -> Iterator[Row | tuple[Batch, int, str]]:
                     yield batch, number, f"column {fields.text!r} is null"
                     continue
                 keys = tuple(c for c in values if values[c][i] is not None) + tuple(present)
-                doc_id = _doc_id(values.get(fields.id, [None] * table.num_rows)[i])
+                doc_id = id_of(values.get(fields.id, [None] * table.num_rows)[i])
                 site_values = values.get(fields.site) if fields.site is not None else None
                 site = scope_of(site_values[i]) if site_values is not None else ""
                 yield Row(name, number, text, doc_id or f"{name}:{number}", site, keys, batch)
             yield batch, 0, ""  # the end of a row group: its rows are all decided
     except (OSError, pa.ArrowException) as err:
         raise InputError(f"{name}: cannot read Parquet: {err}") from None
-
-
-def _doc_id(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return ""
 
 
 def _note_type(pa: Any) -> Any:

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from dedupe.api import explain_removals
 from dedupe.config import DedupeConfig, resolve
 from dedupe.errors import ConfigError, DedupeError, InputError
+from dedupe.jsonl import id_of, scope_of
 from dedupe.prefetch import check_jobs
 from dedupe.results import Explained
-from dedupe.site import site_of
 from dedupe.split import count_paragraphs
 
 if TYPE_CHECKING:
@@ -443,15 +443,9 @@ def _identify(doc: _Doc, options: _Options) -> tuple[str, str, str]:
     text = record[options.field]
     if not isinstance(text, str):
         raise InputError(f"record {doc.position}: field {options.field!r} is a {type(text).__name__}, not a str")
-    value = record.get(options.id_field)
-    if isinstance(value, str):
-        doc_id = value
-    elif isinstance(value, int) and not isinstance(value, bool):
-        doc_id = str(value)
-    else:
-        doc_id = f"<records>:{doc.position}"
+    doc_id = id_of(record.get(options.id_field)) or f"<records>:{doc.position}"
     site = record.get(options.site_field) if options.site_field is not None else None
-    return text, doc_id, site_of(site) if isinstance(site, str) else ""
+    return text, doc_id, scope_of(site)
 
 
 # -- tables ---------------------------------------------------------------------------------

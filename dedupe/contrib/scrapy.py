@@ -75,8 +75,8 @@ from dedupe.cli import REDIS_SCHEMES
 from dedupe.config import DedupeConfig, resolve
 from dedupe.corpus import Deduper
 from dedupe.errors import ConfigError, DedupeError, InputError, NotCountedError
+from dedupe.jsonl import id_of, scope_of
 from dedupe.records import Outcome, check_min_kept, judge
-from dedupe.site import site_of
 from dedupe.split import count_paragraphs
 
 _T = TypeVar("_T")
@@ -216,11 +216,10 @@ class DedupePipeline:
         if text is None:
             self.stats.inc_value("dedupe/no_field")
             return item
-        doc_id = _doc_id(adapter.get(s.id_field), self.position)
+        doc_id = id_of(adapter.get(s.id_field)) or f"<items>:{self.position}"
         if not isinstance(text, str):
             raise InputError(f"item {doc_id}: field {s.field!r} is a {type(text).__name__}, not a str")
-        url = adapter.get(s.url_field)
-        site = site_of(url) if isinstance(url, str) else ""
+        site = scope_of(adapter.get(s.url_field))
         try:
             explained = self.deduper.feed(text, doc_id=doc_id, site=site)
         except NotCountedError as err:
@@ -301,15 +300,6 @@ class DedupePipeline:
 
 def _items(count: int) -> str:
     return f"{count:,} item{'' if count == 1 else 's'}"
-
-
-def _doc_id(value: object, position: int) -> str:
-    """The document id of an item: its id field as a string, else its position (as the records API names records)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return f"<items>:{position}"
 
 
 def _why_dropped(outcome: Outcome, s: PipelineSettings) -> str:
