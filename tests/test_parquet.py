@@ -220,3 +220,15 @@ def test_records_that_do_not_fit_the_first_ones_columns_are_refused(tmp_path: Pa
     text.write_text("One line.\n")
     assert run([text, "-o", tmp_path / "a.parquet"]) == 2
     one_error(capsys.readouterr().err, "a Parquet output holds records: read them with --jsonl", usage=True)
+
+
+def test_the_schema_metadata_of_the_input_is_kept(tmp_path: Path) -> None:
+    rows = site_rows()
+    table = pa.Table.from_pylist(rows).replace_schema_metadata({b"source": b"crawl 2026-12-04"})
+    source = tmp_path / "in.parquet"
+    pq.write_table(table, source, row_group_size=5)
+    out = tmp_path / "out.parquet"
+    assert run(["-q", "--boilerplate", 2, source, "-o", out]) == 0
+    written = pq.read_table(out)
+    assert written.schema.equals(pq.read_table(source).schema, check_metadata=True)
+    assert written.schema.metadata[b"source"] == b"crawl 2026-12-04"
