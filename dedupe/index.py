@@ -175,19 +175,23 @@ def shared_buckets(
     ``queries`` holds the bucket keys of each query (as :func:`band_keys` gives them). At
     most ``limit`` rows per query: those sharing the most bands, then the lowest rows.
     """
-    size = bands.order.shape[1]
-    found = []
-    for band, (prefixes, order) in enumerate(zip(bands.prefixes, bands.order, strict=True)):
-        wanted = queries[:, band]
-        prefix = wanted >> np.uint64(_ROW_BITS)
-        lo = np.searchsorted(prefixes, prefix, "left")
-        counts = np.searchsorted(prefixes, prefix, "right") - lo
-        # Each query against every row in its bucket: a range of the sorted keys.
-        at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        members = order[at]
-        chosen = allowed[members] & (bands.low[members, band] == np.repeat(wanted & _ROW_MASK, counts))
-        found.append(np.repeat(np.arange(len(queries)), counts)[chosen] * size + members[chosen])
-    packed, shared = np.unique(np.concatenate(found), return_counts=True)
+    count, size = bands.order.shape
+    # All bands in one search: the band's number above each prefix keeps the bands apart,
+    # and the bands laid one after another stay sorted (a search per band costs a dozen
+    # numpy calls each, which dominate on the small batches of corpus mode).
+    above = np.arange(count, dtype=np.uint64) << np.uint64(64 - _ROW_BITS)
+    flat = (bands.prefixes | above[:, None]).ravel()
+    wanted = ((queries[:, :count] >> np.uint64(_ROW_BITS)) | above).ravel()  # query after query, band after band
+    lo = np.searchsorted(flat, wanted, "left")
+    counts = np.searchsorted(flat, wanted, "right") - lo
+    # Each query against every row in its bucket: a range of the sorted keys.
+    at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    members = bands.order.ravel()[at]
+    band = np.repeat(np.tile(np.arange(count), len(queries)), counts)
+    low = np.repeat((queries[:, :count] & _ROW_MASK).ravel(), counts)
+    chosen = allowed[members] & (bands.low[members, band] == low)
+    query = np.repeat(np.repeat(np.arange(len(queries)), count), counts)
+    packed, shared = np.unique(query[chosen] * size + members[chosen], return_counts=True)
     query, row = packed // size, packed % size
     ranked = np.lexsort((row, -shared, query))
     query, row = query[ranked], row[ranked]
