@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
@@ -281,6 +282,7 @@ class _CorpusRun:
         self.stdin_format: str | None = None  # what its first bytes say (--jsonl only)
         self.stream: IO[bytes] | None = None  # the JSON Lines file being read
         self.unwritten = b""  # the line being processed, not yet in the output
+        self.ahead: deque[bytes] = deque()  # the lines after it, read ahead (to be prepared) and not yet processed
         self.bar: Any = None
         self.written = 0  # documents whose output went to the sink
         self.ids: set[bytes] = set()  # digests of the ids of this run's documents, to tell a repeated id
@@ -673,7 +675,7 @@ class _CorpusRun:
         try:
             lines = self._lines(self.stream, label)
             for (_, number, raw, parsed), prepared in prefetch.prepared(lines, self.config, jobs, within=clean):
-                self.unwritten = raw
+                self.unwritten = self.ahead.popleft()
                 if parsed is None:
                     if not self.args.explain:
                         self._write(raw)  # kept as it was, and not a document
@@ -701,7 +703,9 @@ class _CorpusRun:
 
         A blank line is ``None``, a line that is no record the :class:`~dedupe.jsonl.BadLine` saying why.
         """
+        self.ahead.clear()
         for number, raw in enumerate(stream, 1):  # only \n ends a line of a binary stream
+            self.ahead.append(raw)
             if jsonl.is_blank(raw):
                 yield None, number, raw, None
                 continue
@@ -884,6 +888,8 @@ class _CorpusRun:
             # The current file: its cleaned records, then the rest as it was.
             try:
                 sink.write(self.unwritten)
+                for raw in self.ahead:
+                    sink.write(raw)
                 if self.stream is not None:
                     shutil.copyfileobj(self.stream, sink)  # through the sink: compressed as the file is
                     sink.changed = True

@@ -34,7 +34,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from types import TracebackType
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -47,7 +47,7 @@ from dedupe.blocks import Findings
 from dedupe.config import DedupeConfig, as_int, resolve
 from dedupe.errors import ConfigError, DedupeError, NotCountedError
 from dedupe.index import band_keys
-from dedupe.matching import Copy, Links
+from dedupe.matching import Copy, Links, links_of_many
 from dedupe.partial import Cover, adds_new_text, may_add_new_text, partial_alignment
 from dedupe.results import Block, Explained, Kind, Match, Part, Span
 from dedupe.signature import sign_keys
@@ -82,6 +82,22 @@ def prepare(text: str, config: DedupeConfig, *, within: bool = True) -> Prepared
     spans = paragraph_spans(text, config.paragraphs)
     links = Links((text[s:e] for s, e in spans), config, sign_all=True)
     return Prepared(spans, links, resolve_within(links, len(spans)) if within else None)
+
+
+def prepare_many(texts: Sequence[object], config: DedupeConfig, *, within: bool = True) -> list[Prepared | None]:
+    """:func:`prepare` of each text, computed for all of them at once (see :func:`~dedupe.matching.links_of_many`).
+
+    ``None`` in the place of an item that is no str (a failed record, a wrong type):
+    preparing it when it is fed raises its error there, after the documents before it.
+    """
+    chosen = [k for k, text in enumerate(texts) if isinstance(text, str)]
+    strs = [cast(str, texts[k]) for k in chosen]
+    spans = [paragraph_spans(text, config.paragraphs) for text in strs]
+    links = links_of_many([[text[s:e] for s, e in doc] for text, doc in zip(strs, spans, strict=True)], config)
+    out: list[Prepared | None] = [None] * len(texts)
+    for k, doc_spans, doc_links in zip(chosen, spans, links, strict=True):
+        out[k] = Prepared(doc_spans, doc_links, resolve_within(doc_links, len(doc_spans)) if within else None)
+    return out
 
 
 Document = str | tuple[str, str | None] | tuple[str, str | None, str | None]

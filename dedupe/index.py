@@ -50,11 +50,18 @@ class SortedBands(NamedTuple):
 
 
 def candidate_pairs(
-    signatures: npt.NDArray[np.uint32], bands: int, rows: int, bucket_cap: int = BUCKET_CAP, *, keep: bool = False
+    signatures: npt.NDArray[np.uint32],
+    bands: int,
+    rows: int,
+    bucket_cap: int = BUCKET_CAP,
+    *,
+    keep: bool = False,
+    salts: npt.NDArray[np.uint64] | None = None,
 ) -> Candidates:
     """Return the candidate pairs of a batch of signatures (rows in the batch's order).
 
     With ``keep``, the sorted bucket keys come back too (``bands``), for :func:`shared_buckets`.
+    With ``salts``, rows pair only with rows of the same salt (several documents banded at once).
 
     >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
     >>> found = candidate_pairs(sig, bands=2, rows=2)
@@ -77,6 +84,8 @@ def candidate_pairs(
     for first_band in range(0, bands, group):
         last_band = min(first_band + group, bands)
         keys = band_keys(signatures, first_band, last_band, rows)
+        if salts is not None:
+            keys ^= salts[:, None]
         prefixes, order, same = _sort_keys(keys)
         if kept is not None:
             kept.prefixes[first_band:last_band] = prefixes
@@ -280,14 +289,16 @@ def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: Pairs, chunk: i
 PARTIAL_BANDS, PARTIAL_ROWS = 32, 3
 
 
-def partial_candidate_pairs(signatures: npt.NDArray[np.uint32], bucket_cap: int = BUCKET_CAP) -> Candidates:
+def partial_candidate_pairs(
+    signatures: npt.NDArray[np.uint32], bucket_cap: int = BUCKET_CAP, *, salts: npt.NDArray[np.uint64] | None = None
+) -> Candidates:
     """Candidate pairs from the bands that look for partial copies (see :data:`PARTIAL_BANDS`);
     with fewer than 96 permutations, as many bands as they fill."""
     bands = min(PARTIAL_BANDS, signatures.shape[1] // PARTIAL_ROWS)
     if bands == 0:
         return candidate_pairs(signatures[:0], 1, 1)
     used = np.ascontiguousarray(signatures[:, : bands * PARTIAL_ROWS])
-    return candidate_pairs(used, bands, PARTIAL_ROWS, bucket_cap)
+    return candidate_pairs(used, bands, PARTIAL_ROWS, bucket_cap, salts=salts)
 
 
 def union(a: Candidates, b: Candidates, n: int) -> Candidates:

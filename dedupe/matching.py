@@ -9,7 +9,7 @@ cheap and can be redone on any subset of the paragraphs (see :meth:`Links.copies
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -86,13 +86,9 @@ class Links:
         self.stopwatch = stopwatch
         with stopwatch("normalize"):
             unit_of: dict[str, int] = {}
-            self.units: Ids = np.fromiter(
-                (unit_of.setdefault(normalize(t), len(unit_of)) for t in texts), np.int64, count=count
-            )
-            self.unit_keys = list(unit_of)
-            del unit_of
-            self.unit_lengths = np.fromiter(map(len, self.unit_keys), dtype=np.int64, count=len(self.unit_keys))
-        self._unit_widths = np.full(len(self.unit_keys), -1, dtype=np.int64)  # display widths, computed when asked
+            units = np.fromiter((unit_of.setdefault(normalize(t), len(unit_of)) for t in texts), np.int64, count=count)
+        self._start(units, list(unit_of))
+        del unit_of
         # A pair can reach the threshold only if the shorter key is long enough:
         # Indel similarity <= 2 * shorter / (shorter + longer). Keys without such a partner
         # (a 50 MB line among short ones) need no signature at all.
@@ -112,14 +108,24 @@ class Links:
         with stopwatch("index"):
             candidates = candidate_pairs(signed, config.bands, config.rows, keep=True)
             candidates = union(candidates, partial_candidate_pairs(signed), len(signed))
-        self.capped = [members[bucket] for bucket in candidates.capped]
-        verified = self._verify(members[candidates.pairs], candidates.complete)
+        verified = _verify(self.unit_keys, self.unit_lengths, self.signatures, members[candidates.pairs],
+                           candidates.complete, config, stopwatch)  # fmt: skip
+        self._finish(members, [members[bucket] for bucket in candidates.capped], verified, candidates.bands)
+
+    def _start(self, units: Ids, unit_keys: list[str]) -> None:
+        self.units = units
+        self.unit_keys = unit_keys
+        self.unit_lengths = np.fromiter(map(len, unit_keys), dtype=np.int64, count=len(unit_keys))
+        self._unit_widths = np.full(len(unit_keys), -1, dtype=np.int64)  # display widths, computed when asked
+
+    def _finish(self, members: Ids, capped: list[Ids], verified: Verified, bands: SortedBands | None) -> None:
+        self.capped = capped
         self.pairs, self.scores, self.complete, self.found_partials, self.partial_complete = verified
         # The sorted main bands serve to look up the rest of partly covered paragraphs, in
         # this text or a subset of it; without partial pairs there is none to look up.
         self._members = members
-        self._bands = candidates.bands if len(self.found_partials.pairs) and config.keep == "first" else None
-        with stopwatch("partial"):
+        self._bands = bands if len(self.found_partials.pairs) and self.config.keep == "first" else None
+        with self.stopwatch("partial"):
             self.partials, self.looked_up = self._with_the_rest(self.found_partials, self.pairs, members)
 
     @property
@@ -222,42 +228,7 @@ class Links:
         return self._bands
 
     def _verify(self, pairs: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]) -> Verified:
-        """Keep the candidate pairs that rapidfuzz verifies, whole or in part."""
-        config = self.config
-        with self.stopwatch("verify"):
-            # Banding tuned for recall proposes many pairs far below any plausible copy; the
-            # MinHash estimate drops those before the (costlier) verification.
-            likely = estimated_jaccard(self.signatures, pairs) >= config.min_jaccard
-            pairs, flags = pairs[likely], flags[likely]
-            scores = score_pairs(self.unit_keys, pairs, config.threshold)
-            passed = scores >= config.threshold
-        with self.stopwatch("partial"):
-            # A pair that is not a copy whole may be one in part: the shorter inside the longer.
-            # And a pair that is a copy whole may be one key and new text (adds_new_text): the
-            # partial rule decides it, and keeps the new text.
-            keys = self.unit_keys
-            lengths = self.unit_lengths[pairs]
-            shorter, longer = lengths.min(axis=1), lengths.max(axis=1)
-            found, alignments = [], []
-            for k in np.flatnonzero(~passed | (shorter < config.coverage * longer)).tolist():  # (may_add_new_text)
-                a, b = keys[pairs[k, 0]], keys[pairs[k, 1]]
-                alignment = partial_alignment(a, b, config.threshold, config.coverage)
-                if alignment is None:
-                    continue
-                if passed[k]:
-                    if not adds_new_text(a, b, alignment, config.coverage):
-                        continue  # a copy whole: nothing of the longer is left out but light noise
-                    passed[k] = False
-                found.append(k)
-                alignments.append(alignment)
-            chosen = np.asarray(found, dtype=np.int64)
-        return Verified(
-            pairs[passed],
-            scores[passed],
-            flags[passed],
-            Partials(pairs[chosen].reshape(-1, 2), alignments),
-            flags[chosen],
-        )
+        return _verify(self.unit_keys, self.unit_lengths, self.signatures, pairs, flags, self.config, self.stopwatch)
 
     def _with_the_rest(
         self, partials: Partials, pairs: npt.NDArray[np.int64], members: npt.NDArray[np.int64], rounds: int = 3
@@ -325,6 +296,119 @@ class Links:
                 partials.alignments + alignments,
             )
         return done(partials)
+
+
+def links_of_many(documents: Sequence[Sequence[str]], config: DedupeConfig) -> list[Links]:
+    """``[Links(texts, config, sign_all=True) for texts in documents]``, computed for all of them at once.
+
+    Corpus mode meets documents of a few dozen paragraphs, where each step is a handful of
+    numpy calls on tiny arrays, so the batch does them together: each distinct paragraph
+    is normalised and each distinct key signed once (a footer on every page, once), the
+    paragraphs of all documents are banded in one sort (bucket keys salted by document, so
+    that only paragraphs of one document pair), and all candidates are verified in one
+    call. Each document gets the links it gets alone (tests compare them field by field).
+    """
+    keys: dict[str, str] = {}  # paragraph text -> its key, within this batch
+    unit_keys: list[list[str]] = []
+    units: list[Ids] = []
+    for texts in documents:
+        unit_of: dict[str, int] = {}
+        for text in texts:
+            if text not in keys:
+                keys[text] = normalize(text)
+        units.append(np.fromiter((unit_of.setdefault(keys[t], len(unit_of)) for t in texts), np.int64, len(texts)))
+        unit_keys.append(list(unit_of))
+    del keys
+    links = [Links.__new__(Links) for _ in documents]
+    for got, doc_units, doc_keys in zip(links, units, unit_keys, strict=True):
+        got.config, got.stopwatch = config, OFF
+        got._start(doc_units, doc_keys)
+    # The batch numbers its units one document after another, from base[d].
+    sizes = np.fromiter(map(len, unit_keys), dtype=np.int64, count=len(unit_keys))
+    base = np.concatenate([[0], np.cumsum(sizes)])
+    every_key = [key for doc_keys in unit_keys for key in doc_keys]
+    row_of: dict[str, int] = {}
+    rows = np.fromiter((row_of.setdefault(k, len(row_of)) for k in every_key), np.int64, len(every_key))
+    signatures = sign_keys(list(row_of), config.shingle_size, config.num_perm, config.seed)[rows]
+    del row_of
+    members = [got._bandable(np.arange(len(got.unit_keys))) for got in links]
+    banded = np.concatenate([m + b for m, b in zip(members, base[:-1].tolist(), strict=True)]) if links else base[:0]
+    doc_of = np.repeat(np.arange(len(links), dtype=np.uint64), [len(m) for m in members])
+    salts = doc_of * _DOC_SALT
+    signed = signatures[banded]
+    candidates = candidate_pairs(signed, config.bands, config.rows, salts=salts)
+    candidates = union(candidates, partial_candidate_pairs(signed, salts=salts), len(signed))
+    pairs = candidates.pairs
+    own = doc_of[pairs[:, 0]] == doc_of[pairs[:, 1]]  # (all of them, but for a collision of 64-bit salted keys)
+    lengths = np.concatenate([got.unit_lengths for got in links]) if links else base[:0]
+    verified = _verify(every_key, lengths, signatures, banded[pairs[own]], candidates.complete[own], config, OFF)
+    # Split by document: the pairs are sorted, so each document's are one stretch, in the order it finds them alone.
+    whole = np.searchsorted(verified.pairs[:, 0], base)
+    part = np.searchsorted(verified.partials.pairs[:, 0], base)
+    capped: list[list[Ids]] = [[] for _ in links]
+    for bucket in candidates.capped:
+        for d in np.unique(doc_of[bucket]).tolist():
+            capped[d].append(banded[bucket[doc_of[bucket] == d]] - base[d])
+    for d, got in enumerate(links):
+        lo, hi, plo, phi = int(whole[d]), int(whole[d + 1]), int(part[d]), int(part[d + 1])
+        got.signatures = signatures[base[d] : base[d + 1]]
+        doc_verified = Verified(
+            verified.pairs[lo:hi] - base[d],
+            verified.scores[lo:hi],
+            verified.complete[lo:hi],
+            Partials(verified.partials.pairs[plo:phi] - base[d], verified.partials.alignments[plo:phi]),
+            verified.partial_complete[plo:phi],
+        )
+        got._finish(members[d], capped[d], doc_verified, None)
+    return links
+
+
+_DOC_SALT = np.uint64(0x9E3779B97F4A7C15)  # odd: documents' salts all differ
+
+
+def _verify(
+    keys: Sequence[str],
+    lengths: npt.NDArray[np.int64],
+    signatures: npt.NDArray[np.uint32],
+    pairs: npt.NDArray[np.int64],
+    flags: npt.NDArray[np.bool_],
+    config: DedupeConfig,
+    stopwatch: Stopwatch,
+) -> Verified:
+    """Keep the candidate pairs of units (``keys``) that rapidfuzz verifies, whole or in part."""
+    with stopwatch("verify"):
+        # Banding tuned for recall proposes many pairs far below any plausible copy; the
+        # MinHash estimate drops those before the (costlier) verification.
+        likely = estimated_jaccard(signatures, pairs) >= config.min_jaccard
+        pairs, flags = pairs[likely], flags[likely]
+        scores = score_pairs(keys, pairs, config.threshold)
+        passed = scores >= config.threshold
+    with stopwatch("partial"):
+        # A pair that is not a copy whole may be one in part: the shorter inside the longer.
+        # And a pair that is a copy whole may be one key and new text (adds_new_text): the
+        # partial rule decides it, and keeps the new text.
+        pair_lengths = lengths[pairs]
+        shorter, longer = pair_lengths.min(axis=1), pair_lengths.max(axis=1)
+        found, alignments = [], []
+        for k in np.flatnonzero(~passed | (shorter < config.coverage * longer)).tolist():  # (may_add_new_text)
+            a, b = keys[pairs[k, 0]], keys[pairs[k, 1]]
+            alignment = partial_alignment(a, b, config.threshold, config.coverage)
+            if alignment is None:
+                continue
+            if passed[k]:
+                if not adds_new_text(a, b, alignment, config.coverage):
+                    continue  # a copy whole: nothing of the longer is left out but light noise
+                passed[k] = False
+            found.append(k)
+            alignments.append(alignment)
+        chosen = np.asarray(found, dtype=np.int64)
+    return Verified(
+        pairs[passed],
+        scores[passed],
+        flags[passed],
+        Partials(pairs[chosen].reshape(-1, 2), alignments),
+        flags[chosen],
+    )
 
 
 class Scored(NamedTuple):

@@ -8,6 +8,7 @@ batches are in flight, so a stream of any length is read as fast as it is decide
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import signal
 from collections import deque
@@ -39,13 +40,19 @@ def prepared(
 ) -> Iterator[tuple[T, Prepared | None]]:
     """Each item (its text first, or ``None`` for an item that is no document) with its preparation, in order.
 
-    With one job nothing is prepared ahead (``None``: the caller prepares as it goes).
-    ``within`` is that of :func:`~dedupe.corpus.prepare`: ``False`` for a counting pass.
+    With one job the items are prepared here, in batches (small documents cost far less
+    together) that grow from one item to :data:`BATCH`: the first result comes after one
+    item is read, and no more than :data:`BATCH` are ever read ahead. ``None`` stands for an
+    item the caller prepares as it goes (one that is no document: preparing it raises its
+    error in its place). ``within`` is that of :func:`~dedupe.corpus.prepare`: ``False`` for
+    a counting pass.
     """
     jobs = check_jobs(jobs)
     if jobs == 1:
-        for item in items:
-            yield item, None
+        iterator, size = iter(items), 1
+        while here := list(itertools.islice(iterator, size)):
+            yield from zip(here, _prepare_all([item[0] for item in here], config, within), strict=True)
+            size = min(2 * size, BATCH)
         return
     context = multiprocessing.get_context(
         "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -78,10 +85,10 @@ def _ready(task: tuple[list[T], Future[list[Prepared | None]]]) -> Iterator[tupl
     yield from zip(batch, results, strict=True)
 
 
-def _prepare_all(texts: list[str | None], config: DedupeConfig, within: bool) -> list[Prepared | None]:
-    from dedupe.corpus import prepare
+def _prepare_all(texts: list[object], config: DedupeConfig, within: bool) -> list[Prepared | None]:
+    from dedupe.corpus import prepare_many
 
-    return [None if text is None else prepare(text, config, within=within) for text in texts]
+    return prepare_many(texts, config, within=within)
 
 
 def _quiet() -> None:
