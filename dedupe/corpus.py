@@ -437,7 +437,7 @@ class Deduper:
         """
         units = np.fromiter(again, dtype=np.int64, count=len(again))
         before = min(again.values())
-        likely = self._likely(links.signatures[units], scope, skip_doc=doc)
+        likely = self._likely(links.signatures[units], scope, skip_doc=doc, bands=links.unit_bands()[units])
         pools: list[list[Entry]] = [[] for _ in range(len(units))]
         for r, entry in zip(likely.rows.tolist(), likely.entries, strict=True):
             pools[r].append(entry)
@@ -593,10 +593,17 @@ class Deduper:
         c = self.config
         return band_keys(signatures, 0, c.bands, c.rows) ^ _salts(scope, c.bands)
 
-    def _likely(self, signatures: npt.NDArray[np.uint32], scope: str, skip_doc: str | None = None) -> _Likely:
+    def _likely(
+        self,
+        signatures: npt.NDArray[np.uint32],
+        scope: str,
+        skip_doc: str | None = None,
+        bands: BandKeys | None = None,
+    ) -> _Likely:
         """Entries sharing a bucket with each row of ``signatures`` whose estimated Jaccard reaches ``min_jaccard``.
 
         Entries that document ``skip_doc`` put in the index are left out. Scores are not computed.
+        ``bands`` are the rows' bucket keys, unsalted, when the caller has them.
         """
         empty = np.empty(0, dtype=np.int64)
         if len(signatures) == 0:
@@ -605,7 +612,8 @@ class Deduper:
         # so that what a document found stays found when it is fed again; boilerplate skips
         # it, so that its counts do not depend on the order documents were counted in.
         crowded: Crowded = "first" if self.policy == "seen" else "skip"
-        rows, ids = self.store.find_near(self._bands(signatures, scope), crowded)
+        salted = self._bands(signatures, scope) if bands is None else bands ^ _salts(scope, self.config.bands)
+        rows, ids = self.store.find_near(salted, crowded)
         if len(rows) == 0:
             return _Likely(empty, empty, [])
         distinct, back = np.unique(ids, return_inverse=True)
@@ -653,7 +661,8 @@ class Deduper:
         score = np.zeros(len(units), dtype=np.float64)
         pools: list[list[Entry]] = [[] for _ in range(len(units))]
         asked = np.flatnonzero(ask)
-        likely = self._likely(links.signatures[units[asked]], scope, skip_doc=doc)
+        chosen = units[asked]
+        likely = self._likely(links.signatures[chosen], scope, skip_doc=doc, bands=links.unit_bands()[chosen])
         scores = self._scores([links.unit_keys[u] for u in units[asked].tolist()], likely)
         threshold = self.config.threshold
         # Best score first, then the entry indexed first: the same choice whatever the order of candidates.
@@ -670,7 +679,7 @@ class Deduper:
     ) -> tuple[Ids, Ids, npt.NDArray[np.float64], list[list[Entry]]]:
         """Every verified entry of each unit other than its own (boilerplate counts them all), and the
         other entries proposed that did not verify."""
-        likely = self._likely(links.signatures[units], scope)
+        likely = self._likely(links.signatures[units], scope, bands=links.unit_bands()[units])
         scores = self._scores([links.unit_keys[u] for u in units.tolist()], likely)
         other = likely.ids != own[likely.rows]
         near = other & (scores >= self.config.threshold)
@@ -692,7 +701,7 @@ class Deduper:
             scope,
             [links.unit_keys[u] for u in units.tolist()],
             signatures,
-            self._bands(signatures, scope),
+            links.unit_bands()[units] ^ _salts(scope, self.config.bands),
             [Location(doc, i, spans[i]) for i in first.tolist()],
         )
 

@@ -117,6 +117,7 @@ class Links:
         self.unit_keys = unit_keys
         self.unit_lengths = np.fromiter(map(len, unit_keys), dtype=np.int64, count=len(unit_keys))
         self._unit_widths = np.full(len(unit_keys), -1, dtype=np.int64)  # display widths, computed when asked
+        self._unit_bands: npt.NDArray[np.uint64] | None = None
 
     def _finish(self, members: Ids, capped: list[Ids], verified: Verified, bands: SortedBands | None) -> None:
         self.capped = capped
@@ -149,6 +150,12 @@ class Links:
         for u in set(units[widths[units] < 0].tolist()):
             widths[u] = display_width(self.unit_keys[u])
         return widths[units]
+
+    def unit_bands(self) -> npt.NDArray[np.uint64]:
+        """The LSH bucket keys of every unit (corpus mode looks each unit up and indexes it): computed once."""
+        if self._unit_bands is None:
+            self._unit_bands = band_keys(self.signatures, 0, self.config.bands, self.config.rows)
+        return self._unit_bands
 
     def _copies(self, active: ParagraphIds) -> Copies:
         positions = active
@@ -329,8 +336,10 @@ def links_of_many(documents: Sequence[Sequence[str]], config: DedupeConfig) -> l
     every_key = [key for doc_keys in unit_keys for key in doc_keys]
     row_of: dict[str, int] = {}
     rows = np.fromiter((row_of.setdefault(k, len(row_of)) for k in every_key), np.int64, len(every_key))
-    signatures = sign_keys(list(row_of), config.shingle_size, config.num_perm, config.seed)[rows]
-    del row_of
+    signed_keys = sign_keys(list(row_of), config.shingle_size, config.num_perm, config.seed)
+    signatures = signed_keys[rows]
+    bands = band_keys(signed_keys, 0, config.bands, config.rows)[rows]
+    del row_of, signed_keys
     members = [got._bandable(np.arange(len(got.unit_keys))) for got in links]
     banded = np.concatenate([m + b for m, b in zip(members, base[:-1].tolist(), strict=True)]) if links else base[:0]
     doc_of = np.repeat(np.arange(len(links), dtype=np.uint64), [len(m) for m in members])
@@ -352,6 +361,7 @@ def links_of_many(documents: Sequence[Sequence[str]], config: DedupeConfig) -> l
     for d, got in enumerate(links):
         lo, hi, plo, phi = int(whole[d]), int(whole[d + 1]), int(part[d]), int(part[d + 1])
         got.signatures = signatures[base[d] : base[d + 1]]
+        got._unit_bands = bands[base[d] : base[d + 1]]
         doc_verified = Verified(
             verified.pairs[lo:hi] - base[d],
             verified.scores[lo:hi],
