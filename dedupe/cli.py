@@ -243,8 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         metavar="N",
-        help="with --jsonl and a policy: N - 1 processes prepare the records ahead while one decides; the "
-        "output is the same for any N (default: every core for inputs of 16 MB or more, else 1)",
+        help="with --jsonl: N processes clean the records (with a policy, N - 1 prepare them ahead while one "
+        "decides); the output is the same for any N (default: every core for inputs of 16 MB or more, else 1)",
     )
 
     records = parser.add_argument_group("Records", "With --jsonl: what happens to a record as a whole.")

@@ -51,6 +51,10 @@ log = logging.getLogger("dedupe")
 AUTO_JOBS_BYTES = 16 << 20  # below this, starting worker processes costs more than it gains
 
 
+# A line of JSON Lines: the text to prepare (None: no record), its number, its bytes, and the record it is
+_Line = tuple[str | None, int, bytes, "jsonl.Record | jsonl.BadLine | None"]
+
+
 class _Fatal(Exception):
     """Stops a corpus run; the message is printed as the run's one error line."""
 
@@ -295,13 +299,16 @@ class _CorpusRun:
         self.jobs = self._jobs()
 
     def _jobs(self) -> int:
-        """Processes that prepare JSON Lines records ahead: --jobs, or (auto) every core for an input of 16 MB or more.
+        """Processes for JSON Lines records: --jobs, or (auto) every core for an input of 16 MB or more.
+
+        With a policy, ``jobs - 1`` of them prepare the records ahead while this one decides;
+        without one, ``jobs`` clean the records while this one reads and writes.
 
         One with a shared index: after a failure the records read ahead could not be told
         apart from those the index recorded.
         """
         args = self.args
-        if not args.jsonl or self.policy is None or self.shared:
+        if not args.jsonl or self.shared:
             return 1
         if args.jobs is not None:
             return int(args.jobs)
@@ -671,10 +678,14 @@ class _CorpusRun:
     def _jsonl_file(self, name: str, clean: bool, first: bool) -> None:
         label = "<stdin>" if name == "-" else name
         self.stream = self._stream_of(name)
-        jobs = self.jobs if self.deduper is not None else 1
         try:
             lines = self._lines(self.stream, label)
-            for (_, number, raw, parsed), prepared in prefetch.prepared(lines, self.config, jobs, within=clean):
+            ahead: Iterator[tuple[_Line, Prepared | prefetch.CleanedText | None]]
+            if self.deduper is not None:
+                ahead = prefetch.prepared(lines, self.config, self.jobs, within=clean)
+            else:  # each record cleaned within itself: the workers do all of it
+                ahead = prefetch.explained(lines, self.config, self.jobs)
+            for (_, number, raw, parsed), done in ahead:
                 self.unwritten = self.ahead.popleft()
                 if parsed is None:
                     if not self.args.explain:
@@ -685,7 +696,7 @@ class _CorpusRun:
                     if first:
                         self._note_missing(parsed)
                         self._note_id(parsed)
-                    self._document(parsed, clean, prepared)
+                    self._document(parsed, clean, done)
         except BrokenPipeError:
             raise
         except OSError as err:
@@ -696,9 +707,7 @@ class _CorpusRun:
             self.stream.close()
         self.stream = None
 
-    def _lines(
-        self, stream: IO[bytes], label: str
-    ) -> Iterator[tuple[str | None, int, bytes, jsonl.Record | jsonl.BadLine | None]]:
+    def _lines(self, stream: IO[bytes], label: str) -> Iterator[_Line]:
         """Each line: the text to prepare (``None``: no record), its number, its bytes, and the record it is.
 
         A blank line is ``None``, a line that is no record the :class:`~dedupe.jsonl.BadLine` saying why.
@@ -777,18 +786,28 @@ class _CorpusRun:
                 print(message, file=sys.stderr)
 
     def _document(
-        self, doc: jsonl.Record | parquet.Row | _TextDocument, clean: bool, prepared: Prepared | None = None
+        self,
+        doc: jsonl.Record | parquet.Row | _TextDocument,
+        clean: bool,
+        done: Prepared | prefetch.CleanedText | None = None,
     ) -> None:
-        paragraphs = count_paragraphs(doc.text, self.config.paragraphs) if prepared is None else len(prepared.spans)
+        """Count, clean against the index, or clean within itself one document; ``done`` is what workers did of it."""
+        explained: Explained | None
         try:
-            if not clean:
-                assert self.deduper is not None
-                self.deduper.count(doc.text, doc_id=doc.doc_id, site=doc.site, prepared=prepared)
-                explained = None
-            elif self.deduper is not None:
-                explained = self.deduper.feed(doc.text, doc_id=doc.doc_id, site=doc.site, prepared=prepared)
+            if self.deduper is None:
+                explained, paragraphs = (
+                    explain_removals(doc.text, config=self.config) if done is None else cast(prefetch.CleanedText, done)
+                )
             else:
-                explained, _ = explain_removals(doc.text, config=self.config)
+                prepared = done if isinstance(done, Prepared) else None
+                paragraphs = (
+                    count_paragraphs(doc.text, self.config.paragraphs) if prepared is None else len(prepared.spans)
+                )
+                if clean:
+                    explained = self.deduper.feed(doc.text, doc_id=doc.doc_id, site=doc.site, prepared=prepared)
+                else:
+                    self.deduper.count(doc.text, doc_id=doc.doc_id, site=doc.site, prepared=prepared)
+                    explained = None
         except DedupeError as err:
             raise _Fatal(f"{doc.label}: {err}") from None
         if clean or not self.cleaning:  # a document is counted in the summary once

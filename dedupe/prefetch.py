@@ -4,15 +4,18 @@
 process can compute it; the deduplicator then decides document after document, in order,
 against its index. Documents go to the workers in batches, and only a bounded number of
 batches are in flight, so a stream of any length is read as fast as it is decided.
+Without an index (each record cleaned within itself) the whole pipeline is pure: the
+workers do all of it (:func:`explained`).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import signal
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,8 +25,11 @@ from dedupe.errors import ConfigError, DedupeError
 
 if TYPE_CHECKING:
     from dedupe.corpus import Prepared
+    from dedupe.results import Explained
 
 T = TypeVar("T", bound=tuple[Any, ...])  # the text to prepare (or None) first
+R = TypeVar("R")
+CleanedText = tuple["Explained", int]  # a text cleaned within itself, and its number of paragraphs
 BATCH = 16  # documents per task: a task costs a round trip, a document of 25 paragraphs about 3 ms
 AHEAD = 4  # tasks in flight per worker
 
@@ -47,36 +53,56 @@ def prepared(
     error in its place). ``within`` is that of :func:`~dedupe.corpus.prepare`: ``False`` for
     a counting pass.
     """
+    work = functools.partial(_prepare_all, config=config, within=within)
+    return _ahead(items, work, check_jobs(jobs) - 1, inline=True)
+
+
+def explained(items: Iterable[T], config: DedupeConfig, jobs: int) -> Iterator[tuple[T, CleanedText | None]]:
+    """Each item with its text cleaned within itself (:func:`~dedupe.api.explain_removals`) by ``jobs`` processes.
+
+    The one-document pipeline per record: all of it is pure, so ``jobs`` processes do it
+    while this one only reads and writes. With one job, or for an item that is no
+    document, ``None``: the caller cleans it as it goes.
+    """
     jobs = check_jobs(jobs)
-    if jobs == 1:
+    return _ahead(items, functools.partial(_explain_all, config=config), jobs if jobs > 1 else 0, inline=False)
+
+
+def _ahead(
+    items: Iterable[T], work: Callable[[list[object]], list[R | None]], workers: int, *, inline: bool
+) -> Iterator[tuple[T, R | None]]:
+    """Each item with ``work`` done on its text, in order: by ``workers`` processes, or (``inline``) by this one."""
+    if workers == 0:
         iterator, size = iter(items), 1
-        while here := list(itertools.islice(iterator, size)):
-            yield from zip(here, _prepare_all([item[0] for item in here], config, within), strict=True)
+        while inline and (chunk := list(itertools.islice(iterator, size))):
+            yield from zip(chunk, work([item[0] for item in chunk]), strict=True)
             size = min(2 * size, BATCH)
+        for item in iterator:
+            yield item, None
         return
     context = multiprocessing.get_context(
         "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     )
-    pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=context, initializer=_quiet)
-    window: deque[tuple[list[T], Future[list[Prepared | None]]]] = deque()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet)
+    window: deque[tuple[list[T], Future[list[R | None]]]] = deque()
     try:
         batch: list[T] = []
         for item in items:
             batch.append(item)
             if len(batch) == BATCH:
-                window.append((batch, pool.submit(_prepare_all, [b[0] for b in batch], config, within)))
+                window.append((batch, pool.submit(work, [b[0] for b in batch])))
                 batch = []
-                while len(window) > AHEAD * (jobs - 1):
+                while len(window) > AHEAD * workers:
                     yield from _ready(window.popleft())
         if batch:
-            window.append((batch, pool.submit(_prepare_all, [b[0] for b in batch], config, within)))
+            window.append((batch, pool.submit(work, [b[0] for b in batch])))
         while window:
             yield from _ready(window.popleft())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ready(task: tuple[list[T], Future[list[Prepared | None]]]) -> Iterator[tuple[T, Prepared | None]]:
+def _ready(task: tuple[list[T], Future[list[R | None]]]) -> Iterator[tuple[T, R | None]]:
     batch, future = task
     try:
         results = future.result()
@@ -89,6 +115,13 @@ def _prepare_all(texts: list[object], config: DedupeConfig, within: bool) -> lis
     from dedupe.corpus import prepare_many
 
     return prepare_many(texts, config, within=within)
+
+
+def _explain_all(texts: list[object], config: DedupeConfig) -> list[CleanedText | None]:
+    from dedupe.api import explain_removals
+
+    # Not a str: cleaned by the caller, which raises its error in its place.
+    return [explain_removals(text, config=config) if isinstance(text, str) else None for text in texts]
 
 
 def _quiet() -> None:

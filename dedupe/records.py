@@ -13,7 +13,6 @@ shared with the command line, so both drop and describe records by one rule.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from dedupe.split import count_paragraphs
 
 if TYPE_CHECKING:
     from dedupe.corpus import Deduper, Prepared
+    from dedupe.prefetch import CleanedText
     from dedupe.report import Report
 
 log = logging.getLogger("dedupe")
@@ -228,8 +228,8 @@ def dedupe_records(
     - ``annotate``: the name of a field added to every record with a summary of what went
       (:meth:`Outcome.annotation`).
     - ``report``: a :class:`~dedupe.Report` that every record is added to.
-    - ``jobs``: with a policy, ``jobs - 1`` processes prepare the records ahead, as
-      :meth:`~dedupe.Deduper.feed_many` does; the result is the same for any ``jobs``.
+    - ``jobs``: ``jobs`` processes clean the records (with a policy, ``jobs - 1`` prepare them
+      ahead, as :meth:`~dedupe.Deduper.feed_many` does); the result is the same for any ``jobs``.
 
     >>> footer = "Subscribe to our newsletter for the best stories of the week, every Friday morning."
     >>> pages = [{"id": "a", "text": f"One.\\n{footer}"}, {"id": "b", "text": f"Two.\\n{footer}"}]
@@ -323,29 +323,38 @@ def _passes(
         yield from _cleaned(records, options, report, deduper)
 
 
+def _identified(docs: Iterable[_Doc], options: _Options) -> Iterator[_Identified]:
+    """Each record's text, id and scope; a record that fails comes as its error, in its place, and ends the stream."""
+    records = iter(docs)
+    while True:
+        try:
+            doc = next(records)
+            yield (*_identify(doc, options), doc, None)
+        except StopIteration:
+            return
+        except DedupeError as err:
+            yield None, "", "", None, err
+            return
+
+
 def _prepared(
     docs: Iterable[_Doc], options: _Options, *, within: bool = True
 ) -> Iterator[tuple[_Identified, Prepared | None]]:
-    """Each record's text, id and scope, prepared ahead by ``jobs - 1`` processes (see Deduper.feed_many).
+    """Each record, prepared ahead by ``jobs - 1`` processes (see Deduper.feed_many).
 
     A record that fails comes as its error, in its place: the records before it come out
     first, as they do with one job.
     """
     from dedupe import prefetch
 
-    def identified() -> Iterator[_Identified]:
-        records = iter(docs)
-        while True:
-            try:
-                doc = next(records)
-                yield (*_identify(doc, options), doc, None)
-            except StopIteration:
-                return
-            except DedupeError as err:
-                yield None, "", "", None, err
-                return
+    return prefetch.prepared(_identified(docs, options), options.config, options.jobs, within=within)
 
-    return prefetch.prepared(identified(), options.config, options.jobs, within=within)
+
+def _explained(docs: Iterable[_Doc], options: _Options) -> Iterator[tuple[_Identified, CleanedText | None]]:
+    """Each record, cleaned within itself by ``jobs`` processes (``None``: to clean here), errors as above."""
+    from dedupe import prefetch
+
+    return prefetch.explained(_identified(docs, options), options.config, options.jobs)
 
 
 # (text, id, scope, record, error): the text is None where the record failed, with its error
@@ -356,33 +365,44 @@ def _cleaned(
     records: Iterable[Mapping[str, Any]], options: _Options, report: Report | None, deduper: Deduper | None
 ) -> Iterator[Cleaned]:
     docs = _documents(records, options, report)
-    ahead = options if deduper is not None else _one_job(options)
-    for (text, doc_id, site, doc, error), prepared in _prepared(docs, ahead):
+    if deduper is None:
+        for (text, doc_id, site, doc, error), done in _explained(docs, options):
+            if error is not None:
+                raise error
+            assert text is not None and doc is not None
+            explained, paragraphs = explain_removals(text, config=options.config) if done is None else done
+            yield _judged(doc, doc_id, site, text, explained, paragraphs, options, report)
+        return
+    for (text, doc_id, site, doc, error), prepared in _prepared(docs, options):
         if error is not None:
             raise error
         assert text is not None and doc is not None
-        if deduper is not None:
-            explained = deduper.feed(text, doc_id=doc_id, site=site, prepared=prepared)
-            paragraphs = count_paragraphs(text, options.config.paragraphs)
-        else:
-            explained, paragraphs = explain_removals(text, config=options.config)
-        outcome = judge(
-            doc_id, site, text, explained, paragraphs, drop_empty=options.drop_empty, min_kept=options.min_kept
-        )
-        if report is not None:
-            report.add(outcome, text)
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s: %s", doc_id, outcome.describe())
-        cleaned = dict(doc.record)
-        cleaned[options.field] = explained.text
-        if options.annotate is not None:
-            cleaned[options.annotate] = outcome.annotation()
-        yield Cleaned(cleaned, outcome)
+        explained = deduper.feed(text, doc_id=doc_id, site=site, prepared=prepared)
+        paragraphs = count_paragraphs(text, options.config.paragraphs) if prepared is None else len(prepared.spans)
+        yield _judged(doc, doc_id, site, text, explained, paragraphs, options, report)
 
 
-def _one_job(options: _Options) -> _Options:
-    """Without a policy a record is cleaned by the one-document pipeline: nothing to prepare ahead."""
-    return dataclasses.replace(options, jobs=1)
+def _judged(
+    doc: _Doc,
+    doc_id: str,
+    site: str,
+    text: str,
+    explained: Explained,
+    paragraphs: int,
+    options: _Options,
+    report: Report | None,
+) -> Cleaned:
+    """The cleaned copy of a record and the verdict on it, counted in ``report``."""
+    outcome = judge(doc_id, site, text, explained, paragraphs, drop_empty=options.drop_empty, min_kept=options.min_kept)
+    if report is not None:
+        report.add(outcome, text)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%s: %s", doc_id, outcome.describe())
+    cleaned = dict(doc.record)
+    cleaned[options.field] = explained.text
+    if options.annotate is not None:
+        cleaned[options.annotate] = outcome.annotation()
+    return Cleaned(cleaned, outcome)
 
 
 def _documents(

@@ -127,6 +127,8 @@ def jsonl_corpus(path: Any) -> Any:
         ["--boilerplate", "2", "--site-field", "url"],
         ["--scope", "corpus", "--explain"],
         ["--scope", "corpus", "--drop-empty", "--annotate", "dd"],
+        [],  # each record cleaned within itself: the workers clean them
+        ["--explain", "--min-kept", "0.9", "--flag"],
     ],
 )
 def test_jobs_give_the_same_output_and_report(tmp_path: Any, capsysbinary: Any, argv: list[str]) -> None:
@@ -187,3 +189,14 @@ def test_a_worker_that_dies_is_an_error_of_the_library(tmp_path: Any) -> None:
     docs[20] = _Fatal(docs[20])
     with pytest.raises(dedupe.DedupeError, match="a worker process stopped"):
         list(dedupe.Deduper().feed_many(docs, jobs=2))
+
+
+def test_records_without_a_policy_are_cleaned_by_the_workers() -> None:
+    rows = [{"id": i, "text": t} for t, i, _ in corpus(60, seed=9)]
+    one = list(dedupe.dedupe_records_and_explain(rows, jobs=1))
+    assert sum(len(c.outcome.explained.removed) for c in one) > 0  # repeats within records go
+    for jobs in (2, 3):
+        assert list(dedupe.dedupe_records_and_explain(rows, jobs=jobs)) == one
+    rows[30]["text"] = _Fatal(rows[30]["text"])
+    with pytest.raises(dedupe.DedupeError, match="a worker process stopped"):
+        list(dedupe.dedupe_records(rows, jobs=2))
