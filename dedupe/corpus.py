@@ -257,10 +257,12 @@ class Deduper:
     def feed_many(self, documents: Iterable[Document], *, jobs: int = 1) -> Iterator[Explained]:
         """:meth:`feed` every document in turn, lazily: a text, or ``(text, doc_id)``, or ``(text, doc_id, site)``.
 
-        With ``jobs`` above 1, ``jobs - 1`` other processes prepare the documents ahead (split,
-        normalise, sign, links within each document: what the text alone decides) while this
-        one decides, in order, against the index. The results are those of :meth:`feed`
-        called on each document in turn, whatever ``jobs``.
+        Documents are prepared (split, normalised, signed, linked within each document: what
+        the text alone decides) in batches, which costs far less than one at a time: with one
+        job here, in batches that grow to 16 documents; with ``jobs`` above 1 by ``jobs - 1``
+        other processes, while this one decides, in order, against the index. So a bounded
+        number of documents is read ahead. The results are those of :meth:`feed` called on
+        each document in turn, whatever ``jobs``.
         """
         for (text, doc_id, site), prepared in prefetch.prepared(map(_as_document, documents), self.config, jobs):
             yield self.feed(text, doc_id=doc_id, site=site, prepared=prepared)
