@@ -189,3 +189,110 @@ BASELINES: dict[str, Callable[[Sequence[str]], list[Match]]] = {
     "datasketch update_batch": datasketch_update_batch,
     "all-pairs rapidfuzz": all_pairs,
 }
+
+
+# datatrove's exact line deduplication: an optional baseline for corpus mode (benchmarks.corpus_mode).
+# Its sentence deduplication needs two modules that ``pip install datatrove`` alone does not bring:
+# ``regex`` (datatrove.utils.text) and ``tokenizers`` (imported by the datatrove.pipeline.dedup package).
+DATATROVE_INSTALL = "pip install datatrove regex tokenizers"
+
+
+def datatrove_missing() -> str | None:
+    """``None`` when datatrove's sentence deduplication imports, else why not (the ImportError's message)."""
+    try:
+        import datatrove.pipeline.dedup  # noqa: F401
+    except ImportError as error:
+        return str(error)
+    return None
+
+
+def datatrove_line_dedup(documents: Sequence[str]) -> list[list[int]]:
+    """Documents in order through datatrove's sentence deduplication, splitting on lines; the removed lines.
+
+    Returns, for each document, the indices of its lines (``str.splitlines``) that datatrove removed.
+    Run as a datatrove user runs it: the three stages of ``datatrove.pipeline.dedup``
+    (``SentenceDedupSignature``, ``SentenceFindDedups``, ``SentenceDedupFilter``), each through a
+    ``LocalPipelineExecutor`` with one task and one worker (which runs it in this process),
+    communicating through signature and duplicate files in a temporary folder, with the options
+    closest to "remove a line that an earlier document already had" (``SentDedupConfig``):
+
+    * ``split_sentences=False``: a unit is a line (``str.splitlines``), here a paragraph;
+    * ``n_sentences=1``: a span of one line is enough to match (its default, 3, is C4's rule:
+      spans of three consecutive sentences);
+    * ``min_doc_words=0``, ``min_num_sentences=0``: no document is dropped for what is left
+      (its defaults drop a document left with fewer than 50 words or 3 sentences), except one
+      left empty, which its filter always drops; ``min_words_to_remove_span=0`` (the default);
+    * ``hash_config=HashConfig(precision=64, hash_fc="sha1")``: its default, xxhash, fails with
+      xxhash 4 (``xxh64_intdigest`` takes bytes only; datatrove's ``processing`` extra pins
+      xxhash < 4, and ``datasets`` here has 4), so its other built-in hash, 64-bit SHA-1;
+    * ``language=WhitespaceTokenizer()``: the default (English) builds a spaCy tokenizer, which
+      needs spaCy installed; with the options above no stage ever tokenizes, so datatrove's
+      fallback tokenizer is passed only to get past that check. The default text normalisation
+      (``TextNormConfig``) is kept.
+
+    How this differs from ``Deduper(policy="seen")``: exact matching only, of a 64-bit hash of
+    datatrove's normalised line (``simplify_text``: lower case, every digit run becomes "0",
+    the characters of its punctuation list become spaces, whitespace collapsed, combining marks dropped after NFD), so
+    ``1,200`` equals ``7.5`` and no near copy (one typo, a truncated or merged line) matches;
+    every occurrence after the first is removed, within a document as well as across (the
+    first is the lowest document, then line, index); a line that normalises to nothing is never
+    removed. It is not a stream: the duplicates are found once all signatures are written, so
+    nothing comes out before the whole input has gone through stage 1.
+
+    Input and output stay in memory (a list of ``Document`` as the first pipeline step, as
+    datatrove's executor accepts, and a last step that collects what the filter yields), so
+    that neither side pays for JSON. The removed lines are read off the output: kept lines
+    are matched in order against the document's lines (the filter joins the kept lines with
+    "\\n" and strips leading whitespace, which leaves a stream of non-blank lines unchanged).
+    """
+    import tempfile
+
+    from datatrove.data import Document, DocumentsPipeline
+    from datatrove.executor.local import LocalPipelineExecutor
+    from datatrove.pipeline.dedup import (
+        SentDedupConfig,
+        SentenceDedupFilter,
+        SentenceDedupSignature,
+        SentenceFindDedups,
+    )
+    from datatrove.utils.hashing import HashConfig
+    from datatrove.utils.word_tokenizers import WhitespaceTokenizer
+
+    config = SentDedupConfig(
+        n_sentences=1,
+        split_sentences=False,
+        min_doc_words=0,
+        min_num_sentences=0,
+        min_words_to_remove_span=0,
+        hash_config=HashConfig(precision=64, hash_fc="sha1"),
+    )
+    tokenizer = WhitespaceTokenizer()
+    docs = [Document(text=text, id=str(k)) for k, text in enumerate(documents)]
+    kept: dict[str, str] = {}
+
+    def collect(data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        for doc in data:
+            kept[doc.id] = doc.text
+            yield doc
+
+    with tempfile.TemporaryDirectory(prefix="datatrove-") as tmp:
+        sigs, dups, logs = f"{tmp}/sigs", f"{tmp}/dups", f"{tmp}/logs"
+        stages = [
+            [docs, SentenceDedupSignature(output_folder=sigs, config=config, language=tokenizer)],
+            [SentenceFindDedups(data_folder=sigs, output_folder=dups, config=config)],
+            [docs, SentenceDedupFilter(data_folder=dups, config=config, language=tokenizer), collect],
+        ]
+        for k, pipeline in enumerate(stages, 1):
+            LocalPipelineExecutor(pipeline=pipeline, tasks=1, workers=1, logging_dir=f"{logs}/{k}").run()
+    removed: list[list[int]] = []
+    for k, text in enumerate(documents):
+        left = kept.get(str(k), "").splitlines()
+        gone: list[int] = []
+        j = 0
+        for i, line in enumerate(text.splitlines()):
+            if j < len(left) and left[j] == line:
+                j += 1
+            else:
+                gone.append(i)
+        removed.append(gone)
+    return removed

@@ -12,7 +12,12 @@ memory):
 * ``datasketch``: the stock streaming loop with datasketch (``MinHash.update_batch`` per
   paragraph, ``MinHashLSH.query``, rapidfuzz on every candidate, ``insert`` of the kept
   ones; ``benchmarks.baselines.datasketch_update_batch``), on the first ``--baseline``
-  paragraphs because it is slow; its rate is compared with the deduper's.
+  paragraphs because it is slow; its rate is compared with the deduper's;
+* ``datatrove`` (optional, when datatrove is installed): datatrove's exact line deduplication
+  across documents (its sentence deduplication splitting on lines, a match of one line; the
+  three stages through its local executor, files in a temporary folder;
+  ``benchmarks.baselines.datatrove_line_dedup`` says which options and how it differs) on the
+  same stream of documents, timed end to end; its rate is compared with the deduper's.
 
 Run: ``python -m benchmarks.corpus_mode [--paragraphs N] [--baseline M]``.
 """
@@ -27,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +63,14 @@ def measure(system: str, n: int, seed: int) -> dict[str, Any]:
         from benchmarks.baselines import datasketch_update_batch
 
         out["removed"] = len(datasketch_update_batch(paragraphs))
+    elif system == "datatrove":
+        from benchmarks.baselines import datatrove_line_dedup
+
+        # With one worker datatrove runs its stages in this process, so the peak is theirs; each executor
+        # also starts a multiprocess Manager (a small server process), which is not counted.
+        texts = ["\n".join(paragraphs[k : k + DOC_SIZE]) for k in range(0, len(paragraphs), DOC_SIZE)]
+        out["removed"] = sum(len(lines) for lines in datatrove_line_dedup(texts))
+        out["version"] = version("datatrove")
     else:
         from dedupe import Deduper
 
@@ -102,16 +116,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(measure(args.one, args.paragraphs, args.seed)))
         return 0
+    # Imported here, not at the top: a measured process (--one) imports only what its system needs.
+    from benchmarks.baselines import DATATROVE_INSTALL, datatrove_missing
+
     print(platform_line())
     deduper = run("deduper", args.paragraphs, args.seed)
     within = run("within", args.paragraphs, args.seed)
     small = run("deduper", args.baseline, args.seed)
     stock = run("datasketch", args.baseline, args.seed)
+    trove = run("datatrove", args.paragraphs, args.seed) if datatrove_missing() is None else None
     rate = {name: r["paragraphs"] / r["seconds"] for name, r in (("deduper", deduper), ("within", within))}
     print(f"\n{args.paragraphs:,} paragraphs in documents of {DOC_SIZE}, fed in order (seen-before policy):\n")
     print("| system | paragraphs | seconds | paragraphs/s | removed | peak MB |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name, r in (("Deduper, in memory", deduper), ("within one document", within)):
+    first = [("Deduper, in memory", deduper), ("within one document", within)]
+    if trove is not None:
+        first.append((f"datatrove {trove['version']} exact line dedup", trove))
+    for name, r in first:
         row = f"| {name} | {r['paragraphs']:,} | {r['seconds']:.2f} | {r['paragraphs'] / r['seconds']:,.0f} |"
         print(f"{row} {r['removed']:,} | {r['peak_mb']:,.0f} |")
     for name, r in (("Deduper, in memory", small), ("datasketch streaming loop", stock)):
@@ -120,6 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Deduper vs the datasketch loop ({args.baseline:,} paragraphs): {stock['seconds'] / small['seconds']:.1f}x")
     print(f"Deduper vs one document (same text): {rate['deduper'] / rate['within']:.2f} of its speed")
+    if trove is None:
+        print(f"datatrove not installed ({DATATROVE_INSTALL}): baseline skipped")
+    else:
+        speed = rate["deduper"] / (trove["paragraphs"] / trove["seconds"])
+        print(f"Deduper vs datatrove exact line dedup (same stream): {speed:.2f}x its speed")
     print(f"\nfeed_many, the same stream, by jobs (this machine has {os.cpu_count()} cores):\n")
     print("| jobs | seconds | paragraphs/s | speed-up over 1 job | removed |")
     print("|---:|---:|---:|---:|---:|")

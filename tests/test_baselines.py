@@ -14,6 +14,7 @@ from benchmarks.baselines import (
     all_pairs,
     datasketch_update,
     datasketch_update_batch,
+    datatrove_line_dedup,
     exact_hash,
     shingles,
 )
@@ -135,3 +136,22 @@ def test_random_paragraphs_agree() -> None:
             assert s == pytest.approx(score(paragraphs, i, j)) and s >= 0.9, (name, i, j)
         pairs, reference_pairs = {(i, j) for i, j, _ in matches}, {(i, j) for i, j, _ in truth}
         assert len(pairs & reference_pairs) >= 0.95 * len(pairs | reference_pairs), name
+
+
+def test_datatrove_line_dedup() -> None:
+    # The optional corpus-mode baseline; its import needs regex and tokenizers besides datatrove.
+    pytest.importorskip("datatrove.pipeline.dedup")
+    footer = "Sign up for our newsletter."
+    documents = [
+        f"The council met on Tuesday.\n{footer}\nRain is expected tonight.",
+        "The mayor spoke after the vote.\nThe budget passed.",
+        f"A new park opens.\n{footer}",
+    ]
+    assert datatrove_line_dedup(documents) == [[], [], [1]]  # the footer, where it comes again
+    # What it counts as the same line: its own normalisation, exact match only, within a document too.
+    documents = [
+        "Turnout was 61.5 percent in 2019.\nThe mayor spoke after the vote on Tuesday.",
+        "TURNOUT WAS 48 PERCENT IN 2024!\nThe mayor spoke after the vote on Tuesday",  # digits, case, punctuation
+        "The mayor spoke after the vote on Tuesdays.\nOne more line.\nOne more line.",  # a near copy stays
+    ]
+    assert datatrove_line_dedup(documents) == [[], [0, 1], [2]]
