@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -153,6 +154,20 @@ class _Likely(NamedTuple):
     entries: list[Entry]
 
 
+class _Near(NamedTuple):
+    """What the store's ``find_near`` gives for each unit of a document, looked up ahead: the
+    entries of unit ``u`` are ``ids[starts[u]:starts[u + 1]]``, in increasing order."""
+
+    starts: Ids
+    ids: Ids
+
+    def of(self, units: Ids) -> tuple[Ids, Ids]:
+        """``(rows, ids)`` for these units, as ``find_near`` of their bucket keys gives them."""
+        counts = self.starts[units + 1] - self.starts[units]
+        at = np.repeat(self.starts[units] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        return np.repeat(np.arange(len(units), dtype=np.int64), counts), self.ids[at]
+
+
 class Deduper:
     """Remove paragraphs that earlier documents (or many documents) already hold.
 
@@ -215,6 +230,7 @@ class Deduper:
         self.counted = 0
         self.raced = 0  # kept paragraphs that another worker indexed at the same moment
         self._cleaning = False
+        self._entry_documents: dict[int, int] = {}  # boilerplate, once cleaning: see _boilerplate_hits
         # A call reads the index and then adds to it: two calls interleaved would store
         # entries out of step with their signatures. One call at a time.
         self._lock = threading.Lock()
@@ -264,10 +280,25 @@ class Deduper:
         number of documents is read ahead. The results are those of :meth:`feed` called on
         each document in turn, whatever ``jobs``.
         """
-        for (text, doc_id, site), prepared in prefetch.prepared(map(_as_document, documents), self.config, jobs):
-            yield self.feed(text, doc_id=doc_id, site=site, prepared=prepared)
+        ahead = prefetch.prepared(map(_as_document, documents), self.config, jobs)
+        if self.policy == "seen" or not isinstance(self.store, MemoryStore):
+            for (text, doc_id, site), prepared in ahead:
+                yield self.feed(text, doc_id=doc_id, site=site, prepared=prepared)
+            return
+        # Boilerplate: once counting is over an index in this process no longer changes, so
+        # the candidates of a batch of documents are looked up at once.
+        while batch := list(itertools.islice(ahead, prefetch.BATCH)):
+            with self._lock:
+                self._cleaning = True  # no count() from now on: the lookups below stay true
+                near = self._near_ahead([(prepared, site) for (_, _, site), prepared in batch])
+            for ((text, doc_id, site), prepared), found in zip(batch, near, strict=True):
+                with self._lock:
+                    explained = self._feed(text, doc_id, site, prepared, found)
+                yield explained
 
-    def _feed(self, text: str, doc_id: str | None, site: str | None, prepared: Prepared | None) -> Explained:
+    def _feed(
+        self, text: str, doc_id: str | None, site: str | None, prepared: Prepared | None, near: _Near | None = None
+    ) -> Explained:
         spans, links, found = self._prepared(text, prepared)
         doc = self._doc_id(doc_id, self.documents)
         scope = _scope(site)
@@ -277,7 +308,7 @@ class Deduper:
         kept = [i for i in range(len(spans)) if i not in within]
         self._cleaning = True
         policy = self._seen if self.policy == "seen" else self._boilerplate
-        outcome = policy(links, spans, kept, within, doc, scope)
+        outcome = policy(links, spans, kept, within, doc, scope, near)
         render = _Partials(text, spans)
         found, moved = _settle(found, outcome, spans, render)
         present = sorted([*kept, *(i for i, j in outcome.restored.items() if i == j)])
@@ -372,8 +403,16 @@ class Deduper:
     # -- the policies ----------------------------------------------------------------------
 
     def _seen(
-        self, links: Links, spans: list[Span], kept: list[int], within: dict[int, Copy], doc: str, scope: str
+        self,
+        links: Links,
+        spans: list[Span],
+        kept: list[int],
+        within: dict[int, Copy],
+        doc: str,
+        scope: str,
+        near: _Near | None,
     ) -> _Outcome:
+        assert near is None  # (the index changes as documents come: nothing is looked up ahead)
         units, first = _distinct_units(links.units, kept)
         hits, again, extends = self._seen_hits(links, units, doc, scope)
         across = _across(links, kept, hits)
@@ -503,13 +542,20 @@ class Deduper:
         return lookup
 
     def _boilerplate(
-        self, links: Links, spans: list[Span], kept: list[int], within: dict[int, Copy], doc: str, scope: str
+        self,
+        links: Links,
+        spans: list[Span],
+        kept: list[int],
+        within: dict[int, Copy],
+        doc: str,
+        scope: str,
+        near: _Near | None,
     ) -> _Outcome:
         units, first = _distinct_units(links.units, kept)
-        hits, extends = self._boilerplate_hits(links, units, doc, scope)
+        hits, extends = self._boilerplate_hits(links, units, doc, scope, near)
         across = _across(links, kept, hits)
         hits |= self._boilerplate_hits(
-            links, _distinct_units(links.units, _near_orphans(links, within, across))[0], doc, scope
+            links, _distinct_units(links.units, _near_orphans(links, within, across))[0], doc, scope, near
         )[0]
         rehomed, restored = _rehome(links, within, across, hits)
         self.documents += 1
@@ -528,7 +574,7 @@ class Deduper:
         return _Outcome(across, rehomed, restored, describe, _extended(units, first, extends))
 
     def _boilerplate_hits(
-        self, links: Links, units: Ids, doc: str, scope: str
+        self, links: Links, units: Ids, doc: str, scope: str, near: _Near | None
     ) -> tuple[dict[int, _Hit], dict[int, _Hit]]:
         """The units whose verified copies occur in at least ``min_docs`` documents, and where the first is;
         then those that boilerplate covers in part, and those kept that hold boilerplate and more."""
@@ -541,7 +587,7 @@ class Deduper:
             raise NotCountedError(
                 f"document {doc!r} was not counted: with the boilerplate policy, count() every document before feed()"
             )
-        near_rows, near_ids, near_scores, pools = self._near_groups(links, units, scope, own)
+        near_rows, near_ids, near_scores, pools = self._near_groups(links, units, scope, own, near)
         groups: list[list[int]] = [[e] for e in own.tolist()]
         best = np.zeros(len(units))
         for r, e, s in zip(near_rows.tolist(), near_ids.tolist(), near_scores.tolist(), strict=True):
@@ -555,7 +601,9 @@ class Deduper:
                 exact = own_counts[row] >= self.min_docs
                 hits[u] = _Hit(locations[row], 1.0 if exact else float(best[row]), exact, counts[row])
         missing = [row for row, u in enumerate(units.tolist()) if u not in hits]
-        documents: dict[int, int] = {}  # entry -> documents its verified copies occur in
+        # entry -> documents its verified copies occur in. Counting is over, so an index in this
+        # process no longer changes: what an entry counts holds for every document after.
+        documents: dict[int, int] = self._entry_documents if isinstance(self.store, MemoryStore) else {}
         partial, extends = self._partial_hits(
             links,
             units[missing],
@@ -591,6 +639,31 @@ class Deduper:
 
     # -- matching against the index ----------------------------------------------------------
 
+    def _near_ahead(self, batch: list[tuple[Prepared | None, str | None]]) -> list[_Near | None]:
+        """The bucket neighbours of every unit of some prepared documents (and their sites), in one lookup.
+
+        Only while the index does not change (boilerplate, cleaning): each is what the lookup
+        of that document's units alone would give. ``None`` for a document not prepared.
+        """
+        c = self.config
+        bands = [p.links.unit_bands() ^ _salts(_scope(site), c.bands) for p, site in batch if p is not None]
+        if not bands:
+            return [None] * len(batch)
+        sizes = np.fromiter(map(len, bands), dtype=np.int64, count=len(bands))
+        rows, ids = self.store.find_near(np.concatenate(bands), "skip")
+        starts = np.searchsorted(rows, np.arange(int(sizes.sum()) + 1))  # each row's first entry (rows are sorted)
+        out: list[_Near | None] = []
+        base = 0
+        for p, _ in batch:
+            if p is None:
+                out.append(None)
+                continue
+            size = len(p.links.unit_keys)
+            lo, hi = int(starts[base]), int(starts[base + size])
+            out.append(_Near(starts[base : base + size + 1] - lo, ids[lo:hi]))
+            base += size
+        return out
+
     def _bands(self, signatures: npt.NDArray[np.uint32], scope: str) -> BandKeys:
         c = self.config
         return band_keys(signatures, 0, c.bands, c.rows) ^ _salts(scope, c.bands)
@@ -601,11 +674,13 @@ class Deduper:
         scope: str,
         skip_doc: str | None = None,
         bands: BandKeys | None = None,
+        found: tuple[Ids, Ids] | None = None,
     ) -> _Likely:
         """Entries sharing a bucket with each row of ``signatures`` whose estimated Jaccard reaches ``min_jaccard``.
 
         Entries that document ``skip_doc`` put in the index are left out. Scores are not computed.
-        ``bands`` are the rows' bucket keys, unsalted, when the caller has them.
+        ``bands`` are the rows' bucket keys, unsalted, when the caller has them; ``found``, what
+        the store's ``find_near`` gives for them, when it was asked ahead.
         """
         empty = np.empty(0, dtype=np.int64)
         if len(signatures) == 0:
@@ -614,8 +689,10 @@ class Deduper:
         # so that what a document found stays found when it is fed again; boilerplate skips
         # it, so that its counts do not depend on the order documents were counted in.
         crowded: Crowded = "first" if self.policy == "seen" else "skip"
-        salted = self._bands(signatures, scope) if bands is None else bands ^ _salts(scope, self.config.bands)
-        rows, ids = self.store.find_near(salted, crowded)
+        if found is None:
+            salted = self._bands(signatures, scope) if bands is None else bands ^ _salts(scope, self.config.bands)
+            found = self.store.find_near(salted, crowded)
+        rows, ids = found
         if len(rows) == 0:
             return _Likely(empty, empty, [])
         distinct, back = np.unique(ids, return_inverse=True)
@@ -677,11 +754,12 @@ class Deduper:
         return best, score, pools
 
     def _near_groups(
-        self, links: Links, units: Ids, scope: str, own: Ids
+        self, links: Links, units: Ids, scope: str, own: Ids, ahead: _Near | None
     ) -> tuple[Ids, Ids, npt.NDArray[np.float64], list[list[Entry]]]:
         """Every verified entry of each unit other than its own (boilerplate counts them all), and the
-        other entries proposed that did not verify."""
-        likely = self._likely(links.signatures[units], scope, bands=links.unit_bands()[units])
+        other entries proposed that did not verify. ``ahead``: the units' bucket neighbours, looked up ahead."""
+        found = ahead.of(units) if ahead is not None else None
+        likely = self._likely(links.signatures[units], scope, bands=links.unit_bands()[units], found=found)
         scores = self._scores([links.unit_keys[u] for u in units.tolist()], likely)
         other = likely.ids != own[likely.rows]
         near = other & (scores >= self.config.threshold)

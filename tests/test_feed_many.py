@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from typing import Any
 
+import numpy as np
 import pytest
 
 import dedupe
@@ -76,9 +78,18 @@ def test_bad_jobs_and_bad_documents() -> None:
         list(dedupe.Deduper().feed_many(["text"], jobs=0))
     with pytest.raises(TypeError, match="jobs"):
         list(dedupe.Deduper().feed_many(["text"], jobs=2.0))  # type: ignore[arg-type]
-    # A text that is no str fails in the worker and is raised here, as feed() raises it.
-    with pytest.raises(TypeError, match="decode the text first"):
-        list(dedupe.Deduper().feed_many(["fine", b"bytes"], jobs=2))  # type: ignore[list-item]
+    # A text that is no str fails in the worker and is raised here, as feed() raises it,
+    # after the documents before it (with one job too, where a batch is prepared at once).
+    for jobs, policy in itertools.product((1, 2), ("seen", "boilerplate")):
+        d = dedupe.Deduper(policy=policy)  # type: ignore[arg-type]
+        texts: list[Any] = [t for t, _, _ in corpus(20)]
+        if policy == "boilerplate":
+            d.count_many(texts)
+        texts.insert(13, b"bytes")
+        out = []
+        with pytest.raises(TypeError, match="decode the text first"):
+            out.extend(d.feed_many(texts, jobs=jobs))
+        assert len(out) == 13, (jobs, policy)
 
 
 def test_feed_many_is_lazy_and_stops_cleanly() -> None:
@@ -200,3 +211,22 @@ def test_records_without_a_policy_are_cleaned_by_the_workers() -> None:
     rows[30]["text"] = _Fatal(rows[30]["text"])
     with pytest.raises(dedupe.DedupeError, match="a worker process stopped"):
         list(dedupe.dedupe_records(rows, jobs=2))
+
+
+def test_boilerplate_looked_up_ahead_on_crowded_buckets() -> None:
+    """A tiny vocabulary crowds the buckets (some skipped): a batch looked up at once finds what each document finds."""
+    from dedupe.store import CROWDED_BUCKET
+    from tests import low_vocabulary
+
+    texts = low_vocabulary.records(300, seed=3, paragraphs=6, copies=0.3, words=low_vocabulary.WORDS[:6])
+    one = dedupe.Deduper(policy="boilerplate")
+    for k, t in enumerate(texts):
+        one.count(t, doc_id=str(k), site=f"s{k % 2}")
+    expected = [fingerprint(one.feed(t, doc_id=str(k), site=f"s{k % 2}")) for k, t in enumerate(texts)]
+    assert sum(len(e[1]) for e in expected) > 0
+    sizes = np.unique(np.concatenate([keys for keys, _ in one.store.buckets.runs]), return_counts=True)[1]  # type: ignore[attr-defined]
+    assert (sizes > CROWDED_BUCKET).sum() > 10  # buckets that a lookup skips
+    many = dedupe.Deduper(policy="boilerplate")
+    docs = [(t, str(k), f"s{k % 2}") for k, t in enumerate(texts)]
+    many.count_many(docs)
+    assert [fingerprint(e) for e in many.feed_many(docs)] == expected
