@@ -17,7 +17,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -243,8 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         metavar="N",
-        help="with --jsonl: N processes clean the records (with a policy, N - 1 prepare them ahead while one "
-        "decides); the output is the same for any N (default: every core for inputs of 16 MB or more, else 1)",
+        help="N processes clean the files, or with --jsonl the records (with a policy, N - 1 prepare them ahead "
+        "while one decides); the output is the same for any N (default: every core for JSON Lines of 16 MB or "
+        "more, or for many files under 16 MB each that add up to that; else 1)",
     )
 
     records = parser.add_argument_group("Records", "With --jsonl: what happens to a record as a whole.")
@@ -393,6 +394,9 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise _Terminated
 
 
+AUTO_JOBS_BYTES = 16 << 20  # below this, starting worker processes costs more than it gains
+
+
 def _stopped(reason: str, status: int) -> int:
     """Say in one line why the run stopped (its files were cleaned up on the way out); return ``status``."""
     with contextlib.suppress(OSError, ValueError):  # standard error closed or full: the status still tells
@@ -440,10 +444,12 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
             _to_stdout(data)
 
     try:
-        for name in args.files:
+        for source, done in _cleaned_files(args, config):
+            if isinstance(source, InputError):  # unreadable, undecodable
+                report.fail(str(source))
+                continue
             try:
-                source = read_source(name, args.encoding)
-                explained, paragraphs = explain_removals(source.text, config=config)
+                explained, paragraphs = explain_removals(source.text, config=config) if done is None else done
                 output = _output_of(args, source, explained)
             except InputError as err:
                 report.fail(str(err))
@@ -452,7 +458,7 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
             if args.in_place:
                 if explained.removed:
                     try:
-                        write_atomically(name, output)
+                        write_atomically(source.name, output)
                     except OSError as err:
                         report.fail(f"{source.label}: cannot write: {err.strerror or err}")
                         continue
@@ -479,6 +485,54 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
     if not args.quiet and report.files:
         print(f"{PROG}: {report.summary()}", file=sys.stderr)
     return report.return_code
+
+
+def _cleaned_files(
+    args: argparse.Namespace, config: DedupeConfig
+) -> Iterator[tuple[Source | InputError, tuple[Explained, int] | None]]:
+    """Each input, read (or the error that reading it raised), in order, with its cleaning when
+    worker processes did it (``--jobs``; ``None``: to clean here)."""
+
+    def sources() -> Iterator[tuple[str | None, Source | InputError]]:
+        for name in args.files:
+            try:
+                source = read_source(name, args.encoding)
+            except InputError as err:
+                yield None, err
+                continue
+            yield source.text, source
+
+    jobs = _file_jobs(args)
+    if jobs == 1:
+        for _, source in sources():
+            yield source, None
+        return
+    from dedupe import prefetch
+
+    # Small files go to the workers by the dozen (a task costs a round trip), large ones
+    # alone, and two tasks ahead per worker: a whole file can be large.
+    for (_, source), done in prefetch.explained(sources(), config, jobs, ahead=2, chars=1 << 20):
+        yield source, done
+
+
+def _file_jobs(args: argparse.Namespace) -> int:
+    """Processes for the files: --jobs, or (auto) every core for many small files that add up to 16 MB or more.
+
+    Not for one file (the pipeline of one document is one process) nor, by default, for a
+    large one: each file in flight holds its text several times over.
+    """
+    if args.jobs is not None:
+        return int(args.jobs)
+    names = [name for name in args.files if name != "-"]
+    if len(names) < 2:
+        return 1
+    try:
+        sizes = [os.path.getsize(name) for name in names]
+    except OSError:
+        return 1
+    if sum(sizes) < AUTO_JOBS_BYTES or max(sizes) >= AUTO_JOBS_BYTES:
+        return 1
+    return max(1, os.cpu_count() or 1)
 
 
 def _output_of(args: argparse.Namespace, source: Source, explained: Explained) -> bytes:

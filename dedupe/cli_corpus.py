@@ -23,7 +23,7 @@ from typing import IO, Any, cast
 
 from dedupe import compression, jsonl, parquet, prefetch
 from dedupe.api import explain_removals
-from dedupe.cli import DEFAULT_PREFIX, REDIS_SCHEMES, policy_of
+from dedupe.cli import AUTO_JOBS_BYTES, DEFAULT_PREFIX, REDIS_SCHEMES, policy_of
 from dedupe.config import DedupeConfig
 from dedupe.corpus import Deduper, IndexStats, Prepared
 from dedupe.errors import DedupeError, InputError
@@ -46,9 +46,6 @@ from dedupe.split import count_paragraphs
 from dedupe.store import StagedIndex
 
 log = logging.getLogger("dedupe")
-
-
-AUTO_JOBS_BYTES = 16 << 20  # below this, starting worker processes costs more than it gains
 
 
 # A line of JSON Lines: the text to prepare (None: no record), its number, its bytes, and the record it is

@@ -57,25 +57,36 @@ def prepared(
     return _ahead(items, work, check_jobs(jobs) - 1, inline=True)
 
 
-def explained(items: Iterable[T], config: DedupeConfig, jobs: int) -> Iterator[tuple[T, CleanedText | None]]:
+def explained(
+    items: Iterable[T], config: DedupeConfig, jobs: int, *, ahead: int = AHEAD, chars: int | None = None
+) -> Iterator[tuple[T, CleanedText | None]]:
     """Each item with its text cleaned within itself (:func:`~dedupe.api.explain_removals`) by ``jobs`` processes.
 
     The one-document pipeline per record: all of it is pure, so ``jobs`` processes do it
     while this one only reads and writes. With one job, or for an item that is no
-    document, ``None``: the caller cleans it as it goes.
+    document, ``None``: the caller cleans it as it goes. At most ``ahead`` batches per
+    worker are in flight, and a batch ends at :data:`BATCH` items or once its texts hold
+    ``chars`` characters (whole files can be large).
     """
     jobs = check_jobs(jobs)
-    return _ahead(items, functools.partial(_explain_all, config=config), jobs if jobs > 1 else 0, inline=False)
+    work = functools.partial(_explain_all, config=config)
+    return _ahead(items, work, jobs if jobs > 1 else 0, inline=False, ahead=ahead, chars=chars)
 
 
 def _ahead(
-    items: Iterable[T], work: Callable[[list[object]], list[R | None]], workers: int, *, inline: bool
+    items: Iterable[T],
+    work: Callable[[list[object]], list[R | None]],
+    workers: int,
+    *,
+    inline: bool,
+    ahead: int = AHEAD,
+    chars: int | None = None,
 ) -> Iterator[tuple[T, R | None]]:
     """Each item with ``work`` done on its text, in order: by ``workers`` processes, or (``inline``) by this one."""
     if workers == 0:
         iterator, size = iter(items), 1
-        while inline and (chunk := list(itertools.islice(iterator, size))):
-            yield from zip(chunk, work([item[0] for item in chunk]), strict=True)
+        while inline and (some := list(itertools.islice(iterator, size))):
+            yield from zip(some, work([item[0] for item in some]), strict=True)
             size = min(2 * size, BATCH)
         for item in iterator:
             yield item, None
@@ -86,16 +97,18 @@ def _ahead(
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet)
     window: deque[tuple[list[T], Future[list[R | None]]]] = deque()
     try:
-        batch: list[T] = []
+        chunk: list[T] = []
+        held = 0  # characters in the chunk's texts
         for item in items:
-            batch.append(item)
-            if len(batch) == BATCH:
-                window.append((batch, pool.submit(work, [b[0] for b in batch])))
-                batch = []
-                while len(window) > AHEAD * workers:
+            chunk.append(item)
+            held += len(item[0]) if chars is not None and isinstance(item[0], str) else 0
+            if len(chunk) == BATCH or (chars is not None and held >= chars):
+                window.append((chunk, pool.submit(work, [c[0] for c in chunk])))
+                chunk, held = [], 0
+                while len(window) > ahead * workers:
                     yield from _ready(window.popleft())
-        if batch:
-            window.append((batch, pool.submit(work, [b[0] for b in batch])))
+        if chunk:
+            window.append((chunk, pool.submit(work, [c[0] for c in chunk])))
         while window:
             yield from _ready(window.popleft())
     finally:

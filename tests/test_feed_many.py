@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import random
 from typing import Any
 
@@ -230,3 +231,79 @@ def test_boilerplate_looked_up_ahead_on_crowded_buckets() -> None:
     docs = [(t, str(k), f"s{k % 2}") for k, t in enumerate(texts)]
     many.count_many(docs)
     assert [fingerprint(e) for e in many.feed_many(docs)] == expected
+
+
+# --------------------------------------------------------------------------- dedupe-file --jobs on files
+
+
+def text_files(folder: Any) -> list[Any]:
+    """Articles with part of the body repeated, one of them undecodable, one with nothing to remove."""
+    folder.mkdir()
+    paths = []
+    for k, (text, _, _) in enumerate(corpus(40, seed=12)):
+        lines = text.split("\n")
+        body = "\n".join([*lines, *lines[:2]] if k % 3 else lines) + "\n"
+        path = folder / f"{k:02d}.txt"
+        path.write_bytes(b"\xff\xfe not text" if k == 17 else body.encode())
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("argv", [[], ["--explain"], ["--diff"], ["--check"]])
+def test_jobs_on_files_give_the_same_output(
+    tmp_path: Any, capsysbinary: Any, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    import dedupe.cli
+    from tests.test_jsonl import run
+
+    paths = text_files(tmp_path / "in")
+    outputs = []
+    for jobs in (1, 2, 3):
+        if jobs > 1:  # the workers clean every file: this process, none
+
+            def nowhere(*args: Any, **kwargs: Any) -> Any:
+                raise AssertionError("cleaned in the main process")
+
+            monkeypatch.setattr(dedupe.cli, "explain_removals", nowhere)
+        status = run([*argv, "--jobs", jobs, *paths])
+        got = capsysbinary.readouterr()
+        outputs.append((status, got.out, got.err))
+    assert outputs[0][0] == 2 and b"17.txt" in outputs[0][2]  # the undecodable file is reported, the others cleaned
+    assert outputs[0][1] or argv == ["--check"]
+    assert outputs[1] == outputs[0] and outputs[2] == outputs[0]
+
+
+def test_jobs_on_files_in_place_and_to_one_output(tmp_path: Any) -> None:
+    from tests.test_jsonl import run
+
+    cleaned = []
+    for jobs in (1, 2):
+        paths = text_files(tmp_path / f"in{jobs}")
+        assert run(["-q", "--jobs", jobs, "-o", tmp_path / f"out{jobs}.txt", *paths]) == 2
+        assert not (tmp_path / f"out{jobs}.txt").exists()  # an input failed: -o is not written
+        del paths[17]
+        assert run(["-q", "--jobs", jobs, "-o", tmp_path / f"out{jobs}.txt", *paths]) == 0
+        assert run(["-q", "--jobs", jobs, "--in-place", *paths]) == 0
+        cleaned.append([p.read_bytes() for p in paths])
+    assert cleaned[0] == cleaned[1]
+    assert (tmp_path / "out1.txt").read_bytes() == (tmp_path / "out2.txt").read_bytes() == b"".join(cleaned[0])
+
+
+def test_jobs_default_on_files(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every core for many small files that add up to AUTO_JOBS_BYTES, else one (one file, a large file)."""
+    import argparse
+
+    import dedupe.cli
+
+    paths = [str(p) for p in text_files(tmp_path / "in")]
+    monkeypatch.setattr(dedupe.cli.os, "cpu_count", lambda: 3)
+
+    def jobs(files: list[str], given: int | None = None) -> int:
+        return dedupe.cli._file_jobs(argparse.Namespace(jobs=given, files=files))
+
+    total = sum(os.path.getsize(p) for p in paths)
+    monkeypatch.setattr(dedupe.cli, "AUTO_JOBS_BYTES", total)
+    assert jobs(paths) == 3 and jobs(paths[:1]) == 1 and jobs(paths, given=2) == 2
+    assert jobs(paths[:-1]) == 1  # short of the total
+    monkeypatch.setattr(dedupe.cli, "AUTO_JOBS_BYTES", max(os.path.getsize(p) for p in paths))
+    assert jobs(paths) == 1  # a file of that size: one job
