@@ -35,7 +35,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from types import TracebackType
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -91,14 +91,28 @@ def prepare_many(texts: Sequence[object], config: DedupeConfig, *, within: bool 
     ``None`` in the place of an item that is no str (a failed record, a wrong type):
     preparing it when it is fed raises its error there, after the documents before it.
     """
-    chosen = [k for k, text in enumerate(texts) if isinstance(text, str)]
-    strs = [cast(str, texts[k]) for k in chosen]
-    spans = [paragraph_spans(text, config.paragraphs) for text in strs]
-    links = links_of_many([[text[s:e] for s, e in doc] for text, doc in zip(strs, spans, strict=True)], config)
     out: list[Prepared | None] = [None] * len(texts)
-    for k, doc_spans, doc_links in zip(chosen, spans, links, strict=True):
-        out[k] = Prepared(doc_spans, doc_links, resolve_within(doc_links, len(doc_spans)) if within else None)
+    together: list[tuple[int, str, list[Span]]] = []
+    for k, text in enumerate(texts):
+        if not isinstance(text, str):
+            continue
+        spans = paragraph_spans(text, config.paragraphs)
+        if len(spans) > ALONE:  # it gains nothing from company, and the batch would hold its arrays twice
+            out[k] = prepare(text, config, within=within)
+        else:
+            together.append((k, text, spans))
+    links = links_of_many([_paragraphs(text, spans) for _, text, spans in together], config)
+    for (k, _, spans), doc_links in zip(together, links, strict=True):
+        out[k] = Prepared(spans, doc_links, resolve_within(doc_links, len(spans)) if within else None)
     return out
+
+
+ALONE = 2000  # paragraphs: a longer document is prepared on its own
+
+
+def _paragraphs(text: str, spans: list[Span]) -> Iterator[str]:
+    """The paragraphs of ``text``, sliced one at a time (a long text is not copied whole)."""
+    return (text[start:end] for start, end in spans)
 
 
 Document = str | tuple[str, str | None] | tuple[str, str | None, str | None]

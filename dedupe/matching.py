@@ -305,7 +305,7 @@ class Links:
         return done(partials)
 
 
-def links_of_many(documents: Sequence[Sequence[str]], config: DedupeConfig) -> list[Links]:
+def links_of_many(documents: Sequence[Iterable[str]], config: DedupeConfig) -> list[Links]:
     """``[Links(texts, config, sign_all=True) for texts in documents]``, computed for all of them at once.
 
     Corpus mode meets documents of a few dozen paragraphs, where each step is a handful of
@@ -315,15 +315,20 @@ def links_of_many(documents: Sequence[Sequence[str]], config: DedupeConfig) -> l
     that only paragraphs of one document pair), and all candidates are verified in one
     call. Each document gets the links it gets alone (tests compare them field by field).
     """
-    keys: dict[str, str] = {}  # paragraph text -> its key, within this batch
+    keys: dict[str, str] = {}  # paragraph text -> its key, within this batch, for short paragraphs
     unit_keys: list[list[str]] = []
     units: list[Ids] = []
     for texts in documents:
         unit_of: dict[str, int] = {}
-        for text in texts:
-            if text not in keys:
-                keys[text] = normalize(text)
-        units.append(np.fromiter((unit_of.setdefault(keys[t], len(unit_of)) for t in texts), np.int64, len(texts)))
+        numbers: list[int] = []  # each paragraph's unit
+        for text in texts:  # once: a document's paragraphs may come one at a time (a long text)
+            key = keys.get(text)
+            if key is None:
+                key = normalize(text)
+                if len(text) <= _REMEMBERED:
+                    keys[text] = key
+            numbers.append(unit_of.setdefault(key, len(unit_of)))
+        units.append(np.asarray(numbers, dtype=np.int64))
         unit_keys.append(list(unit_of))
     del keys
     links = [Links.__new__(Links) for _ in documents]
@@ -374,6 +379,9 @@ def links_of_many(documents: Sequence[Sequence[str]], config: DedupeConfig) -> l
 
 
 _DOC_SALT = np.uint64(0x9E3779B97F4A7C15)  # odd: documents' salts all differ
+# The paragraphs that recur across documents (footers, bylines, "read more") are short; a
+# batch remembers the keys of those only, so a long text is not held twice.
+_REMEMBERED = 1000
 
 
 def _verify(

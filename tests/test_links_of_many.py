@@ -7,9 +7,11 @@ import random
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dedupe.corpus as corpus_module
 from dedupe.config import DedupeConfig
 from dedupe.corpus import prepare, prepare_many
 from dedupe.matching import Links, links_of_many
@@ -127,11 +129,15 @@ def test_any_batch_of_documents(data: st.DataObject) -> None:
     assert_alone(documents, DedupeConfig())
 
 
-def test_prepare_many_is_prepare_of_each() -> None:
+@pytest.mark.parametrize("alone", [corpus_module.ALONE, 4])  # 4: the longer documents are prepared on their own
+def test_prepare_many_is_prepare_of_each(monkeypatch: pytest.MonkeyPatch, alone: int) -> None:
+    monkeypatch.setattr(corpus_module, "ALONE", alone)
     config = DedupeConfig()
     texts: list[object] = ["\n".join(doc) for doc in partial_documents(11, 12)]
     texts[3] = None  # no document: its place stays empty, so that preparing it when fed raises there
     texts[7] = b"bytes"
+    lengths = [t.count("\n") + 1 for t in texts if isinstance(t, str)]
+    assert alone > max(lengths) or min(lengths) <= alone < max(lengths)  # all together, or some alone
     for within in (True, False):
         batch = prepare_many(texts, config, within=within)
         assert batch[3] is None and batch[7] is None
