@@ -80,8 +80,11 @@ def prepare(text: str, config: DedupeConfig, *, within: bool = True) -> Prepared
     With ``within``, also apply the removal rule inside the document (:meth:`Deduper.count` has no use for it).
     """
     check_text(text)
-    spans = paragraph_spans(text, config.paragraphs)
-    links = Links((text[s:e] for s, e in spans), config, sign_all=True)
+    return _prepare_alone(text, paragraph_spans(text, config.paragraphs), config, within)
+
+
+def _prepare_alone(text: str, spans: list[Span], config: DedupeConfig, within: bool) -> Prepared:
+    links = Links(_paragraphs(text, spans), config, sign_all=True)
     return Prepared(spans, links, resolve_within(links, len(spans)) if within else None)
 
 
@@ -98,7 +101,7 @@ def prepare_many(texts: Sequence[object], config: DedupeConfig, *, within: bool 
             continue
         spans = paragraph_spans(text, config.paragraphs)
         if len(spans) > ALONE:  # it gains nothing from company, and the batch would hold its arrays twice
-            out[k] = prepare(text, config, within=within)
+            out[k] = _prepare_alone(text, spans, config, within)
         else:
             together.append((k, text, spans))
     links = links_of_many([_paragraphs(text, spans) for _, text, spans in together], config)
@@ -321,8 +324,10 @@ class Deduper:
         within = {c.index: c for run, removed, _ in found if removed for c in run}
         kept = [i for i in range(len(spans)) if i not in within]
         self._cleaning = True
-        policy = self._seen if self.policy == "seen" else self._boilerplate
-        outcome = policy(links, spans, kept, within, doc, scope, near)
+        if self.policy == "seen":
+            outcome = self._seen(links, spans, kept, within, doc, scope)
+        else:
+            outcome = self._boilerplate(links, spans, kept, within, doc, scope, near)
         render = _Partials(text, spans)
         found, moved = _settle(found, outcome, spans, render)
         present = sorted([*kept, *(i for i, j in outcome.restored.items() if i == j)])
@@ -417,16 +422,8 @@ class Deduper:
     # -- the policies ----------------------------------------------------------------------
 
     def _seen(
-        self,
-        links: Links,
-        spans: list[Span],
-        kept: list[int],
-        within: dict[int, Copy],
-        doc: str,
-        scope: str,
-        near: _Near | None,
+        self, links: Links, spans: list[Span], kept: list[int], within: dict[int, Copy], doc: str, scope: str
     ) -> _Outcome:
-        assert near is None  # (the index changes as documents come: nothing is looked up ahead)
         units, first = _distinct_units(links.units, kept)
         hits, again, extends = self._seen_hits(links, units, doc, scope)
         across = _across(links, kept, hits)
@@ -663,9 +660,8 @@ class Deduper:
         bands = [p.links.unit_bands() ^ _salts(_scope(site), c.bands) for p, site in batch if p is not None]
         if not bands:
             return [None] * len(batch)
-        sizes = np.fromiter(map(len, bands), dtype=np.int64, count=len(bands))
         rows, ids = self.store.find_near(np.concatenate(bands), "skip")
-        starts = np.searchsorted(rows, np.arange(int(sizes.sum()) + 1))  # each row's first entry (rows are sorted)
+        starts = np.searchsorted(rows, np.arange(sum(map(len, bands)) + 1))  # each row's first entry (rows sorted)
         out: list[_Near | None] = []
         base = 0
         for p, _ in batch:
