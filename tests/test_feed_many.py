@@ -307,3 +307,22 @@ def test_jobs_default_on_files(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -
     assert jobs(paths[:-1]) == 1  # short of the total
     monkeypatch.setattr(dedupe.cli, "AUTO_JOBS_BYTES", max(os.path.getsize(p) for p in paths))
     assert jobs(paths) == 1  # a file of that size: one job
+
+
+def test_one_job_reads_at_most_a_batch_ahead() -> None:
+    """With one job the documents are prepared in batches: never more than BATCH are read ahead of the results."""
+    from dedupe.prefetch import BATCH
+
+    docs = corpus(120)
+    read = []
+
+    def stream() -> Any:
+        for doc in docs:
+            read.append(doc[1])
+            yield doc
+
+    ahead = []
+    for k, _ in enumerate(dedupe.Deduper().feed_many(stream()), 1):
+        ahead.append(len(read) - k)
+    assert len(ahead) == len(docs) and max(ahead) <= BATCH and max(ahead) > 1  # batches, bounded
+    assert ahead[0] == 0  # the first result after one document
