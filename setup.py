@@ -1,7 +1,7 @@
-"""The optional compiled MinHash kernel; everything else is in pyproject.toml.
+"""The optional compiled kernels (MinHash, matching keys); everything else is in pyproject.toml.
 
-``optional=True``: where no C compiler is found the build goes on without the extension and
-dedupe signs with numpy (the same values, a few times slower).
+``optional=True``: where no C compiler is found the build goes on without the extensions and
+dedupe signs with numpy and normalises in Python (the same values, a few times slower).
 """
 
 from setuptools import Extension, setup
@@ -17,6 +17,9 @@ class _BuildExt(build_ext):  # type: ignore[misc]
 
 
 setup(
-    ext_modules=[Extension("dedupe._minhash", sources=["dedupe/_minhash.c"], optional=True)],
+    ext_modules=[
+        Extension("dedupe._minhash", sources=["dedupe/_minhash.c"], optional=True),
+        Extension("dedupe._keys", sources=["dedupe/_keys.c"], optional=True),
+    ],
     cmdclass={"build_ext": _BuildExt},
 )

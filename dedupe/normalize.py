@@ -7,9 +7,13 @@ folds it away. The key is used for matching only; the output keeps the original 
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
+from types import ModuleType
 
 _FOLD = {
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060\uff07\u02bc", "'"),
@@ -31,11 +35,15 @@ _GAP_CHARS = re.compile(
     "[" + re.escape("".join(c for c in map(chr, range(0x3000 + 1)) if c.isspace() and c != " ")) + _DROPPED + "]"
 )
 # Whitespace that NFKC leaves, other than the plain space; and that or a character to fold.
-_ODD_SPACE = re.compile("[\t\n\r\x0b\x0c\x1c-\x1f\x85\u1680\u2028\u2029]")
-_UNUSUAL = re.compile("[" + "".join(_FOLD) + "\t\n\r\x0b\x0c\x1c-\x1f\x85\u1680\u2028\u2029]")
+_ODD_SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u1680\u2028\u2029"
+_ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
+_UNUSUAL = re.compile("[" + "".join(_FOLD) + _ODD_SPACES + "]")
 # A longer text is normalised a piece at a time: str.casefold alone allocates 12 bytes per
 # character of its input, 1.2 GB for a 100 MB line.
 PIECE = 1 << 18
+# Texts normalised the Python way before the compiled key's table is built: building it
+# takes about as long as this many paragraphs, which a short text never reaches.
+WARM_UP = 4000
 
 
 def normalize(text: str) -> str:
@@ -47,9 +55,45 @@ def normalize(text: str) -> str:
     >>> normalize("\\u201cSeoul\\u201d\\u00a0 is   BIG \\u2014 ok\\u200b")
     '"seoul" is big - ok'
     """
+    if _compiled_key is not None and (key := _compiled_key(text)) is not None:
+        return key
     if len(text) > PIECE:
         return _normalize_in_pieces(text)
     return _normalize(text)
+
+
+def _compiled_module() -> ModuleType | None:
+    if os.environ.get("DEDUPE_KERNEL") == "numpy":  # no compiled code at all
+        return None
+    try:
+        from dedupe import _keys
+    except ImportError:  # installed without a C compiler
+        return None
+    return _keys
+
+
+_KEYS = _compiled_module()
+"""The compiled key (``dedupe._keys``), or ``None`` where every text takes the Python path."""
+_warmed = 0
+_building = threading.Lock()
+
+
+def _warm_up(text: str) -> None:
+    """Count the texts normalised before the table exists; build and install it at :data:`WARM_UP`."""
+    global _warmed, _compiled_key
+    _warmed += 1
+    if _warmed < WARM_UP:
+        return
+    from dedupe.keytable import build
+
+    with _building:
+        if _compiled_key is _warm_up:  # (not yet built by another thread)
+            assert _KEYS is not None
+            _KEYS.install(*build(_FOLD, " " + _ODD_SPACES), PIECE)
+            _compiled_key = _KEYS.key
+
+
+_compiled_key: Callable[[str], str | None] | None = _warm_up if _KEYS is not None else None
 
 
 def _normalize_in_pieces(text: str) -> str:

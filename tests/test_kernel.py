@@ -1,4 +1,4 @@
-"""The compiled MinHash kernel against the numpy path and datasketch, and a build without it."""
+"""The compiled MinHash kernel against the numpy path and datasketch, and a build without the compiled modules."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_kernel_refuses_offsets_outside_the_hashes(offsets: list[int]) -> None:
 
 def test_numpy_fallback_gives_the_same_output() -> None:
     code = (
-        "import sys, dedupe, dedupe.signature as s; assert s.KERNEL is None; "
+        "import sys, dedupe, dedupe.signature as s, dedupe.normalize as n; assert s.KERNEL is None is n._KEYS; "
         "sys.stdout.write(dedupe.dedupe_text(sys.stdin.read()))"
     )
     text = SEED.read_text(encoding="utf-8")
@@ -107,7 +107,7 @@ def test_a_build_without_a_compiler_installs_and_runs(tmp_path: Path) -> None:
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
     code = (
-        "import sys, dedupe, dedupe.signature as s; print(dedupe.__file__, s.KERNEL); "
+        "import sys, dedupe, dedupe.signature as s, dedupe.normalize as n; print(dedupe.__file__, s.KERNEL, n._KEYS); "
         "sys.stdout.write(dedupe.dedupe_text(sys.stdin.read()))"
     )
     # -S: no .pth files, so an editable install of this tree cannot lend its compiled module;
@@ -123,5 +123,5 @@ def test_a_build_without_a_compiler_installs_and_runs(tmp_path: Path) -> None:
         check=True,
     ).stdout
     first, _, rest = out.partition("\n")
-    assert first == f"{target / 'dedupe' / '__init__.py'} None"
+    assert first == f"{target / 'dedupe' / '__init__.py'} None None"
     assert rest == SEED.with_name(SEED.stem + ".expected.txt").read_text(encoding="utf-8")
