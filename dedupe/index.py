@@ -40,9 +40,11 @@ class Candidates(NamedTuple):
 
 
 class SortedBands(NamedTuple):
-    """The bucket keys of a batch, sorted band by band: ``prefixes[band]`` is increasing (the
-    keys without their low :data:`_ROW_BITS` bits), ``order[band]`` gives the row (in the
-    batch) of each, and ``low[row, band]`` holds the low bits of each key, in row order."""
+    """The bucket keys of a batch, sorted band by band: ``prefixes[band]`` holds the keys
+    without their low :data:`_ROW_BITS` bits, with the band's number above them (so the
+    bands laid one after another are one increasing array, searched at once),
+    ``order[band]`` gives the row (in the batch) of each, and ``low[row, band]`` holds the
+    low bits of each key, in row order."""
 
     prefixes: npt.NDArray[np.uint64]
     order: npt.NDArray[np.int32]
@@ -79,41 +81,74 @@ def candidate_pairs(
             np.empty((bands, n), dtype=np.uint64), np.empty((bands, n), dtype=np.int32), np.empty((n, bands), np.uint32)
         )
     # Several bands are sorted at once (fewer numpy calls on small batches), in groups that
-    # keep the working arrays to about a million entries on large ones.
-    group = max(1, min(bands, (1 << 20) // n))
-    for first_band in range(0, bands, group):
-        last_band = min(first_band + group, bands)
-        keys = band_keys(signatures, first_band, last_band, rows)
-        if salts is not None:
-            keys ^= salts[:, None]
-        prefixes, order, same = _sort_keys(keys)
-        if kept is not None:
-            kept.prefixes[first_band:last_band] = prefixes
-            kept.order[first_band:last_band] = order
-            kept.low[:, first_band:last_band] = keys & _ROW_MASK
-        order = order.ravel()  # band after band
-        # Buckets of two or more members: runs of neighbours with the same key.
-        first = np.ones(len(same), dtype=bool)
-        np.not_equal(same[1:], same[:-1] + 1, out=first[1:])
-        last = np.ones(len(same), dtype=bool)
-        last[:-1] = first[1:]
-        starts = same[first]
-        lengths = same[last] - starts + 2
-        big = lengths > bucket_cap + 1
-        capped.extend(np.sort(order[s : s + k]) for s, k in zip(starts[big], lengths[big], strict=True))
-        # Buckets paired fully: every member with every other, by distance d in sorted order.
-        starts, lengths = starts[~big], lengths[~big]
-        at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        left = np.repeat(starts + lengths, lengths) - at  # members from each to its bucket's end
-        for d in range(1, bucket_cap + 1):
-            alive = left > d
-            at, left = at[alive], left[alive]
-            if len(at) == 0:
-                break
-            a, b = order[at], order[at + d]
-            complete.append(np.minimum(a, b) * n + np.maximum(a, b))
+    # keep the working arrays to about a million entries on large ones. Their keys are
+    # computed FILL bands at a time: one band's values are 16 of the 512 bytes of a row,
+    # and a pass per band over a million rows read all of them 32 times (2 s of 8 at 1M).
+    group = max(1, min(bands, _SORTED_AT_ONCE // n))
+    fill = max(group, min(bands, _FILL))
+    for first_fill in range(0, bands, fill):
+        last_fill = min(first_fill + fill, bands)
+        # The kept prefixes hold the keys until each group has been sorted.
+        block = _keys_by_band(signatures, first_fill, last_fill, rows, None if kept is None else kept.prefixes)
+        for first_band in range(first_fill, last_fill, group):
+            last_band = min(first_band + group, last_fill)
+            keys = block[first_band - first_fill : last_band - first_fill].T
+            if salts is not None:
+                keys ^= salts[:, None]
+            if kept is not None:
+                kept.low[:, first_band:last_band] = keys & _ROW_MASK
+            prefixes, order, same = _sort_keys(keys)
+            if kept is not None:
+                kept.prefixes[first_band:last_band] = prefixes | _above(first_band, last_band)
+                kept.order[first_band:last_band] = order
+            _pair_buckets(order.ravel(), same, n, bucket_cap, complete, capped)
     windowed = [_window(bucket, n, bucket_cap) for bucket in capped]
     return _unpack(complete, windowed, n, capped)._replace(bands=kept)
+
+
+_SORTED_AT_ONCE = 1 << 20  # entries
+_FILL = 8  # bands
+_FILL_ROWS = 1 << 14
+
+
+def _keys_by_band(
+    signatures: npt.NDArray[np.uint32], first_band: int, last_band: int, rows: int, into: npt.NDArray[np.uint64] | None
+) -> npt.NDArray[np.uint64]:
+    """The bucket keys of bands ``first_band:last_band``, band by band (``into[first_band:last_band]`` when given)."""
+    n = len(signatures)
+    out = np.empty((last_band - first_band, n), dtype=np.uint64) if into is None else into[first_band:last_band]
+    for start in range(0, n, _FILL_ROWS):  # rows a slice at a time: each row is read once, from cache
+        out[:, start : start + _FILL_ROWS] = band_keys(
+            signatures[start : start + _FILL_ROWS], first_band, last_band, rows
+        ).T
+    return out
+
+
+def _pair_buckets(
+    order: Pairs, same: Pairs, n: int, bucket_cap: int, complete: list[Pairs], capped: list[npt.NDArray[np.int64]]
+) -> None:
+    """Pair the members of each bucket of sorted bands (``order``, band after band; ``same`` as
+    :func:`_sort_keys` gives it): into ``complete``, or as a bucket too big to pair fully into ``capped``."""
+    # Buckets of two or more members: runs of neighbours with the same key.
+    first = np.ones(len(same), dtype=bool)
+    np.not_equal(same[1:], same[:-1] + 1, out=first[1:])
+    last = np.ones(len(same), dtype=bool)
+    last[:-1] = first[1:]
+    starts = same[first]
+    lengths = same[last] - starts + 2
+    big = lengths > bucket_cap + 1
+    capped.extend(np.sort(order[s : s + k]) for s, k in zip(starts[big], lengths[big], strict=True))
+    # Buckets paired fully: every member with every other, by distance d in sorted order.
+    starts, lengths = starts[~big], lengths[~big]
+    at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    left = np.repeat(starts + lengths, lengths) - at  # members from each to its bucket's end
+    for d in range(1, bucket_cap + 1):
+        alive = left > d
+        at, left = at[alive], left[alive]
+        if len(at) == 0:
+            break
+        a, b = order[at], order[at + d]
+        complete.append(np.minimum(a, b) * n + np.maximum(a, b))
 
 
 # Bucket keys are sorted by their high bits with the row's number in the low bits: one
@@ -173,7 +208,13 @@ def sort_bands(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> Sor
     """The bucket keys of a batch sorted band by band, as ``candidate_pairs(..., keep=True)`` gives them."""
     keys = band_keys(signatures, 0, bands, rows)
     prefixes, order, _ = _sort_keys(keys)
+    prefixes |= _above(0, bands)
     return SortedBands(prefixes, order.astype(np.int32), (keys & _ROW_MASK).astype(np.uint32))
+
+
+def _above(first_band: int, last_band: int) -> npt.NDArray[np.uint64]:
+    """The numbers of bands ``first_band:last_band`` above the prefixes of their keys (a column)."""
+    return (np.arange(first_band, last_band, dtype=np.uint64) << np.uint64(64 - _ROW_BITS))[:, None]
 
 
 def shared_buckets(
@@ -185,12 +226,13 @@ def shared_buckets(
     most ``limit`` rows per query: those sharing the most bands, then the lowest rows.
     """
     count, size = bands.order.shape
-    # All bands in one search: the band's number above each prefix keeps the bands apart,
-    # and the bands laid one after another stay sorted (a search per band costs a dozen
-    # numpy calls each, which dominate on the small batches of corpus mode).
-    above = np.arange(count, dtype=np.uint64) << np.uint64(64 - _ROW_BITS)
-    flat = (bands.prefixes | above[:, None]).ravel()
-    wanted = ((queries[:, :count] >> np.uint64(_ROW_BITS)) | above).ravel()  # query after query, band after band
+    # All bands in one search: the band's number above each prefix keeps the bands apart
+    # (a search per band costs a dozen numpy calls each, which dominate on the small
+    # batches of corpus mode).
+    flat = bands.prefixes.ravel()
+    wanted = (
+        (queries[:, :count] >> np.uint64(_ROW_BITS)) | _above(0, count)[:, 0]
+    ).ravel()  # query after query, band after band
     # Searched in sorted order, each search starts where the last ended: on a million rows
     # (a 256 MB array) 8 times faster than in query order, which reads it at random.
     by = np.argsort(wanted)
@@ -302,8 +344,7 @@ def partial_candidate_pairs(
     bands = min(PARTIAL_BANDS, signatures.shape[1] // PARTIAL_ROWS)
     if bands == 0:
         return candidate_pairs(signatures[:0], 1, 1)
-    used = np.ascontiguousarray(signatures[:, : bands * PARTIAL_ROWS])
-    return candidate_pairs(used, bands, PARTIAL_ROWS, bucket_cap, salts=salts)
+    return candidate_pairs(signatures[:, : bands * PARTIAL_ROWS], bands, PARTIAL_ROWS, bucket_cap, salts=salts)
 
 
 def union(a: Candidates, b: Candidates, n: int) -> Candidates:

@@ -142,6 +142,29 @@ def test_bucket_cap_bounds_pairs_of_a_huge_bucket() -> None:
     assert sorted(map(tuple, again.tolist())) == expected
 
 
+@pytest.mark.parametrize("salted", [False, True])
+def test_banding_in_groups_and_fills_gives_what_one_pass_gives(salted: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Large batches compute their keys a few bands and rows at a time and sort fewer bands
+    # at once; small constants make a batch of 60 rows take every such path.
+    rng = np.random.default_rng(5)
+    sig = rng.integers(0, 3, (60, 16), dtype=np.uint32)  # values from a small range: buckets of all sizes
+    salts = rng.integers(0, 3, 60, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) if salted else None
+    whole = candidate_pairs(sig, bands=8, rows=2, bucket_cap=4, keep=True, salts=salts)
+    monkeypatch.setattr(index, "_SORTED_AT_ONCE", 120)  # two bands sorted at once
+    monkeypatch.setattr(index, "_FILL", 3)  # keys of three bands computed at once
+    monkeypatch.setattr(index, "_FILL_ROWS", 7)
+    pieces = candidate_pairs(sig, bands=8, rows=2, bucket_cap=4, keep=True, salts=salts)
+    assert pieces.pairs.tolist() == whole.pairs.tolist() and len(whole.pairs) > 100
+    assert pieces.complete.tolist() == whole.complete.tolist()
+    assert [c.tolist() for c in pieces.capped] == [c.tolist() for c in whole.capped] and whole.capped
+    assert whole.bands is not None and pieces.bands is not None
+    for a, b in zip(pieces.bands, whole.bands, strict=True):
+        assert np.array_equal(a, b)
+    if not salted:
+        for a, b in zip(index.sort_bands(sig, 8, 2), whole.bands, strict=True):
+            assert np.array_equal(a, b)
+
+
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("row_bits", [24, 4])  # 4: more rows than fit below the key (the argsort path)
 def test_keys_sharing_their_high_bits_are_sorted_and_bucketed_as_whole_keys(
@@ -166,7 +189,8 @@ def test_keys_sharing_their_high_bits_are_sorted_and_bucketed_as_whole_keys(
     expected_same = [i for i in range(len(whole) - 1) if (i + 1) % n and whole[i] == whole[i + 1]]
     assert same.tolist() == expected_same
     # A query finds the rows with its whole key, never a row that shares only the high bits.
-    bands = SortedBands(prefixes, order.astype(np.int32), (keys & index._ROW_MASK).astype(np.uint32))
+    banded = prefixes | index._above(0, count)  # as candidate_pairs and sort_bands keep them
+    bands = SortedBands(banded, order.astype(np.int32), (keys & index._ROW_MASK).astype(np.uint32))
     allowed = rng.random(n) < 0.8
     queries = np.concatenate([keys[:5], keys[:5] ^ np.uint64(3)])  # the second five share only the high bits
     found = shared_buckets(bands, allowed, queries, limit=4)
