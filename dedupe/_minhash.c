@@ -1,4 +1,5 @@
-/* The MinHash kernel of dedupe.signature, compiled: the same affine32 values as the numpy path.
+/* The MinHash kernel of dedupe.signature, compiled: the same affine32 values as the numpy path
+ * (and the shingle hashes of dedupe.shingle that it reads, the same values as numpy's).
  *
  * For each set, the row of num_perm minima stays in L1 while every shingle of the set goes
  * through every permutation, instead of one pass over all shingles per permutation. The
@@ -93,9 +94,70 @@ done:
     return result;
 }
 
+/* The shingle hashes of dedupe.shingle: for each window of size characters, the sum of each
+ * code point times the multiplier of its place, in uint32 with wrap-around. A key shorter
+ * than size has one window, the whole key (numpy pads it with NULs, which add nothing). */
+static Py_ssize_t shingle_key(uint32_t *out, PyObject *key, Py_ssize_t size, const uint32_t *m) {
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+    const int kind = PyUnicode_KIND(key);
+    const void *data = PyUnicode_DATA(key);
+    if (n < size) {
+        uint32_t h = 0;
+        for (Py_ssize_t t = 0; t < n; t++) h += (uint32_t)PyUnicode_READ(kind, data, t) * m[t];
+        out[0] = h;
+        return 1;
+    }
+    for (Py_ssize_t j = 0; j + size <= n; j++) {
+        uint32_t h = 0;
+        for (Py_ssize_t t = 0; t < size; t++) h += (uint32_t)PyUnicode_READ(kind, data, j + t) * m[t];
+        out[j] = h;
+    }
+    return n - size + 1;
+}
+
+static PyObject *shingle(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer out, offsets, multipliers;
+    PyObject *keys;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "w*O!y*ny*", &out, &PyList_Type, &keys, &offsets, &size, &multipliers)) return NULL;
+    PyObject *result = NULL;
+    const Py_ssize_t count = PyList_GET_SIZE(keys);
+    const int64_t *off = (const int64_t *)offsets.buf;
+    if (offsets.len != (count + 1) * 8 || size < 1 || multipliers.len < size * 4 || off[0] != 0 ||
+        off[count] * 4 != out.len) {
+        PyErr_SetString(PyExc_ValueError, "shingle: buffer sizes do not match");
+        goto done;
+    }
+    /* Every key and offset checked before anything is written, so that wrong offsets cannot
+     * write outside out. */
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *key = PyList_GET_ITEM(keys, i);
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "shingle: keys must be str");
+            goto done;
+        }
+        const Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+        if (off[i + 1] - off[i] != (n < size ? 1 : n - size + 1)) {
+            PyErr_SetString(PyExc_ValueError, "shingle: offsets do not match the keys");
+            goto done;
+        }
+    }
+    for (Py_ssize_t i = 0; i < count; i++)
+        shingle_key((uint32_t *)out.buf + off[i], PyList_GET_ITEM(keys, i), size, (const uint32_t *)multipliers.buf);
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&multipliers);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"minhash", minhash, METH_VARARGS,
      "minhash(out, hashes, offsets, a, b): write the MinHash rows of the sets into out (uint32, C order)."},
+    {"shingle", shingle, METH_VARARGS,
+     "shingle(out, keys, offsets, size, multipliers): write the shingle hashes of the keys (a list of str) into out."},
     {NULL, NULL, 0, NULL},
 };
 

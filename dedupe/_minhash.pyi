@@ -9,3 +9,11 @@ def minhash(
     b: npt.NDArray[np.uint32],
     /,
 ) -> None: ...
+def shingle(
+    out: npt.NDArray[np.uint32],
+    keys: list[str],
+    offsets: npt.NDArray[np.int64],
+    size: int,
+    multipliers: npt.NDArray[np.uint32],
+    /,
+) -> None: ...

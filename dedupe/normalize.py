@@ -7,13 +7,13 @@ folds it away. The key is used for matching only; the output keeps the original 
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
-from types import ModuleType
+
+from dedupe import compiled
 
 _FOLD = {
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060\uff07\u02bc", "'"),
@@ -62,17 +62,7 @@ def normalize(text: str) -> str:
     return _normalize(text)
 
 
-def _compiled_module() -> ModuleType | None:
-    if os.environ.get("DEDUPE_KERNEL") == "numpy":  # no compiled code at all
-        return None
-    try:
-        from dedupe import _keys
-    except ImportError:  # installed without a C compiler
-        return None
-    return _keys
-
-
-_KEYS = _compiled_module()
+_KEYS = compiled.KEYS
 """The compiled key (``dedupe._keys``), or ``None`` where every text takes the Python path."""
 _warmed = 0
 _building = threading.Lock()

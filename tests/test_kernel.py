@@ -16,7 +16,7 @@ from datasketch import MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedupe import signature
+from dedupe import shingle, signature
 from dedupe.shingle import shingle_hashes
 from tests.scale import examples
 
@@ -71,6 +71,38 @@ def test_kernel_refuses_offsets_outside_the_hashes(offsets: list[int]) -> None:
     out = np.empty((len(offsets) - 1, 8), dtype=np.uint32)
     with pytest.raises(ValueError, match="offsets"):
         signature.KERNEL.minhash(out, np.zeros(4, dtype=np.uint32), np.array(offsets, dtype=np.int64), a, b)
+
+
+@compiled
+@examples(200)
+@given(
+    st.lists(st.text(alphabet=st.characters(codec=None), max_size=30), max_size=12),
+    st.integers(1, 32),
+)
+def test_compiled_shingles_equal_numpy(keys: list[str], size: int) -> None:
+    # Any code point, lone surrogates included (text decoded with surrogateescape), and keys
+    # shorter than the shingle or empty.
+    got, offsets = shingle.shingle_hashes(keys, size)
+    expected, expected_offsets = shingle.numpy_shingle_hashes(keys, size)
+    assert np.array_equal(offsets, expected_offsets)
+    assert np.array_equal(got, expected)
+
+
+@compiled
+def test_compiled_shingles_of_surrogates_and_astral_code_points() -> None:
+    keys = ["ab\udc80cdef", "\U0001f600\U0001f601x", "\udcff", "", "\uac00\uac01\uac02\uac03\uac04\uac05"]
+    for size in (1, 3, 5):
+        got, _ = shingle.shingle_hashes(keys, size)
+        assert np.array_equal(got, shingle.numpy_shingle_hashes(keys, size)[0])
+
+
+@compiled
+@pytest.mark.parametrize("offsets", [[0, 100, 3], [0, 2], [1, 3, 3]], ids=["past the end", "too few", "not from 0"])
+def test_compiled_shingles_refuse_offsets_that_do_not_fit(offsets: list[int]) -> None:
+    assert signature.KERNEL is not None
+    out = np.empty(3, dtype=np.uint32)
+    with pytest.raises(ValueError, match="shingle"):
+        signature.KERNEL.shingle(out, ["abcdef", "abc"], np.array(offsets, dtype=np.int64), 5, shingle._MULTIPLIERS)
 
 
 def test_numpy_fallback_gives_the_same_output() -> None:
