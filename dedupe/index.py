@@ -230,9 +230,8 @@ def shared_buckets(
     # (a search per band costs a dozen numpy calls each, which dominate on the small
     # batches of corpus mode).
     flat = bands.prefixes.ravel()
-    wanted = (
-        (queries[:, :count] >> np.uint64(_ROW_BITS)) | _above(0, count)[:, 0]
-    ).ravel()  # query after query, band after band
+    # Query after query, band after band.
+    wanted = ((queries[:, :count] >> np.uint64(_ROW_BITS)) | _above(0, count)[:, 0]).ravel()
     # Searched in sorted order, each search starts where the last ended: on a million rows
     # (a 256 MB array) 8 times faster than in query order, which reads it at random.
     by = np.argsort(wanted)
