@@ -11,7 +11,7 @@ of a canonical composition (so NFKC cannot join it to the character before it), 
 conjoining jamo, and its decomposition starts with a starter (so NFKC cannot reorder
 across it); what it becomes must be such characters again and stable under NFKC, so that
 no second round of NFKC is due. Built once per process from this Python's Unicode data
-(80 to 120 ms), never for a short text: see :func:`dedupe.normalize.normalize`.
+(80 to 120 ms), never for a short text: see :data:`dedupe.normalize.WARM_UP`.
 """
 
 from __future__ import annotations

@@ -111,9 +111,10 @@ def test_no_bmp_character_is_second_only_to_a_character_beyond_it() -> None:
 
 @compiled
 def test_a_long_text_is_cleaned_as_without_the_compiled_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    # More paragraphs than WARM_UP: normalize() builds and installs the table part way
-    # through (in this process or earlier), and the result is the Python path's.
-    text = corpus_text(make_corpus(keys.WARM_UP + 2000, seed=3))
+    # normalize() builds and installs the table part way through (after about a third of
+    # the text here), and the result is the Python path's.
+    text = corpus_text(make_corpus(6000, seed=3))
+    monkeypatch.setattr(keys, "WARM_UP", len(text) // 3)
     monkeypatch.setattr(keys, "_warmed", 0)
     monkeypatch.setattr(keys, "_compiled_key", keys._warm_up)
     fast = dedupe_and_explain(text)
