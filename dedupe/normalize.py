@@ -75,13 +75,19 @@ def _warm_up(text: str) -> None:
     _warmed += len(text) + 50
     if _warmed < WARM_UP:
         return
-    from dedupe.keytable import build
-
     with _building:
         if _compiled_key is _warm_up:  # (not yet built by another thread)
-            assert _KEYS is not None
-            _KEYS.install(*build(_FOLD, " " + _ODD_SPACES), PIECE)
-            _compiled_key = _KEYS.key
+            _compiled_key = install_compiled_key()
+
+
+def install_compiled_key() -> Callable[[str], str | None]:
+    """Build the compiled key's table (:mod:`dedupe.keytable`), hand it to ``dedupe._keys``, return its key function."""
+    from dedupe.keytable import build
+
+    assert _KEYS is not None
+    _KEYS.install(*build(_FOLD, " " + _ODD_SPACES), PIECE)
+    key: Callable[[str], str | None] = _KEYS.key
+    return key
 
 
 _compiled_key: Callable[[str], str | None] | None = _warm_up if _KEYS is not None else None

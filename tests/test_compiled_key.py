@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from benchmarks.corpus import corpus_text, make_corpus
 from dedupe import dedupe_and_explain
 from dedupe import normalize as keys
-from dedupe.keytable import build, composition_seconds
+from dedupe.keytable import composition_seconds
 from tests.scale import examples
 
 compiled = pytest.mark.skipif(keys._KEYS is None, reason="installed without the compiled key")
@@ -19,9 +19,7 @@ compiled = pytest.mark.skipif(keys._KEYS is None, reason="installed without the 
 
 @pytest.fixture(scope="module")
 def key() -> object:
-    assert keys._KEYS is not None
-    keys._KEYS.install(*build(keys._FOLD, " " + keys._ODD_SPACES), keys.PIECE)
-    return keys._KEYS.key
+    return keys.install_compiled_key()
 
 
 def test_the_compiled_key_is_built_in_ci() -> None:
