@@ -100,9 +100,10 @@ def test_compiled_shingles_of_surrogates_and_astral_code_points() -> None:
 @pytest.mark.parametrize("offsets", [[0, 100, 3], [0, 2], [1, 3, 3]], ids=["past the end", "too few", "not from 0"])
 def test_compiled_shingles_refuse_offsets_that_do_not_fit(offsets: list[int]) -> None:
     assert signature.KERNEL is not None
-    out = np.empty(3, dtype=np.uint32)
+    out = np.full(3, 7, dtype=np.uint32)
     with pytest.raises(ValueError, match="shingle"):
         signature.KERNEL.shingle(out, ["abcdef", "abc"], np.array(offsets, dtype=np.int64), 5, shingle._MULTIPLIERS)
+    assert out.tolist() == [7, 7, 7]  # refused before anything is written
 
 
 def test_numpy_fallback_gives_the_same_output() -> None:
