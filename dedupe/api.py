@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dedupe import unit_keys
 from dedupe.blocks import (
     Findings,
     ParagraphIds,
@@ -29,7 +30,7 @@ from dedupe.matching import Copies, Links
 from dedupe.normalize import KeyMap, has_gaps, key_map
 from dedupe.partial import Cover
 from dedupe.results import Block, Explained, Kind, Match, Part, Span
-from dedupe.split import Spans, join_spans, paragraph_texts, span_array, spans_of
+from dedupe.split import Paragraphs, Spans, join_spans, span_array, spans_of
 from dedupe.stopwatch import OFF, Stopwatch
 
 
@@ -70,10 +71,20 @@ def explain_removals(text: str, *, config: DedupeConfig | None = None, **overrid
     repeated lines the repeats kept by the rule, one record each, would take far more
     memory than the text.
     """
-    cfg = resolve(config, overrides)
+    explained, spans = removals(text, resolve(config, overrides))
+    return explained._replace(text=join_spans(text, spans, [m.index for m in explained.removed])), len(spans)
+
+
+def removals(text: str, config: DedupeConfig) -> tuple[Explained, Spans]:
+    """:func:`explain_removals` without the cleaned text (its ``text`` is empty), and the
+    paragraphs' spans: :func:`~dedupe.split.cuts_of` them says what goes.
+
+    The command line writes the kept text a chunk at a time: joined, a cleaned text of
+    500 MB would be held twice over beside the input (its pieces, then the join).
+    """
     check_text(text)
-    spans = span_array(text, cfg.paragraphs)
-    return _explain(text, spans, cfg, with_kept=False), len(spans)
+    spans = span_array(text, config.paragraphs)
+    return _explain(text, spans, config, with_kept=False, join=False), spans
 
 
 def timed_explain(text: str, config: DedupeConfig | None = None) -> tuple[Explained, dict[str, float]]:
@@ -117,15 +128,23 @@ def check_text(text: object, name: str = "text") -> None:
 
 
 def _explain(
-    text: str, spans: Spans, config: DedupeConfig, stopwatch: Stopwatch = OFF, *, with_kept: bool = True
+    text: str,
+    spans: Spans,
+    config: DedupeConfig,
+    stopwatch: Stopwatch = OFF,
+    *,
+    with_kept: bool = True,
+    join: bool = True,
 ) -> Explained:
-    # Paragraph texts are sliced one at a time, normalised and dropped: only their units are kept.
-    links = Links(paragraph_texts(text, spans), config, stopwatch, count=len(spans))
+    # Paragraph texts are sliced one at a time, normalised and dropped: only their units are
+    # kept, and their keys unless the text is long (then they are normalised again when needed).
+    hold_keys = len(text) < unit_keys.HELD_BELOW
+    links = Links(Paragraphs(text, spans), config, stopwatch, count=len(spans), hold_keys=hold_keys)
     found = resolve_within(links, len(spans), stopwatch, with_kept=with_kept)
     keys = partial_keys(links, found)
     del links  # signatures and keys: hundreds of MB at corpus scale, not needed to render
     with stopwatch("render"):
-        return report(text, spans, found, keys=keys)
+        return report(text, spans, found, keys=keys, join=join)
 
 
 def partial_keys(links: Links, found: Findings) -> dict[int, str]:
@@ -286,8 +305,10 @@ def report(
     found: Findings,
     foreign: Sequence[Block | Match] = (),
     keys: Mapping[int, str] = MappingProxyType({}),
+    *,
+    join: bool = True,
 ) -> Explained:
-    """Render the cleaned text and its explanation.
+    """Render the cleaned text and its explanation (without ``join``, an empty text and the explanation).
 
     ``foreign`` holds removals whose kept copy is in another document, as :class:`Block`
     records each followed by its :class:`Match` records (block numbers are reassigned); a
@@ -295,7 +316,7 @@ def report(
     ``keys`` may hold the normalised keys of paragraphs that partial matches name.
     """
     if not foreign and not len(found.removed) and not found.extends:
-        return Explained(text, [], [], [])
+        return Explained(text if join else "", [], [], [])
     index, kept = found.index.tolist(), found.kept.tolist()
     own, theirs = spans_of(spans, found.index), spans_of(spans, found.kept)
     score = found.score.tolist()
@@ -346,4 +367,5 @@ def report(
     # A block found in a later pass can straddle blocks removed before it: sort the matches.
     removed.sort(key=lambda m: m.index)
     repeats.sort(key=lambda m: m.index)
-    return Explained(join_spans(text, spans, [m.index for m in removed]), removed, repeats, blocks)
+    cleaned = join_spans(text, spans, [m.index for m in removed]) if join else ""
+    return Explained(cleaned, removed, repeats, blocks)

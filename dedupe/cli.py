@@ -17,12 +17,12 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from dedupe.api import explain_removals
+from dedupe.api import explain_removals, removals
 from dedupe.compression import FORMATS
 from dedupe.config import DedupeConfig
 from dedupe.errors import ConfigError, InputError
@@ -38,6 +38,7 @@ from dedupe.files import (
     write_atomically,
 )
 from dedupe.results import Explained
+from dedupe.split import Spans, cuts_of, kept_chunks
 from dedupe.tempfiles import remove_stale, remove_unfinished
 
 log = logging.getLogger("dedupe")
@@ -449,8 +450,15 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
                 report.fail(str(source))
                 continue
             try:
-                explained, paragraphs = explain_removals(source.text, config=config) if done is None else done
-                output = _output_of(args, source, explained)
+                spans = None
+                if done is not None:
+                    explained, paragraphs = done
+                elif args.diff:
+                    explained, paragraphs = explain_removals(source.text, config=config)
+                else:  # the kept text is written a chunk at a time
+                    explained, spans = removals(source.text, config)
+                    paragraphs = len(spans)
+                output = _output_of(args, source, explained, spans)
             except InputError as err:
                 report.fail(str(err))
                 continue
@@ -463,7 +471,8 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
                         report.fail(f"{source.label}: cannot write: {err.strerror or err}")
                         continue
             else:
-                emit(output)
+                for data in output:
+                    emit(data)
             if to_file:
                 pending.append((paragraphs, explained))
             else:
@@ -471,7 +480,7 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
         # An input that failed would leave -o incomplete: then the old OUT stays as it was.
         if to_file and not report.errors:
             try:
-                write_atomically(args.output, b"".join(collected))
+                write_atomically(args.output, collected)
                 for paragraphs, explained in pending:
                     report.add(paragraphs, explained)
             except BrokenPipeError:
@@ -535,15 +544,22 @@ def _file_jobs(args: argparse.Namespace) -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _output_of(args: argparse.Namespace, source: Source, explained: Explained) -> bytes:
-    """What the run writes for one input: the diff, the explanations, or the kept text (none for --check)."""
+def _output_of(
+    args: argparse.Namespace, source: Source, explained: Explained, spans: Spans | None = None
+) -> Iterable[bytes]:
+    """What the run writes for one input: the diff, the explanations, or the kept text (none for --check).
+
+    With ``spans`` (the explanation then holds no text) the kept text comes a chunk at a time.
+    """
     if args.diff:
-        return diff_bytes(source, explained.text)
+        return [diff_bytes(source, explained.text)]
     if args.explain:
-        return b"".join(json_line(record) for record in explain_records(source, explained))
+        return [b"".join(json_line(record) for record in explain_records(source, explained))]
     if args.check or (args.in_place and not explained.removed):
-        return b""
-    return source.encode(explained.text)
+        return []
+    if spans is None:
+        return [source.encode(explained.text)]
+    return source.encode_chunks(kept_chunks(source.text, cuts_of(spans, [m.index for m in explained.removed])))
 
 
 def _to_stdout(data: bytes, flush: bool = False) -> None:

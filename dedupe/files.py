@@ -6,12 +6,13 @@ import bisect
 import codecs
 import contextlib
 import difflib
+import itertools
 import json
 import os
 import re
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -54,6 +55,21 @@ class Source:
         except UnicodeError as err:
             raise InputError(f"{self.label}: the cleaned text cannot be written in {self.codec}: {err}") from None
         return self.bom + data if bom else data
+
+    def encode_chunks(self, chunks: Iterable[str]) -> Iterable[bytes]:
+        """The text made of ``chunks``, in the input's encoding with its byte order mark, a chunk at a time.
+
+        Only for codecs that encode any decoded text, piece by piece as whole (Unicode's own);
+        another (``idna``, ``utf-7``, a stateful or a failing one) gets the chunks joined and
+        encoded here, so that a failure (:class:`InputError`) comes before anything is written.
+        """
+        if self.codec not in _ENCODED_BY_CHUNKS:
+            return [self.encode("".join(chunks))]
+        return itertools.chain([self.bom], (chunk.encode(self.codec) for chunk in chunks))
+
+
+# Strictly decoded text holds no lone surrogate, so these encode it whole or in pieces alike and never fail.
+_ENCODED_BY_CHUNKS = frozenset({"utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"})
 
 
 # Codecs that read a byte order mark: the mark and the byte order it names are kept as found.
@@ -110,11 +126,13 @@ def open_input(name: str) -> IO[bytes]:
         raise InputError(f"{label}: {err.strerror or err}") from None
 
 
-def write_atomically(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so a crash never leaves half a file."""
+def write_atomically(path: str, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (or its pieces, one after another) to ``path`` through a temporary file,
+    so a crash never leaves half a file."""
     target = AtomicFile(path)
     try:
-        target.write(data)
+        for piece in [data] if isinstance(data, bytes) else data:
+            target.write(piece)
         target.commit()
     except BaseException:
         target.discard()

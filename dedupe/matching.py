@@ -33,6 +33,7 @@ from dedupe.normalize import normalize
 from dedupe.partial import ALIGN_LIMIT, Cover, Part, adds_new_text, partial_alignment, union_of
 from dedupe.signature import sign_keys
 from dedupe.stopwatch import OFF, Stopwatch
+from dedupe.unit_keys import Picked, held_units, key_lengths, units_again
 from dedupe.verify import score, score_pairs
 
 Ids = npt.NDArray[np.int64]
@@ -80,15 +81,21 @@ class Links:
         *,
         sign_all: bool = False,
         count: int = -1,
+        hold_keys: bool = True,
     ) -> None:
-        """``count``, when known, is the number of ``texts`` (the array of units is then made at its size)."""
+        """``count``, when known, is the number of ``texts`` (the array of units is then made at its size).
+
+        Without ``hold_keys`` the keys are normalised again when needed (:mod:`dedupe.unit_keys`);
+        ``texts`` must then be a sequence.
+        """
         self.config = config
         self.stopwatch = stopwatch
         with stopwatch("normalize"):
-            unit_of: dict[str, int] = {}
-            units = np.fromiter((unit_of.setdefault(normalize(t), len(unit_of)) for t in texts), np.int64, count=count)
-        self._start(units, list(unit_of))
-        del unit_of
+            if hold_keys:
+                self._start(*held_units(texts, count))
+            else:
+                assert isinstance(texts, Sequence)
+                self._start(*units_again(texts))
         # A pair can reach the threshold only if the shorter key is long enough:
         # Indel similarity <= 2 * shorter / (shorter + longer). Keys without such a partner
         # (a 50 MB line among short ones) need no signature at all.
@@ -96,7 +103,7 @@ class Links:
         members = self._bandable(np.arange(len(self.unit_keys)))
         signing = np.arange(len(self.unit_keys)) if sign_all else members
         signed = sign_keys(
-            [self.unit_keys[i] for i in signing], config.shingle_size, config.num_perm, config.seed, stopwatch=stopwatch
+            Picked(self.unit_keys, signing), config.shingle_size, config.num_perm, config.seed, stopwatch=stopwatch
         )
         if len(signing) == len(self.unit_keys):
             self.signatures = signed
@@ -112,10 +119,10 @@ class Links:
                            candidates.complete, config, stopwatch)  # fmt: skip
         self._finish(members, [members[bucket] for bucket in candidates.capped], verified, candidates.bands)
 
-    def _start(self, units: Ids, unit_keys: list[str]) -> None:
+    def _start(self, units: Ids, unit_keys: Sequence[str]) -> None:
         self.units = units
         self.unit_keys = unit_keys
-        self.unit_lengths = np.fromiter(map(len, unit_keys), dtype=np.int64, count=len(unit_keys))
+        self.unit_lengths = key_lengths(unit_keys)
         self._unit_widths = np.full(len(unit_keys), -1, dtype=np.int64)  # display widths, computed when asked
         self._unit_bands: npt.NDArray[np.uint64] | None = None
 

@@ -129,6 +129,24 @@ def paragraph_texts(text: str, spans: Spans, batch: int = 1 << 16) -> Iterator[s
             yield text[start:end]
 
 
+class Paragraphs(Sequence[str]):
+    """The paragraphs of a text, each sliced from it when read (one at a time, or by number)."""
+
+    def __init__(self, text: str, spans: Spans) -> None:
+        self.text = text
+        self.spans = spans
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def __getitem__(self, i: Any) -> Any:  # an int (a slice is never asked for)
+        start, end = self.spans[i]
+        return self.text[int(start) : int(end)]
+
+    def __iter__(self) -> Iterator[str]:
+        return paragraph_texts(self.text, self.spans)
+
+
 def _line_table(text: str) -> tuple[Spans, npt.NDArray[np.bool_]]:
     """Start and end of each line, without its break (only \\r\\n, \\r and \\n break), and
     whether the line may be blank: it starts with an invisible character (or is empty).
@@ -197,9 +215,15 @@ def join_paragraphs(text: str, paragraphs: Sequence[Paragraph], remove: Collecti
 
 def join_spans(text: str, spans: Sequence[Span] | Spans, remove: Collection[int] = ()) -> str:
     """:func:`join_paragraphs` on spans; ``remove`` holds positions in ``spans``."""
+    cuts = cuts_of(spans, remove)
+    return "".join(kept_pieces(text, cuts)) if cuts else text
+
+
+def cuts_of(spans: Sequence[Span] | Spans, remove: Collection[int]) -> list[list[int]]:
+    """The stretches ``[start, end)`` that removing paragraphs ``remove`` cuts out of the text, in order."""
     gone = sorted(i for i in set(remove) if 0 <= i < len(spans))
     if not gone:
-        return text
+        return []
     # The paragraphs after the last kept one go with the separator before them; every other
     # removed paragraph goes with the separator after it.
     inner = len(gone)
@@ -222,7 +246,7 @@ def join_spans(text: str, spans: Sequence[Span] | Spans, remove: Collection[int]
             cuts[-1][1] = end
         else:
             cuts.append([start, end])
-    return "".join(kept_pieces(text, cuts))
+    return cuts
 
 
 def kept_pieces(text: str, cuts: Sequence[Sequence[int]]) -> Iterator[str]:
@@ -232,6 +256,24 @@ def kept_pieces(text: str, cuts: Sequence[Sequence[int]]) -> Iterator[str]:
         yield text[cursor:start]
         cursor = end
     yield text[cursor:]
+
+
+def kept_chunks(text: str, cuts: Sequence[Sequence[int]], size: int = 1 << 20) -> Iterator[str]:
+    """:func:`kept_pieces` joined into chunks of about ``size`` characters (a long piece is cut):
+    the output a chunk at a time, never a copy of it all."""
+    chunk: list[str] = []
+    held = 0
+    for piece in kept_pieces(text, cuts):
+        for start in range(0, len(piece), size):
+            part = piece[start : start + size]
+            chunk.append(part)
+            held += len(part)
+            if held >= size:
+                yield "".join(chunk)
+                chunk.clear()
+                held = 0
+    if chunk:
+        yield "".join(chunk)
 
 
 def spans_of(spans: Sequence[Span] | Spans, ids: npt.NDArray[np.signedinteger[Any]]) -> list[Span]:

@@ -41,9 +41,18 @@ _POLY = np.uint64(0x100000001B3)
 def score_pairs(keys: Sequence[str], pairs: npt.NDArray[np.int64], cutoff: float = 0.0) -> npt.NDArray[np.float64]:
     """Return the similarity of ``keys[i]`` and ``keys[j]`` for every row ``(i, j)``.
 
-    Scores below ``cutoff`` come back as 0, which lets rapidfuzz stop early.
+    Scores below ``cutoff`` come back as 0, which lets rapidfuzz stop early. Pairs go a
+    chunk at a time: keys that are made when read (:mod:`dedupe.unit_keys`) are then held
+    a chunk's worth at a time.
     """
-    return score_each([keys[i] for i in pairs[:, 0]], [keys[j] for j in pairs[:, 1]], cutoff)
+    out = np.empty(len(pairs), dtype=np.float64)
+    for start in range(0, len(pairs), _PAIRS_AT_ONCE):
+        chunk = pairs[start : start + _PAIRS_AT_ONCE].tolist()
+        out[start : start + len(chunk)] = score_each([keys[i] for i, _ in chunk], [keys[j] for _, j in chunk], cutoff)
+    return out
+
+
+_PAIRS_AT_ONCE = 1 << 14
 
 
 def score_each(left: Sequence[str], right: Sequence[str], cutoff: float = 0.0) -> npt.NDArray[np.float64]:

@@ -273,6 +273,7 @@ def test_out_of_memory_or_interrupted_mid_run(
 
     real_feed = dedupe.corpus.Deduper.feed
     monkeypatch.setattr("dedupe.cli.explain_removals", fail)
+    monkeypatch.setattr("dedupe.cli.removals", fail)
     monkeypatch.setattr(dedupe.corpus.Deduper, "feed", fail)
     (tmp_path / "c.txt").write_text(TEXT)
     inputs = ["b.jsonl"] if "--jsonl" in mode else ["a.txt", "c.txt"]

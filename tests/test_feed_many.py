@@ -265,6 +265,7 @@ def test_jobs_on_files_give_the_same_output(
                 raise AssertionError("cleaned in the main process")
 
             monkeypatch.setattr(dedupe.cli, "explain_removals", nowhere)
+            monkeypatch.setattr(dedupe.cli, "removals", nowhere)
         status = run([*argv, "--jobs", jobs, *paths])
         got = capsysbinary.readouterr()
         outputs.append((status, got.out, got.err))

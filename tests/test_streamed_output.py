@@ -1,0 +1,73 @@
+"""dedupe-file writes the kept text a chunk at a time (``split.kept_chunks``, ``Source.encode_chunks``):
+the bytes must be those of the cleaned text encoded at once, on standard output, with -o and in place."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from benchmarks.corpus import corpus_text, make_corpus
+from dedupe import dedupe_text
+from dedupe.split import cuts_of, join_spans, kept_chunks, span_array
+from tests.scale import examples
+
+# About 2.8 million characters: the kept text crosses the 1,048,576-character chunks twice.
+TEXT = corpus_text(make_corpus(9000, seed=11)).replace("\n", "\r\n", 500)
+CLEANED = dedupe_text(TEXT)
+ENCODINGS = [
+    ("utf-8", b"", "utf-8"),
+    ("utf-16", b"\xff\xfe", "utf-16-le"),  # a byte order mark is kept as found
+    ("utf-32-be", b"", "utf-32-be"),
+    ("utf-8-sig", b"\xef\xbb\xbf", "utf-8"),
+    ("gb18030", b"", "gb18030"),  # not written by chunks: joined and encoded at once
+]
+
+
+def dedupe_file(*args: object, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    argv = [sys.executable, "-m", "dedupe", "-q", *map(str, args)]
+    return subprocess.run(argv, input=data, capture_output=True, timeout=300, check=False)
+
+
+def test_the_text_crosses_chunks() -> None:
+    assert len(CLEANED) > 2 * (1 << 20) and len(CLEANED) < len(TEXT) - 100_000
+
+
+@pytest.mark.parametrize(("encoding", "bom", "codec"), ENCODINGS, ids=[e[0] for e in ENCODINGS])
+def test_output_is_the_cleaned_text_encoded(encoding: str, bom: bytes, codec: str, tmp_path: Path) -> None:
+    source = tmp_path / "in.txt"
+    source.write_bytes(bom + TEXT.encode(codec))
+    expected = bom + CLEANED.encode(codec)
+    out = dedupe_file("--encoding", encoding, source)
+    assert (out.returncode, out.stderr) == (0, b"")
+    assert out.stdout == expected
+    assert dedupe_file("--encoding", encoding, "-", data=source.read_bytes()).stdout == expected
+    assert dedupe_file("--encoding", encoding, "-o", tmp_path / "out.txt", source).returncode == 0
+    assert (tmp_path / "out.txt").read_bytes() == expected
+    assert dedupe_file("--encoding", encoding, "--in-place", source).returncode == 0
+    assert source.read_bytes() == expected
+
+
+def test_two_files_follow_one_another(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8", newline="")
+    (tmp_path / "b.txt").write_text("Short.\nShort.\n", encoding="utf-8", newline="")
+    out = dedupe_file(tmp_path / "a.txt", tmp_path / "b.txt", "--jobs", "1")
+    assert out.stdout == CLEANED.encode() + b"Short.\nShort.\n"
+
+
+@examples(200)
+@given(
+    text=st.text(st.sampled_from("ab\n\r "), max_size=60),
+    chosen=st.lists(st.integers(0, 30), max_size=10),
+    size=st.integers(1, 8),
+)
+def test_chunks_join_to_the_kept_text(text: str, chosen: list[int], size: int) -> None:
+    spans = span_array(text)
+    cuts = cuts_of(spans, chosen)
+    chunks = list(kept_chunks(text, cuts, size))
+    assert "".join(chunks) == join_spans(text, spans, chosen)
+    assert all(size <= len(c) < 2 * size for c in chunks[:-1])
