@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dedupe import unit_keys
 from dedupe.blocks import (
     Findings,
     ParagraphIds,
@@ -32,6 +31,11 @@ from dedupe.partial import Cover
 from dedupe.results import Block, Explained, Kind, Match, Part, Span
 from dedupe.split import Paragraphs, Spans, join_spans, span_array, spans_of
 from dedupe.stopwatch import OFF, Stopwatch
+
+LEAN_FROM = 1 << 26
+"""Characters: a longer text holds no normalised keys; they are normalised again when needed.
+Held, they take about as much memory as the text; normalising again costs a microsecond or
+two per paragraph."""
 
 
 def dedupe_text(text: str, *, config: DedupeConfig | None = None, **overrides: Any) -> str:
@@ -137,9 +141,8 @@ def _explain(
     join: bool = True,
 ) -> Explained:
     # Paragraph texts are sliced one at a time, normalised and dropped: only their units are
-    # kept, and their keys unless the text is long (then they are normalised again when needed).
-    hold_keys = len(text) < unit_keys.HELD_BELOW
-    links = Links(Paragraphs(text, spans), config, stopwatch, count=len(spans), hold_keys=hold_keys)
+    # kept, and their keys unless the text is long (see LEAN_FROM).
+    links = Links(Paragraphs(text, spans), config, stopwatch, count=len(spans), lean=len(text) >= LEAN_FROM)
     found = resolve_within(links, len(spans), stopwatch, with_kept=with_kept)
     keys = partial_keys(links, found)
     del links  # signatures and keys: hundreds of MB at corpus scale, not needed to render

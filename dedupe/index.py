@@ -13,10 +13,13 @@ subset of the batch can be recomputed exactly as a fresh run on the subset would
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+
+from dedupe.spill import release
 
 # Odd 64-bit multipliers that fold the rows of one band into one bucket key.
 _BAND_MULTIPLIERS = np.random.default_rng(0xBA4D).integers(0, 2**63, size=1024, dtype=np.uint64) * 2 + 1
@@ -59,10 +62,12 @@ def candidate_pairs(
     *,
     keep: bool = False,
     salts: npt.NDArray[np.uint64] | None = None,
+    allocate: Callable[[tuple[int, int], Any], npt.NDArray[Any]] = np.empty,
 ) -> Candidates:
     """Return the candidate pairs of a batch of signatures (rows in the batch's order).
 
-    With ``keep``, the sorted bucket keys come back too (``bands``), for :func:`shared_buckets`.
+    With ``keep``, the sorted bucket keys come back too (``bands``), for :func:`shared_buckets`,
+    in arrays that ``allocate`` makes (:func:`dedupe.spill.spilled`: in a temporary file).
     With ``salts``, rows pair only with rows of the same salt (several documents banded at once).
 
     >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
@@ -78,7 +83,7 @@ def candidate_pairs(
     kept = None
     if keep:
         kept = SortedBands(
-            np.empty((bands, n), dtype=np.uint64), np.empty((bands, n), dtype=np.int32), np.empty((n, bands), np.uint32)
+            allocate((bands, n), np.uint64), allocate((bands, n), np.int32), allocate((n, bands), np.uint32)
         )
     # Several bands are sorted at once (fewer numpy calls on small batches), in groups that
     # keep the working arrays to about a million entries on large ones. Their keys are
@@ -101,6 +106,8 @@ def candidate_pairs(
             if kept is not None:
                 kept.prefixes[first_band:last_band] = prefixes | _above(first_band, last_band)
                 kept.order[first_band:last_band] = order
+                for array in kept:  # the pages written, when in a temporary file
+                    release(array)
             _pair_buckets(order.ravel(), same, n, bucket_cap, complete, capped)
     windowed = [_window(bucket, n, bucket_cap) for bucket in capped]
     return _unpack(complete, windowed, n, capped)._replace(bands=kept)

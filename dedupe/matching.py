@@ -32,6 +32,7 @@ from dedupe.index import (
 from dedupe.normalize import normalize
 from dedupe.partial import ALIGN_LIMIT, Cover, Part, adds_new_text, partial_alignment, union_of
 from dedupe.signature import sign_keys
+from dedupe.spill import spilled, to_heap
 from dedupe.stopwatch import OFF, Stopwatch
 from dedupe.unit_keys import Picked, held_units, key_lengths, units_again
 from dedupe.verify import score, score_pairs
@@ -73,6 +74,8 @@ class Links:
     of millions of short lines holds few distinct keys.
     """
 
+    _rows: Ids | None  # the row of each unit's signature in ``signatures`` (None: row u is unit u's)
+
     def __init__(
         self,
         texts: Iterable[str],
@@ -81,21 +84,24 @@ class Links:
         *,
         sign_all: bool = False,
         count: int = -1,
-        hold_keys: bool = True,
+        lean: bool = False,
     ) -> None:
         """``count``, when known, is the number of ``texts`` (the array of units is then made at its size).
 
-        Without ``hold_keys`` the keys are normalised again when needed (:mod:`dedupe.unit_keys`);
-        ``texts`` must then be a sequence.
+        ``lean`` (for a long text) holds no keys: they are normalised again when needed
+        (:mod:`dedupe.unit_keys`; ``texts`` must then be a sequence). Nor does it hold the
+        signatures once the candidates are verified: the sorted bucket keys that banding
+        makes meanwhile wait in a temporary file (:mod:`dedupe.spill`), and the few
+        signatures asked for later are computed again.
         """
         self.config = config
         self.stopwatch = stopwatch
         with stopwatch("normalize"):
-            if hold_keys:
-                self._start(*held_units(texts, count))
-            else:
+            if lean:
                 assert isinstance(texts, Sequence)
                 self._start(*units_again(texts))
+            else:
+                self._start(*held_units(texts, count))
         # A pair can reach the threshold only if the shorter key is long enough:
         # Indel similarity <= 2 * shorter / (shorter + longer). Keys without such a partner
         # (a 50 MB line among short ones) need no signature at all.
@@ -105,19 +111,26 @@ class Links:
         signed = sign_keys(
             Picked(self.unit_keys, signing), config.shingle_size, config.num_perm, config.seed, stopwatch=stopwatch
         )
-        if len(signing) == len(self.unit_keys):
-            self.signatures = signed
-            if len(members) < len(signing):
-                signed = signed[members]
-        else:  # rows of units without a signature stay zero and are never read
-            self.signatures = np.zeros((len(self.unit_keys), config.num_perm), dtype=np.uint32)
-            self.signatures[members] = signed
+        self.signatures = signed  # a row per signed unit
+        if len(signing) < len(self.unit_keys):
+            self._rows = np.full(len(self.unit_keys), -1, dtype=np.int64)
+            self._rows[signing] = np.arange(len(signing))
+        elif len(members) < len(signing):
+            signed = signed[members]
         with stopwatch("index"):
-            candidates = candidate_pairs(signed, config.bands, config.rows, keep=True)
+            allocate = spilled if lean else np.empty
+            candidates = candidate_pairs(signed, config.bands, config.rows, keep=True, allocate=allocate)
             candidates = union(candidates, partial_candidate_pairs(signed), len(signed))
         verified = _verify(self.unit_keys, self.unit_lengths, self.signatures, members[candidates.pairs],
-                           candidates.complete, config, stopwatch)  # fmt: skip
-        self._finish(members, [members[bucket] for bucket in candidates.capped], verified, candidates.bands)
+                           candidates.complete, config, stopwatch, self._rows)  # fmt: skip
+        bands = candidates.bands
+        if lean:  # the signatures are done with: the sorted bands come back from their file, if needed
+            del signed
+            self.signatures = np.empty((0, config.num_perm), dtype=np.uint32)  # not a view: that would hold them
+            self._signed_again = True
+            if bands is not None and len(verified.partials.pairs) and config.keep == "first":  # see _finish
+                bands = SortedBands(to_heap(bands.prefixes), to_heap(bands.order), to_heap(bands.low))
+        self._finish(members, [members[bucket] for bucket in candidates.capped], verified, bands)
 
     def _start(self, units: Ids, unit_keys: Sequence[str]) -> None:
         self.units = units
@@ -125,6 +138,8 @@ class Links:
         self.unit_lengths = key_lengths(unit_keys)
         self._unit_widths = np.full(len(unit_keys), -1, dtype=np.int64)  # display widths, computed when asked
         self._unit_bands: npt.NDArray[np.uint64] | None = None
+        self._rows = None  # set by __init__ when some units are not signed
+        self._signed_again = False  # set by __init__ when a lean text drops its signatures
 
     def _finish(self, members: Ids, capped: list[Ids], verified: Verified, bands: SortedBands | None) -> None:
         self.capped = capped
@@ -160,6 +175,7 @@ class Links:
 
     def unit_bands(self) -> npt.NDArray[np.uint64]:
         """The LSH bucket keys of every unit (corpus mode looks each unit up and indexes it): computed once."""
+        assert self._rows is None, "every unit is signed in corpus mode"
         if self._unit_bands is None:
             self._unit_bands = band_keys(self.signatures, 0, self.config.bands, self.config.rows)
         return self._unit_bands
@@ -238,11 +254,25 @@ class Links:
     def _sorted_bands(self) -> SortedBands:
         """The main bands of the banded units, sorted (kept from banding, or made when a subset first needs them)."""
         if self._bands is None:
-            self._bands = sort_bands(self.signatures[self._members], self.config.bands, self.config.rows)
+            signed, rows = self._signatures_of(self._members)
+            self._bands = sort_bands(signed[rows[self._members]], self.config.bands, self.config.rows)
         return self._bands
 
     def _verify(self, pairs: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]) -> Verified:
-        return _verify(self.unit_keys, self.unit_lengths, self.signatures, pairs, flags, self.config, self.stopwatch)
+        signed, rows = self._signatures_of(np.unique(pairs))
+        return _verify(self.unit_keys, self.unit_lengths, signed, pairs, flags, self.config, self.stopwatch, rows)
+
+    def _signatures_of(self, units: Ids) -> tuple[npt.NDArray[np.uint32], Ids]:
+        """Signatures that hold those of ``units``, and the row of each unit's (``_rows``, or all of them).
+
+        A lean text dropped its signatures after banding: those of ``units`` are computed again.
+        """
+        if not self._signed_again:
+            return self.signatures, np.arange(len(self.unit_keys)) if self._rows is None else self._rows
+        config = self.config
+        rows = np.full(len(self.unit_keys), -1, dtype=np.int64)
+        rows[units] = np.arange(len(units))
+        return sign_keys(Picked(self.unit_keys, units), config.shingle_size, config.num_perm, config.seed), rows
 
     def _with_the_rest(
         self, partials: Partials, pairs: npt.NDArray[np.int64], members: npt.NDArray[np.int64], rounds: int = 3
@@ -399,12 +429,16 @@ def _verify(
     flags: npt.NDArray[np.bool_],
     config: DedupeConfig,
     stopwatch: Stopwatch,
+    rows: Ids | None = None,
 ) -> Verified:
-    """Keep the candidate pairs of units (``keys``) that rapidfuzz verifies, whole or in part."""
+    """Keep the candidate pairs of units (``keys``) that rapidfuzz verifies, whole or in part.
+
+    Unit ``u``'s signature is row ``rows[u]`` of ``signatures`` (row ``u`` without ``rows``).
+    """
     with stopwatch("verify"):
         # Banding tuned for recall proposes many pairs far below any plausible copy; the
         # MinHash estimate drops those before the (costlier) verification.
-        likely = estimated_jaccard(signatures, pairs) >= config.min_jaccard
+        likely = estimated_jaccard(signatures, pairs if rows is None else rows[pairs]) >= config.min_jaccard
         pairs, flags = pairs[likely], flags[likely]
         scores = score_pairs(keys, pairs, config.threshold)
         passed = scores >= config.threshold

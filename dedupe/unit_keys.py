@@ -20,9 +20,6 @@ from dedupe.normalize import normalize
 
 Ids = npt.NDArray[np.int64]
 
-HELD_BELOW = 1 << 26
-"""Characters: the keys of a shorter text are held in memory, those of a longer one normalised again."""
-
 
 def held_units(texts: Iterable[str], count: int = -1) -> tuple[Ids, list[str]]:
     """Each paragraph's unit (numbered by first occurrence) and the key of each unit, held."""
@@ -65,15 +62,27 @@ class KeysAgain(Sequence[str]):
         self.paragraphs = paragraphs
         self.firsts = firsts
         self.lengths = lengths  # len() of each key, known without normalising
+        # Verification and alignment ask for a key once per pair it is in: the keys asked
+        # for lately are kept (a few thousand; all are dropped when that many are held).
+        self._lately: dict[int, str] = {}
 
     def __len__(self) -> int:
         return len(self.firsts)
 
     def __getitem__(self, unit: Any) -> Any:  # an int (a slice is never asked for)
-        return normalize(self.paragraphs[int(self.firsts[unit])])
+        unit = int(unit)
+        key = self._lately.get(unit)
+        if key is None:
+            if len(self._lately) >= _LATELY:
+                self._lately.clear()
+            key = self._lately[unit] = normalize(self.paragraphs[int(self.firsts[unit])])
+        return key
 
     def __iter__(self) -> Iterator[str]:
         return (normalize(self.paragraphs[i]) for i in self.firsts.tolist())
+
+
+_LATELY = 1 << 12
 
 
 def key_lengths(keys: Sequence[str]) -> Ids:

@@ -1,5 +1,8 @@
-"""A long text's keys are normalised again when needed instead of held (``dedupe.unit_keys``):
-the results must be those of held keys, whatever the key hashes do (clashes included)."""
+"""A long text is worked on lean (``dedupe.api.LEAN_FROM``): its keys are normalised again when
+needed (``dedupe.unit_keys``) instead of held, its sorted bucket keys wait in a temporary file
+while banding holds the signatures (``dedupe.spill``), and the signatures are dropped after
+verification and computed again for what asks for them later. The results must be those of
+the text worked on in memory, whatever the key hashes do (clashes included)."""
 
 from __future__ import annotations
 
@@ -11,22 +14,25 @@ import pytest
 from hypothesis import given
 
 from benchmarks.corpus import corpus_text, make_corpus
-from dedupe import dedupe_and_explain, unit_keys
+from dedupe import api, dedupe_and_explain, spill, unit_keys
 from dedupe.cli import build_parser, config_from_args
+from dedupe.config import DedupeConfig
+from dedupe.matching import Links
 from dedupe.normalize import normalize
 from dedupe.split import Paragraphs, span_array
+from tests import low_vocabulary
 from tests.scale import examples
 from tests.test_cases import CASES, read_case
 from tests.test_properties import configs, documents
 
 
 def both_ways(text: str, monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> tuple[Any, Any]:
-    """The explanation with keys held, then with keys normalised again."""
+    """The explanation worked on in memory, then lean."""
     with monkeypatch.context() as held:
-        held.setattr(unit_keys, "HELD_BELOW", 1 << 62)
+        held.setattr(api, "LEAN_FROM", 1 << 62)
         kept = dedupe_and_explain(text, **overrides)
-    with monkeypatch.context() as again:
-        again.setattr(unit_keys, "HELD_BELOW", 0)
+    with monkeypatch.context() as lean:
+        lean.setattr(api, "LEAN_FROM", 0)
         return kept, dedupe_and_explain(text, **overrides)
 
 
@@ -83,3 +89,37 @@ def test_keys_picked_are_made_when_read() -> None:
     _, keys = unit_keys.units_again(Paragraphs(text, span_array(text)))
     picked = unit_keys.Picked(keys, np.array([2, 0], dtype=np.int64))
     assert len(picked) == 2 and list(picked) == [normalize("Three"), normalize("One")] and picked[1] == "one"
+
+
+def test_crowded_buckets_give_the_same_explanation(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Capped buckets: each pass of the removal rule pairs them again and verifies what it
+    # finds, which a lean text signs again.
+    text = "\n".join(low_vocabulary.records(120, copies=0.2, words=low_vocabulary.WORDS[:8]))
+    held, lean = both_ways(text, monkeypatch, min_chars=0)
+    assert len(held.removed) > 40
+    assert lean == held
+
+
+def test_signatures_computed_again_are_those_dropped() -> None:
+    text = "\n".join(low_vocabulary.records(120, copies=0.2, words=low_vocabulary.WORDS[:8]))
+    spans, config = span_array(text), DedupeConfig()
+    held = Links(Paragraphs(text, spans), config, count=len(spans))
+    lean = Links(Paragraphs(text, spans), config, count=len(spans), lean=True)
+    assert held.truncated and lean.truncated and len(lean.signatures) == 0
+    units = np.array([3, 0, 7, len(held.unit_keys) - 1], dtype=np.int64)
+    signatures, rows = lean._signatures_of(units)
+    assert np.array_equal(signatures[rows[units]], held.signatures[units])
+    # The sorted bands that a subset may need when banding kept none (it found no partial
+    # copy): a lean text signs every banded unit again.
+    lean._bands = None
+    assert all(np.array_equal(a, b) for a, b in zip(lean._sorted_bands(), held._sorted_bands(), strict=True))
+
+
+def test_sorted_bands_read_back_from_their_file_are_those_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = corpus_text(make_corpus(3000, seed=5))
+    spans, config = span_array(text), DedupeConfig()
+    held = Links(Paragraphs(text, spans), config, count=len(spans))
+    lean = Links(Paragraphs(text, spans), config, count=len(spans), lean=True)
+    assert lean._bands is not None and held._bands is not None  # partial copies found: kept for lookups
+    assert all(np.array_equal(a, b) for a, b in zip(lean._bands, held._bands, strict=True))
+    assert all(spill.to_heap(a) is a for a in lean._bands)  # read back: not in the file's mapping any more

@@ -288,7 +288,7 @@ def check(text: str, overrides: dict[str, object], *, banded: bool = True) -> No
 def all_pairs() -> Iterator[None]:
     """Every pair of banded units is a candidate (complete), as if LSH proposed everything."""
 
-    def every_pair(signatures: np.ndarray, bands: int, rows: int, bucket_cap: int = 64, *, keep: bool = False):
+    def every_pair(signatures: np.ndarray, bands: int, rows: int, bucket_cap: int = 64, **_: object):
         n = len(signatures)
         a, b = np.triu_indices(n, 1)
         pairs = np.stack([a, b], axis=1).astype(np.int64).reshape(-1, 2)
@@ -309,7 +309,7 @@ def some_pairs(seed: int, share: float) -> Iterator[None]:
     """Candidates are a fixed pseudo-random ``share`` of all pairs (the same on every call for one
     ``seed``), as if LSH missed the others; the lookups of the rest of a paragraph stay real."""
 
-    def chosen(signatures: np.ndarray, bands: int, rows: int, bucket_cap: int = 64, *, keep: bool = False):
+    def chosen(signatures: np.ndarray, bands: int, rows: int, bucket_cap: int = 64, **_: object):
         n = len(signatures)
         pairs = [
             (a, b)
