@@ -123,14 +123,11 @@ class Links:
             candidates = union(candidates, partial_candidate_pairs(signed), len(signed))
         verified = _verify(self.unit_keys, self.unit_lengths, self.signatures, members[candidates.pairs],
                            candidates.complete, config, stopwatch, self._rows)  # fmt: skip
-        bands = candidates.bands
-        if lean:  # the signatures are done with: the sorted bands come back from their file, if needed
+        if lean:  # the signatures are done with (the sorted bands come back from their file in _finish)
             del signed
             self.signatures = np.empty((0, config.num_perm), dtype=np.uint32)  # not a view: that would hold them
             self._signed_again = True
-            if bands is not None and len(verified.partials.pairs) and config.keep == "first":  # see _finish
-                bands = SortedBands(to_heap(bands.prefixes), to_heap(bands.order), to_heap(bands.low))
-        self._finish(members, [members[bucket] for bucket in candidates.capped], verified, bands)
+        self._finish(members, [members[bucket] for bucket in candidates.capped], verified, candidates.bands)
 
     def _start(self, units: Ids, unit_keys: Sequence[str]) -> None:
         self.units = units
@@ -147,7 +144,10 @@ class Links:
         # The sorted main bands serve to look up the rest of partly covered paragraphs, in
         # this text or a subset of it; without partial pairs there is none to look up.
         self._members = members
-        self._bands = bands if len(self.found_partials.pairs) and self.config.keep == "first" else None
+        self._bands = None
+        if bands is not None and len(self.found_partials.pairs) and self.config.keep == "first":
+            # (read back to the heap when a lean text's banding put them in a temporary file)
+            self._bands = SortedBands(to_heap(bands.prefixes), to_heap(bands.order), to_heap(bands.low))
         with self.stopwatch("partial"):
             self.partials, self.looked_up = self._with_the_rest(self.found_partials, self.pairs, members)
 
