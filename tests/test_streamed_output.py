@@ -3,6 +3,7 @@ the bytes must be those of the cleaned text encoded at once, on standard output,
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,18 @@ def test_two_files_follow_one_another(tmp_path: Path) -> None:
     (tmp_path / "b.txt").write_text("Short.\nShort.\n", encoding="utf-8", newline="")
     out = dedupe_file(tmp_path / "a.txt", tmp_path / "b.txt", "--jobs", "1")
     assert out.stdout == CLEANED.encode() + b"Short.\nShort.\n"
+
+
+def test_a_codec_that_may_fail_writes_nothing_of_a_text_it_cannot_encode(tmp_path: Path) -> None:
+    # Over a million characters of idna labels, then a removal that joins two labels into one
+    # too long to encode: encoded chunk by chunk, the first chunks would reach the output first.
+    labels = (hashlib.sha256(str(i).encode()).hexdigest() for i in range(18_000))
+    lines = "".join(f"{h[:32]}.{h[32:]}\n" for h in labels) + "b.c\n" + "a" * 40 + "\nb.c\n" + "d" * 40 + "\n"
+    assert len(lines) > 1 << 20
+    (tmp_path / "a.txt").write_text(lines, encoding="ascii", newline="")
+    out = dedupe_file("--encoding", "idna", "--min-chars", "0", tmp_path / "a.txt")
+    assert out.returncode == 2 and b"cannot be written in idna" in out.stderr
+    assert out.stdout == b""
 
 
 @examples(200)

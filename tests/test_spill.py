@@ -1,0 +1,41 @@
+"""Arrays in a temporary file (``dedupe.spill``): the data survives a release, the pages written
+leave the process's memory, the file has no name to leave behind, and the copy read back is equal."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dedupe import spill
+
+
+def resident_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads resident memory from /proc")
+def test_released_pages_leave_memory_and_the_data_stays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    array = spill.spilled((1 << 21, 16), np.uint32)  # 128 MB
+    before = resident_mb()
+    for start in range(0, len(array), 1 << 18):
+        array[start : start + (1 << 18)] = np.arange(start, start + (1 << 18), dtype=np.uint32)[:, None]
+    written = resident_mb()
+    spill.release(array[5:10])  # a view releases the whole mapping
+    released = resident_mb()
+    assert written - before > 100 and written - released > 100
+    assert list(tmp_path.iterdir()) == []  # the file was unlinked when made
+    assert int(array[123_456, 7]) == 123_456 and int(array[-1, 0]) == (1 << 21) - 1
+    copy = spill.to_heap(array)
+    assert np.array_equal(copy, array) and spill.to_heap(copy) is copy
+
+
+def test_an_empty_shape_is_an_array_on_the_heap() -> None:
+    empty = spill.spilled((0, 4), np.uint64)
+    assert empty.shape == (0, 4) and spill.to_heap(empty) is empty
+    spill.release(empty)
