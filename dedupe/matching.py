@@ -255,20 +255,22 @@ class Links:
         """The main bands of the banded units, sorted (kept from banding, or made when a subset first needs them)."""
         if self._bands is None:
             signed, rows = self._signatures_of(self._members)
-            self._bands = sort_bands(signed[rows[self._members]], self.config.bands, self.config.rows)
+            members = self._members if rows is None else rows[self._members]
+            self._bands = sort_bands(signed[members], self.config.bands, self.config.rows)
         return self._bands
 
     def _verify(self, pairs: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]) -> Verified:
-        signed, rows = self._signatures_of(np.unique(pairs))
+        signed, rows = self._signatures_of(pairs)
         return _verify(self.unit_keys, self.unit_lengths, signed, pairs, flags, self.config, self.stopwatch, rows)
 
-    def _signatures_of(self, units: Ids) -> tuple[npt.NDArray[np.uint32], Ids]:
-        """Signatures that hold those of ``units``, and the row of each unit's (``_rows``, or all of them).
+    def _signatures_of(self, units: Ids) -> tuple[npt.NDArray[np.uint32], Ids | None]:
+        """Signatures that hold those of ``units``, and the row of each unit's (None: row u is unit u's).
 
         A lean text dropped its signatures after banding: those of ``units`` are computed again.
         """
         if not self._signed_again:
-            return self.signatures, np.arange(len(self.unit_keys)) if self._rows is None else self._rows
+            return self.signatures, self._rows
+        units = np.unique(units)
         config = self.config
         rows = np.full(len(self.unit_keys), -1, dtype=np.int64)
         rows[units] = np.arange(len(units))
