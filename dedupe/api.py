@@ -31,6 +31,7 @@ from dedupe.partial import Cover
 from dedupe.results import Block, Explained, Kind, Match, Part, Span
 from dedupe.split import Paragraphs, Spans, join_spans, span_array, spans_of
 from dedupe.stopwatch import OFF, Stopwatch
+from dedupe.text_file import FileText
 
 LEAN_FROM = 1 << 26
 """Characters: a longer text holds no normalised keys; they are normalised again when needed.
@@ -79,15 +80,18 @@ def explain_removals(text: str, *, config: DedupeConfig | None = None, **overrid
     return explained._replace(text=join_spans(text, spans, [m.index for m in explained.removed])), len(spans)
 
 
-def removals(text: str, config: DedupeConfig) -> tuple[Explained, Spans]:
+def removals(text: str | FileText, config: DedupeConfig) -> tuple[Explained, Spans]:
     """:func:`explain_removals` without the cleaned text (its ``text`` is empty), and the
     paragraphs' spans: :func:`~dedupe.split.cuts_of` them says what goes.
 
     The command line writes the kept text a chunk at a time: joined, a cleaned text of
     500 MB would be held twice over beside the input (its pieces, then the join).
     """
-    check_text(text)
-    spans = span_array(text, config.paragraphs)
+    if isinstance(text, FileText):  # a file's text, read back a paragraph at a time
+        spans = text.spans
+    else:
+        check_text(text)
+        spans = span_array(text, config.paragraphs)
     return _explain(text, spans, config, with_kept=False, join=False), spans
 
 
@@ -132,7 +136,7 @@ def check_text(text: object, name: str = "text") -> None:
 
 
 def _explain(
-    text: str,
+    text: str | FileText,
     spans: Spans,
     config: DedupeConfig,
     stopwatch: Stopwatch = OFF,
@@ -142,12 +146,18 @@ def _explain(
 ) -> Explained:
     # Paragraph texts are sliced one at a time, normalised and dropped: only their units are
     # kept, and their keys unless the text is long (see LEAN_FROM).
-    links = Links(Paragraphs(text, spans), config, stopwatch, count=len(spans), lean=len(text) >= LEAN_FROM)
+    paragraphs = paragraphs_of(text, spans)
+    links = Links(paragraphs, config, stopwatch, count=len(spans), lean=len(text) >= LEAN_FROM)
     found = resolve_within(links, len(spans), stopwatch, with_kept=with_kept)
     keys = partial_keys(links, found)
     del links  # signatures and keys: hundreds of MB at corpus scale, not needed to render
     with stopwatch("render"):
         return report(text, spans, found, keys=keys, join=join)
+
+
+def paragraphs_of(text: str | FileText, spans: Spans | Sequence[Span]) -> Sequence[str]:
+    """The paragraphs of ``text`` (spans ``spans``), each read when asked."""
+    return text.paragraphs if isinstance(text, FileText) else Paragraphs(text, spans)
 
 
 def partial_keys(links: Links, found: Findings) -> dict[int, str]:
@@ -194,9 +204,9 @@ class _Partials:
     """Renders partial matches: the parts' stretches of normalised keys become spans of the input."""
 
     def __init__(
-        self, text: str, spans: Spans | Sequence[Span], keys: Mapping[int, str] = MappingProxyType({})
+        self, paragraphs: Sequence[str], spans: Spans | Sequence[Span], keys: Mapping[int, str] = MappingProxyType({})
     ) -> None:
-        self.text = text
+        self.paragraphs = paragraphs
         self.spans = spans
         self.keys = keys
         self._maps: dict[int, tuple[int, KeyMap]] = {}
@@ -219,9 +229,10 @@ class _Partials:
         if i not in self._maps:
             start, end = self._paragraph(i)
             key = self.keys.get(i)
-            if lo == 0 and key is not None and hi == len(key) and not has_gaps(self.text[start] + self.text[end - 1]):
+            text = self.paragraphs[i]
+            if lo == 0 and key is not None and hi == len(key) and not has_gaps(text[0] + text[-1]):
                 return start, end  # the whole key of a paragraph that starts and ends with one of its characters
-            self._maps[i] = (start, key_map(self.text[start:end], key))
+            self._maps[i] = (start, key_map(text, key))
         start, mapping = self._maps[i]
         first, last = mapping.span(lo, hi)
         return start + first, start + last
@@ -303,7 +314,7 @@ def _findings(passes: list[_Pass], final_firsts: ParagraphIds, extends: dict[int
 
 
 def report(
-    text: str,
+    text: str | FileText,
     spans: Spans | Sequence[Span],
     found: Findings,
     foreign: Sequence[Block | Match] = (),
@@ -317,14 +328,17 @@ def report(
     records each followed by its :class:`Match` records (block numbers are reassigned); a
     block that is not removed holds paragraphs kept that extend another document's.
     ``keys`` may hold the normalised keys of paragraphs that partial matches name.
+    A :class:`~dedupe.text_file.FileText` is rendered without ``join`` only.
     """
+    if join and not isinstance(text, str):
+        raise TypeError("the text of a file is rendered without join: see FileText.kept_bytes")
     if not foreign and not len(found.removed) and not found.extends:
-        return Explained(text if join else "", [], [], [])
+        return Explained(text if isinstance(text, str) and join else "", [], [], [])
     index, kept = found.index.tolist(), found.kept.tolist()
     own, theirs = spans_of(spans, found.index), spans_of(spans, found.kept)
     score = found.score.tolist()
     kinds: list[Kind] = ["exact" if e else "near" for e in found.exact.tolist()]
-    partial = _Partials(text, spans, keys)
+    partial = _Partials(paragraphs_of(text, spans), spans, keys)
     bounds = found.bounds.tolist()
     blocks: list[Block] = []
     matches: dict[bool, list[Match]] = {True: [], False: []}
@@ -370,5 +384,5 @@ def report(
     # A block found in a later pass can straddle blocks removed before it: sort the matches.
     removed.sort(key=lambda m: m.index)
     repeats.sort(key=lambda m: m.index)
-    cleaned = join_spans(text, spans, [m.index for m in removed]) if join else ""
+    cleaned = join_spans(text, spans, [m.index for m in removed]) if isinstance(text, str) and join else ""
     return Explained(cleaned, removed, repeats, blocks)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+from dedupe import api
 from dedupe.api import explain_removals, removals
 from dedupe.compression import FORMATS
 from dedupe.config import DedupeConfig
@@ -34,6 +35,7 @@ from dedupe.files import (
     explain_records,
     json_line,
     one_line,
+    open_source,
     read_source,
     write_atomically,
 )
@@ -456,23 +458,26 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
                 elif args.diff:
                     explained, paragraphs = explain_removals(source.text, config=config)
                 else:  # the kept text is written a chunk at a time
-                    explained, spans = removals(source.text, config)
+                    explained, spans = removals(source.text if source.file is None else source.file, config)
                     paragraphs = len(spans)
                 output = _output_of(args, source, explained, spans)
+                log.info("%s: %d of %d paragraphs removed", source.label, len(explained.removed), paragraphs)
+                if args.in_place:
+                    if explained.removed:
+                        try:
+                            write_atomically(source.name, output)
+                        except OSError as err:
+                            report.fail(f"{source.label}: cannot write: {err.strerror or err}")
+                            continue
+                else:
+                    for data in output:
+                        emit(data)
             except InputError as err:
                 report.fail(str(err))
                 continue
-            log.info("%s: %d of %d paragraphs removed", source.label, len(explained.removed), paragraphs)
-            if args.in_place:
-                if explained.removed:
-                    try:
-                        write_atomically(source.name, output)
-                    except OSError as err:
-                        report.fail(f"{source.label}: cannot write: {err.strerror or err}")
-                        continue
-            else:
-                for data in output:
-                    emit(data)
+            finally:
+                if source.file is not None:
+                    source.file.close()
             if to_file:
                 pending.append((paragraphs, explained))
             else:
@@ -502,10 +507,13 @@ def _cleaned_files(
     """Each input, read (or the error that reading it raised), in order, with its cleaning when
     worker processes did it (``--jobs``; ``None``: to clean here)."""
 
-    def sources() -> Iterator[tuple[str | None, Source | InputError]]:
+    def sources(stream: bool = False) -> Iterator[tuple[str | None, Source | InputError]]:
         for name in args.files:
             try:
-                source = read_source(name, args.encoding)
+                if stream:  # a large file's text stays in the file, unless the diff or the explanations need it
+                    source = open_source(name, args.encoding, config.paragraphs, large=api.LEAN_FROM)
+                else:
+                    source = read_source(name, args.encoding)
             except InputError as err:
                 yield None, err
                 continue
@@ -513,7 +521,7 @@ def _cleaned_files(
 
     jobs = _file_jobs(args)
     if jobs == 1:
-        for _, source in sources():
+        for _, source in sources(stream=not (args.diff or args.explain)):
             yield source, None
         return
     from dedupe import prefetch
@@ -557,6 +565,8 @@ def _output_of(
         return [b"".join(json_line(record) for record in explain_records(source, explained))]
     if args.check or (args.in_place and not explained.removed):
         return []
+    if source.file is not None:
+        return source.file.kept_bytes([m.index for m in explained.removed])
     if spans is None:
         return [source.encode(explained.text)]
     return source.encode_chunks(kept_chunks(source.text, cuts_of(spans, [m.index for m in explained.removed])))

@@ -43,7 +43,7 @@ import numpy.typing as npt
 from dedupe import across as partly
 from dedupe import prefetch
 from dedupe.across import Entry, Found
-from dedupe.api import _Partials, check_text, report, resolve_within
+from dedupe.api import _Partials, check_text, paragraphs_of, report, resolve_within
 from dedupe.blocks import Findings
 from dedupe.config import DedupeConfig, as_int, resolve
 from dedupe.errors import ConfigError, DedupeError, NotCountedError
@@ -328,7 +328,7 @@ class Deduper:
             outcome = self._seen(links, spans, kept, within, doc, scope)
         else:
             outcome = self._boilerplate(links, spans, kept, within, doc, scope, near)
-        render = _Partials(text, spans)
+        render = _Partials(paragraphs_of(text, spans), spans)
         found, moved = _settle(found, outcome, spans, render)
         present = sorted([*kept, *(i for i, j in outcome.restored.items() if i == j)])
         groups = _foreign_blocks(sorted(outcome.across), present, spans, outcome.across, outcome.describe, render)

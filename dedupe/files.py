@@ -16,9 +16,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
+from dedupe.config import ParagraphMode
 from dedupe.errors import InputError
 from dedupe.results import Block, Explained, Match
 from dedupe.tempfiles import TempFile, mode_for
+from dedupe.text_file import UNIT, FileText, Undecodable
 
 PROG = "dedupe-file"
 
@@ -39,6 +41,7 @@ class Source:
     text: str
     codec: str  # encodes the text as the input had it (explicit byte order, no BOM)
     bom: bytes  # the byte order mark the input started with, if any
+    file: FileText | None = None  # a large file's text, left in the file (``text`` is then empty)
 
     @property
     def label(self) -> str:
@@ -81,6 +84,40 @@ _BOM_CODECS = {
 _NO_BOM = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}
 
 
+def open_source(name: str, encoding: str, mode: ParagraphMode, *, large: int) -> Source:
+    """:func:`read_source`, but a regular file of ``large`` bytes or more in one of Unicode's own
+    encodings is not read into memory: its text stays in the file (``Source.file``)."""
+    try:
+        fits = name == "-" or os.path.getsize(name) < large or not os.path.isfile(name)
+    except OSError:
+        fits = True
+    if fits:
+        return read_source(name, encoding)
+    f = open_input(name)
+    try:
+        codec, bom = _codec_of(encoding, os.pread(f.fileno(), 4, 0))
+        if codec in UNIT:
+            return Source(name, "", codec, bom, FileText(f, name, codec, len(bom), mode))
+    except Undecodable:
+        pass  # the reader of whole texts says what and where
+    except OSError as err:
+        f.close()
+        raise InputError(f"{name}: {err.strerror or err}") from None
+    except BaseException:
+        f.close()
+        raise
+    f.close()
+    return read_source(name, encoding)
+
+
+def _codec_of(encoding: str, head: bytes) -> tuple[str, bytes]:
+    """The codec that decodes a text in ``encoding`` after the byte order mark it starts with (and the mark)."""
+    codec = codecs.lookup(encoding).name
+    if codec not in _BOM_CODECS:
+        return codec, b""
+    return next(((c, m) for m, c in _BOM_CODECS[codec] if head.startswith(m)), (_NO_BOM[codec], b""))
+
+
 def read_source(name: str, encoding: str, data: bytes | None = None) -> Source:
     """Read and decode ``name`` (``-``: standard input), or decode ``data`` read from it before."""
     label = "<stdin>" if name == "-" else name
@@ -93,9 +130,7 @@ def read_source(name: str, encoding: str, data: bytes | None = None) -> Source:
         finally:
             if name != "-":
                 f.close()
-    codec, bom = codecs.lookup(encoding).name, b""
-    if codec in _BOM_CODECS:
-        bom, codec = next(((m, c) for m, c in _BOM_CODECS[codec] if data.startswith(m)), (b"", _NO_BOM[codec]))
+    codec, bom = _codec_of(encoding, data[:4])
     try:
         text = data[len(bom) :].decode(codec)
     except UnicodeError as err:

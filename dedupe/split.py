@@ -75,6 +75,11 @@ def span_array(text: str, mode: ParagraphMode = "line") -> Spans:
     small = _small_spans(text, mode)
     if small is not None:
         return np.array(small, dtype=np.int32).reshape(-1, 2)
+    return spans_of_lines(*visible_lines(text), mode)
+
+
+def visible_lines(text: str) -> tuple[Spans, npt.NDArray[np.bool_]]:
+    """Start and end of each line of ``text`` (without its break), and whether it has a visible character."""
     lines, maybe_blank = _line_table(text)
     visible = ~maybe_blank
     # Lines that start with an invisible character: only these need a look at the rest.
@@ -82,6 +87,11 @@ def span_array(text: str, mode: ParagraphMode = "line") -> Spans:
     search = _VISIBLE.search
     starts, ends = lines[unsure, 0].tolist(), lines[unsure, 1].tolist()
     visible[unsure] = [search(text, s, e) is not None for s, e in zip(starts, ends, strict=True)]
+    return lines, visible
+
+
+def spans_of_lines(lines: Spans, visible: npt.NDArray[np.bool_], mode: ParagraphMode) -> Spans:
+    """The paragraphs' spans, from the lines' spans and whether each line is visible."""
     if mode == "line":
         return lines if visible.all() else lines[visible]
     # A paragraph runs from its first visible line's start to its last visible line's end.
@@ -132,7 +142,7 @@ def paragraph_texts(text: str, spans: Spans, batch: int = 1 << 16) -> Iterator[s
 class Paragraphs(Sequence[str]):
     """The paragraphs of a text, each sliced from it when read (one at a time, or by number)."""
 
-    def __init__(self, text: str, spans: Spans) -> None:
+    def __init__(self, text: str, spans: Spans | Sequence[Span]) -> None:
         self.text = text
         self.spans = spans
 
@@ -144,7 +154,9 @@ class Paragraphs(Sequence[str]):
         return self.text[int(start) : int(end)]
 
     def __iter__(self) -> Iterator[str]:
-        return paragraph_texts(self.text, self.spans)
+        if isinstance(self.spans, np.ndarray):
+            return paragraph_texts(self.text, self.spans)
+        return (self.text[start:end] for start, end in self.spans)
 
 
 def _line_table(text: str) -> tuple[Spans, npt.NDArray[np.bool_]]:
