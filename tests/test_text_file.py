@@ -1,0 +1,165 @@
+"""A large file's text stays in the file (``dedupe.text_file``): the paragraphs, their spans, the
+kept bytes and every error must be those of the text read whole (``read_source``, ``span_array``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedupe import api, files, text_file
+from dedupe.cli import main
+from dedupe.errors import InputError
+from dedupe.split import join_spans, span_array
+from dedupe.text_file import UNIT, FileText, Undecodable
+from tests.scale import examples
+from tests.test_streamed_output import CLEANED, ENCODINGS, TEXT
+
+# Characters of one to four bytes in UTF-8 (and a surrogate pair in UTF-16), every line break,
+# and invisible characters that leave a line blank. U+0A15 and U+0D17 next to U+0100 hold the
+# bytes of an encoded \n and \r across two UTF-16 or UTF-32 code units: no line ends there.
+PIECES = ["a", "b", "é", "한", "😀", "Ā", "ਕ", "ഗ", " ", "\u3000", "\u200b", "\n", "\r", "\r\n", "\n\n"]
+BOMS = {"utf-8": b"\xef\xbb\xbf", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}
+
+
+def file_text(path: Path, codec: str, mode: str = "line", start: int = 0) -> FileText:
+    return FileText(path.open("rb"), str(path), codec, start, mode)  # type: ignore[arg-type]
+
+
+@examples(300)
+@given(
+    text=st.lists(st.sampled_from(PIECES), max_size=60).map("".join),
+    codec=st.sampled_from(sorted(UNIT)),
+    mode=st.sampled_from(["line", "blank"]),
+    block=st.integers(1, 24),
+    bom=st.booleans(),
+    chosen=st.lists(st.integers(0, 30), max_size=12),
+)
+def test_a_file_gives_what_its_text_read_whole_gives(
+    text: str, codec: str, mode: str, block: int, bom: bool, chosen: list[int], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Blocks of a few bytes: lines, \r\n and blank-line paragraphs cross the cuts all the time.
+    path = tmp_path_factory.mktemp("text") / "in.txt"
+    mark = BOMS.get(codec, b"") if bom else b""
+    path.write_bytes(mark + text.encode(codec))
+    spans = span_array(text, mode)  # type: ignore[arg-type]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(text_file, "_BLOCK", block)
+        got = file_text(path, codec, mode, len(mark))
+        try:
+            assert got.spans.tolist() == spans.tolist()
+            assert len(got) == len(text)
+            expected = [text[s:e] for s, e in spans.tolist()]
+            assert list(got.paragraphs) == expected
+            assert [got.paragraphs[i] for i in range(len(expected))] == expected
+            remove = [i for i in chosen if i < len(spans)]
+            assert b"".join(got.kept_bytes(remove)) == mark + join_spans(text, spans, remove).encode(codec)
+        finally:
+            got.close()
+
+
+@pytest.mark.parametrize(
+    ("data", "codec"),
+    [
+        (b"line\n" * 300_000 + b"\xff\n", "utf-8"),  # an invalid byte blocks after the first
+        (b"line\n" * 300_000 + b"\xc3", "utf-8"),  # a sequence cut short by the end
+        (b"line\n" * 300_000 + b"a\x00b\n", "utf-8"),  # a NUL: a binary file
+        ("line\n".encode("utf-16-le") * 3 + b"\x00", "utf-16-le"),  # half a code unit
+        ("a\n".encode("utf-16-le") + b"\x00\xdc\n\x00", "utf-16-le"),  # a lone low surrogate
+    ],
+)
+def test_what_does_not_decode_is_undecodable(data: bytes, codec: str, tmp_path: Path) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(data)
+    with pytest.raises(Undecodable):
+        file_text(path, codec)
+
+
+def test_a_file_that_shrinks_after_the_scan_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "in.txt"
+    path.write_text("One paragraph.\nAnother one.\nOne paragraph.\n", encoding="utf-8")
+    got = file_text(path, "utf-8")
+    try:
+        os.truncate(path, 10)
+        with pytest.raises(InputError, match="shrank"):
+            b"".join(got.kept_bytes([2]))
+        with pytest.raises(InputError, match="shrank"):
+            got.paragraphs[1]
+    finally:
+        got.close()
+
+
+def _run(argv: list[str], capsysbinary: pytest.CaptureFixture[bytes]) -> tuple[int, bytes, bytes]:
+    status = main(argv)
+    out, err = capsysbinary.readouterr()
+    return status, out, err
+
+
+BAD = {
+    "invalid": b"Fine.\n" * 50_000 + b"caf\xe9\n",
+    "nul-char": b"Fine.\n" * 50_000 + b"a\x00b\n",
+    "nul-and-invalid": b"Fine.\n" * 50_000 + b"a\x00b\n\xff\n",
+    "truncated": b"Fine.\n" * 50_000 + b"\xe2\x82",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_errors_are_those_of_the_text_read_whole(
+    name: str, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(BAD[name])
+    whole = _run([str(path)], capsysbinary)
+    monkeypatch.setattr(api, "LEAN_FROM", 0)
+    assert _run([str(path)], capsysbinary) == whole
+    assert whole[0] == 2 and whole[2].count(b"\n") == 1
+
+
+def test_a_large_file_is_left_in_its_file(
+    seed_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the bar up the text is never read whole; below it (and for --diff, another codec) it is."""
+    expected = seed_path.with_suffix(".expected.txt").read_bytes()
+    size = seed_path.stat().st_size
+    opened: list[str] = []
+    read = files.read_source
+    monkeypatch.setattr(files, "FileText", lambda *a: opened.append("file") or FileText(*a))
+    monkeypatch.setattr("dedupe.cli.read_source", lambda *a: opened.append("whole") or read(*a))
+    monkeypatch.setattr(files, "read_source", lambda *a: opened.append("whole") or read(*a))
+    for bar in (size, size + 1):
+        monkeypatch.setattr(api, "LEAN_FROM", bar)
+        assert _run([str(seed_path)], capsysbinary)[:2] == (0, expected)
+    monkeypatch.setattr(api, "LEAN_FROM", 0)
+    assert _run(["--diff", str(seed_path)], capsysbinary)[0] == 0
+    assert _run(["--encoding", "latin-1", str(seed_path)], capsysbinary)[0] == 0
+    assert _run(["--encoding", "utf-32", str(seed_path)], capsysbinary)[0] == 2  # undecodable: read whole to say so
+    assert opened == ["file", "whole", "whole", "whole", "file", "whole"]
+
+
+# dedupe-file in its own process, with every file treated as large.
+_LAUNCH = "import sys; from dedupe import api, cli; api.LEAN_FROM = 0; sys.exit(cli.main())"
+
+
+def dedupe_file(*args: object) -> subprocess.CompletedProcess[bytes]:
+    argv = [sys.executable, "-c", _LAUNCH, "-q", *map(str, args)]
+    return subprocess.run(argv, capture_output=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize(("encoding", "bom", "codec"), ENCODINGS, ids=[e[0] for e in ENCODINGS])
+def test_the_cli_writes_the_cleaned_text_from_the_file(encoding: str, bom: bytes, codec: str, tmp_path: Path) -> None:
+    source = tmp_path / "in.txt"
+    source.write_bytes(bom + TEXT.encode(codec))
+    expected = bom + CLEANED.encode(codec)
+    out = dedupe_file("--encoding", encoding, source)
+    assert (out.returncode, out.stderr) == (0, b"")
+    assert out.stdout == expected
+    assert dedupe_file("--encoding", encoding, "-o", tmp_path / "out.txt", source).returncode == 0
+    assert (tmp_path / "out.txt").read_bytes() == expected
+    assert dedupe_file("--encoding", encoding, "--in-place", source).returncode == 0
+    assert source.read_bytes() == expected
+    assert dedupe_file("--encoding", encoding, "--check", source).returncode == 0  # nothing left to remove
