@@ -30,6 +30,7 @@ from dedupe.errors import ConfigError, InputError
 from dedupe.files import (
     PROG,
     Source,
+    Spool,
     descriptor_named,
     diff_bytes,
     explain_records,
@@ -437,12 +438,12 @@ def _special(path: str) -> bool:
 def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
     report = Report(check=args.check, look=args.check or args.diff or args.explain)
     to_file = bool(args.output) and args.output != "-"
-    collected: list[bytes] = []  # for -o, written at the end in one atomic step
+    spool = Spool(args.output) if to_file else None  # -o: renamed over OUT at the end, in one atomic step
     pending: list[tuple[int, Explained]] = []  # counted once -o is written
 
     def emit(data: bytes) -> None:
-        if to_file:
-            collected.append(data)
+        if spool is not None:
+            spool.write(data)
         else:
             _to_stdout(data)
 
@@ -483,9 +484,11 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
             else:
                 report.add(paragraphs, explained)
         # An input that failed would leave -o incomplete: then the old OUT stays as it was.
-        if to_file and not report.errors:
+        if spool is not None and report.errors:
+            spool.discard()
+        elif spool is not None:
             try:
-                write_atomically(args.output, collected)
+                spool.commit()
                 for paragraphs, explained in pending:
                     report.add(paragraphs, explained)
             except BrokenPipeError:
@@ -496,6 +499,9 @@ def _run(args: argparse.Namespace, config: DedupeConfig) -> int:
     except _StdoutError as err:
         report.fail(f"standard output: cannot write: {err}")
         _silence_stdout()
+    finally:
+        if spool is not None:
+            spool.discard()  # (after a commit, nothing is left to drop)
     if not args.quiet and report.files:
         print(f"{PROG}: {report.summary()}", file=sys.stderr)
     return report.return_code

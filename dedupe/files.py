@@ -174,6 +174,55 @@ def write_atomically(path: str, data: bytes | Iterable[bytes]) -> None:
         raise
 
 
+class Spool:
+    """``-o OUT``: what every input writes, one after another, kept back until :meth:`commit`.
+
+    Bytes for a file go straight into the temporary file beside it (a large output is never
+    held in memory), and the file is renamed over OUT only by :meth:`commit`; for a device,
+    a pipe or a descriptor's name, where nothing written can be taken back, they are held
+    until then. An error in writing is raised by :meth:`commit`.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.target: AtomicFile | None = None
+        self.held: list[bytes] = []
+        self.error: OSError | None = None
+
+    def write(self, data: bytes) -> None:
+        if self.error is not None:
+            return
+        try:
+            if self.target is None:
+                self.target = AtomicFile(self.path)
+            if self.target.temp is None:
+                self.held.append(data)
+            else:
+                self.target.write(data)
+        except OSError as err:
+            self.error = err
+            self.discard()
+
+    def commit(self) -> None:
+        if self.error is not None:
+            raise self.error
+        try:
+            if self.target is None:
+                self.target = AtomicFile(self.path)
+            for data in self.held:
+                self.target.write(data)
+            self.target.commit()
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        """Drop what was written; OUT stays as it was."""
+        if self.target is not None:
+            self.target.discard()
+        self.held.clear()
+
+
 # Names of a descriptor this process already has open: writing there means writing to it.
 _STANDARD = {"/dev/stdout": 1, "/dev/stderr": 2}
 _DESCRIPTOR = re.compile(r"/dev/fd/([0-9]+)|/proc/(self|thread-self|[0-9]+)/fd/([0-9]+)")

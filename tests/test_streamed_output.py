@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from benchmarks.corpus import corpus_text, make_corpus
 from dedupe import dedupe_text
+from dedupe.files import Spool
 from dedupe.split import cuts_of, join_spans, kept_chunks, span_array
 from tests.scale import examples
 
@@ -84,3 +85,37 @@ def test_chunks_join_to_the_kept_text(text: str, chosen: list[int], size: int) -
     chunks = list(kept_chunks(text, cuts, size))
     assert "".join(chunks) == join_spans(text, spans, chosen)
     assert all(size <= len(c) < 2 * size for c in chunks[:-1])
+
+
+def test_output_goes_into_its_temporary_file_as_it_comes(tmp_path: Path) -> None:
+    """-o OUT holds nothing back for a file: the bytes are in the temporary file beside OUT,
+    which replaces OUT only at the commit; for a pipe or a descriptor's name they are held."""
+    out = tmp_path / "out.txt"
+    out.write_bytes(b"old\n")
+    spool = Spool(str(out))
+    chunk = b"x" * (1 << 20)
+    spool.write(chunk)
+    spool.write(chunk)
+    (temp,) = (p for p in tmp_path.iterdir() if p != out)
+    assert temp.stat().st_size >= len(chunk) and spool.held == [] and out.read_bytes() == b"old\n"
+    spool.commit()
+    assert out.read_bytes() == chunk * 2 and list(tmp_path.iterdir()) == [out]
+    dropped = Spool(str(out))
+    dropped.write(b"never")
+    dropped.discard()
+    assert out.read_bytes() == chunk * 2 and list(tmp_path.iterdir()) == [out]
+    held = Spool("/dev/null")
+    held.write(b"kept back")
+    assert held.held == [b"kept back"]
+    held.commit()
+
+
+def test_an_input_that_fails_after_one_written_leaves_out_as_it_was(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8", newline="")
+    (tmp_path / "b.txt").write_bytes(b"caf\xe9\n")
+    out = tmp_path / "out.txt"
+    out.write_bytes(b"old\n")
+    done = dedupe_file("--jobs", "1", "-o", out, tmp_path / "a.txt", tmp_path / "b.txt")
+    assert done.returncode == 2 and done.stderr.count(b"\n") == 1 and b"b.txt" in done.stderr
+    assert out.read_bytes() == b"old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt", "out.txt"]
