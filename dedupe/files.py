@@ -10,8 +10,10 @@ import itertools
 import json
 import os
 import re
+import shutil
 import stat
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
@@ -87,27 +89,65 @@ _NO_BOM = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}
 def open_source(name: str, encoding: str, mode: ParagraphMode, *, large: int) -> Source:
     """:func:`read_source`, but a regular file of ``large`` bytes or more in one of Unicode's own
     encodings is not read into memory: its text stays in the file (``Source.file``)."""
+    if name == "-":
+        return _spooled_stdin(encoding, mode, large)
     try:
-        fits = name == "-" or os.path.getsize(name) < large or not os.path.isfile(name)
+        fits = os.path.getsize(name) < large or not os.path.isfile(name)
     except OSError:
         fits = True
     if fits:
         return read_source(name, encoding)
-    f = open_input(name)
+    return _left_in_file(open_input(name), name, encoding, mode)
+
+
+def _spooled_stdin(encoding: str, mode: ParagraphMode, large: int) -> Source:
+    """Standard input: read whole when shorter than ``large`` bytes, else copied to an
+    anonymous temporary file (gone however the run ends) and left there."""
+    stdin = open_input("-")
+    head: list[bytes] = []
+    held = 0
+    try:
+        while held < large or not head:
+            piece = stdin.read(1 << 20)
+            if not piece:
+                return read_source("-", encoding, b"".join(head))
+            head.append(piece)
+            held += len(piece)
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 (the source's FileText closes it)
+    except OSError as err:
+        raise InputError(f"<stdin>: {err.strerror or err}") from None
+    try:
+        spool.writelines(head)
+        head.clear()
+        shutil.copyfileobj(stdin, spool, 1 << 20)
+        spool.flush()
+    except OSError as err:
+        spool.close()
+        raise InputError(f"<stdin>: cannot copy to a temporary file: {err.strerror or err}") from None
+    return _left_in_file(spool, "-", encoding, mode)
+
+
+def _left_in_file(f: IO[bytes], name: str, encoding: str, mode: ParagraphMode) -> Source:
+    """The source of an open file whose text stays there (read whole and closed, when it cannot)."""
+    label = "<stdin>" if name == "-" else name
     try:
         codec, bom = _codec_of(encoding, os.pread(f.fileno(), 4, 0))
         if codec in UNIT:
-            return Source(name, "", codec, bom, FileText(f, name, codec, len(bom), mode))
+            return Source(name, "", codec, bom, FileText(f, label, codec, len(bom), mode))
     except Undecodable:
         pass  # the reader of whole texts says what and where
     except OSError as err:
         f.close()
-        raise InputError(f"{name}: {err.strerror or err}") from None
+        raise InputError(f"{label}: {err.strerror or err}") from None
     except BaseException:
         f.close()
         raise
-    f.close()
-    return read_source(name, encoding)
+    if name != "-":
+        f.close()
+        return read_source(name, encoding)
+    with f:
+        f.seek(0)
+        return read_source(name, encoding, f.read())
 
 
 def _codec_of(encoding: str, head: bytes) -> tuple[str, bytes]:

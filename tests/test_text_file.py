@@ -18,6 +18,7 @@ from dedupe.errors import InputError
 from dedupe.split import join_spans, span_array
 from dedupe.text_file import UNIT, FileText, Undecodable
 from tests.scale import examples
+from tests.test_cli import fake_stdin
 from tests.test_streamed_output import CLEANED, ENCODINGS, TEXT
 
 # Characters of one to four bytes in UTF-8 (and a surrogate pair in UTF-16), every line break,
@@ -115,9 +116,14 @@ def test_errors_are_those_of_the_text_read_whole(
     path = tmp_path / "bad.txt"
     path.write_bytes(BAD[name])
     whole = _run([str(path)], capsysbinary)
+    fake_stdin(monkeypatch, BAD[name])
+    whole_stdin = _run(["-"], capsysbinary)
     monkeypatch.setattr(api, "LEAN_FROM", 0)
     assert _run([str(path)], capsysbinary) == whole
+    fake_stdin(monkeypatch, BAD[name])
+    assert _run(["-"], capsysbinary) == whole_stdin
     assert whole[0] == 2 and whole[2].count(b"\n") == 1
+    assert whole_stdin[2] == whole[2].replace(str(path).encode(), b"<stdin>")
 
 
 def test_a_large_file_is_left_in_its_file(
@@ -134,20 +140,22 @@ def test_a_large_file_is_left_in_its_file(
     for bar in (size, size + 1):
         monkeypatch.setattr(api, "LEAN_FROM", bar)
         assert _run([str(seed_path)], capsysbinary)[:2] == (0, expected)
+        fake_stdin(monkeypatch, seed_path.read_bytes())  # copied to a temporary file from the bar up
+        assert _run(["-"], capsysbinary)[:2] == (0, expected)
     monkeypatch.setattr(api, "LEAN_FROM", 0)
     assert _run(["--diff", str(seed_path)], capsysbinary)[0] == 0
     assert _run(["--encoding", "latin-1", str(seed_path)], capsysbinary)[0] == 0
     assert _run(["--encoding", "utf-32", str(seed_path)], capsysbinary)[0] == 2  # undecodable: read whole to say so
-    assert opened == ["file", "whole", "whole", "whole", "file", "whole"]
+    assert opened == ["file", "file", "whole", "whole", "whole", "whole", "file", "whole"]
 
 
 # dedupe-file in its own process, with every file treated as large.
 _LAUNCH = "import sys; from dedupe import api, cli; api.LEAN_FROM = 0; sys.exit(cli.main())"
 
 
-def dedupe_file(*args: object) -> subprocess.CompletedProcess[bytes]:
+def dedupe_file(*args: object, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     argv = [sys.executable, "-c", _LAUNCH, "-q", *map(str, args)]
-    return subprocess.run(argv, capture_output=True, timeout=300, check=False)
+    return subprocess.run(argv, input=data, capture_output=True, timeout=300, check=False)
 
 
 @pytest.mark.parametrize(("encoding", "bom", "codec"), ENCODINGS, ids=[e[0] for e in ENCODINGS])
@@ -158,6 +166,7 @@ def test_the_cli_writes_the_cleaned_text_from_the_file(encoding: str, bom: bytes
     out = dedupe_file("--encoding", encoding, source)
     assert (out.returncode, out.stderr) == (0, b"")
     assert out.stdout == expected
+    assert dedupe_file("--encoding", encoding, "-", data=source.read_bytes()).stdout == expected
     assert dedupe_file("--encoding", encoding, "-o", tmp_path / "out.txt", source).returncode == 0
     assert (tmp_path / "out.txt").read_bytes() == expected
     assert dedupe_file("--encoding", encoding, "--in-place", source).returncode == 0
