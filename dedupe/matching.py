@@ -34,7 +34,7 @@ from dedupe.partial import ALIGN_LIMIT, Cover, Part, adds_new_text, partial_alig
 from dedupe.signature import sign_keys
 from dedupe.spill import spilled, to_heap
 from dedupe.stopwatch import OFF, Stopwatch
-from dedupe.unit_keys import Picked, held_units, key_lengths, units_again
+from dedupe.unit_keys import Picked, held_units, key_lengths, keys_for, units_again
 from dedupe.verify import score, score_pairs
 
 Ids = npt.NDArray[np.int64]
@@ -451,17 +451,21 @@ def _verify(
         pair_lengths = lengths[pairs]
         shorter, longer = pair_lengths.min(axis=1), pair_lengths.max(axis=1)
         found, alignments = [], []
-        for k in np.flatnonzero(~passed | (shorter < config.coverage * longer)).tolist():  # (may_add_new_text)
-            a, b = keys[pairs[k, 0]], keys[pairs[k, 1]]
-            alignment = partial_alignment(a, b, config.threshold, config.coverage)
-            if alignment is None:
-                continue
-            if passed[k]:
-                if not adds_new_text(a, b, alignment, config.coverage):
-                    continue  # a copy whole: nothing of the longer is left out but light noise
-                passed[k] = False
-            found.append(k)
-            alignments.append(alignment)
+        maybe = np.flatnonzero(~passed | (shorter < config.coverage * longer))  # (may_add_new_text)
+        for at in range(0, len(maybe), 1 << 14):
+            some = maybe[at : at + (1 << 14)]
+            held = keys_for(keys, pairs[some])
+            for k, (x, y) in zip(some.tolist(), pairs[some].tolist(), strict=True):
+                a, b = held[x], held[y]
+                alignment = partial_alignment(a, b, config.threshold, config.coverage)
+                if alignment is None:
+                    continue
+                if passed[k]:
+                    if not adds_new_text(a, b, alignment, config.coverage):
+                        continue  # a copy whole: nothing of the longer is left out but light noise
+                    passed[k] = False
+                found.append(k)
+                alignments.append(alignment)
         chosen = np.asarray(found, dtype=np.int64)
     return Verified(
         pairs[passed],

@@ -158,6 +158,10 @@ class Paragraphs(Sequence[str]):
             return paragraph_texts(self.text, self.spans)
         return (self.text[start:end] for start, end in self.spans)
 
+    def picked(self, ids: npt.NDArray[np.int64]) -> Iterator[str]:
+        """Paragraphs ``ids``, one after another."""
+        return (self[i] for i in ids.tolist())
+
 
 def _line_table(text: str) -> tuple[Spans, npt.NDArray[np.bool_]]:
     """Start and end of each line, without its break (only \\r\\n, \\r and \\n break), and

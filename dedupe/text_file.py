@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import IO, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from dedupe.config import ParagraphMode
 from dedupe.errors import InputError
@@ -25,6 +26,7 @@ from dedupe.split import Spans, cuts_of, spans_of_lines, visible_lines
 # Bytes per code unit of the codecs whose text can stay in its file.
 UNIT = {"utf-8": 1, "utf-16-le": 2, "utf-16-be": 2, "utf-32-le": 4, "utf-32-be": 4}
 _BLOCK = 1 << 20  # bytes read and decoded at a time
+_GAP = 1 << 13  # bytes between two paragraphs read in one go
 
 
 class Undecodable(Exception):
@@ -92,16 +94,30 @@ class FileParagraphs(Sequence[str]):
         return self.text.decode(int(start), int(end))
 
     def __iter__(self) -> Iterator[str]:
-        spans, byte_spans = self.text.spans, self.text.byte_spans
-        first = 0
-        while first < len(spans):
-            # The paragraphs that end within a block of the first one's start (at least one).
-            last = max(first + 1, int(np.searchsorted(byte_spans[:, 1], byte_spans[first, 0] + _BLOCK, "right")))
-            block = self.text.decode(int(byte_spans[first, 0]), int(byte_spans[last - 1, 1]))
-            base = int(spans[first, 0])
-            for start, end in zip(spans[first:last, 0].tolist(), spans[first:last, 1].tolist(), strict=True):
-                yield block[start - base : end - base]
-            first = last
+        return self.picked(np.arange(len(self.text.spans)))
+
+    def picked(self, ids: npt.NDArray[np.int64]) -> Iterator[str]:
+        """Paragraphs ``ids``. Those that come in order with small gaps between them are read
+        a block at a time; any other with a read of its own (a read costs as much as copying
+        a few kB)."""
+        text = self.text
+        block, lo, hi = b"", 0, 0  # bytes lo:hi of the file
+        for first in range(0, len(ids), 1 << 16):
+            spans = text.byte_spans[ids[first : first + (1 << 16)]]
+            starts, ends = spans[:, 0], spans[:, 1]
+            gaps = starts[1:] - ends[:-1]
+            # The last paragraph of each one's run: next ones start no earlier than the one before ends, and soon after.
+            breaks = np.append(np.flatnonzero((gaps < 0) | (gaps > _GAP)), len(spans) - 1)
+            run_last = np.repeat(breaks, np.diff(breaks, prepend=-1)).tolist()
+            for k, (start, end) in enumerate(spans.tolist()):
+                if start < lo or end > hi:  # up to the last one of the run within a block from here
+                    last = k + max(0, int(np.searchsorted(ends[k : run_last[k] + 1], start + _BLOCK, "right")) - 1)
+                    lo, hi = start, max(end, int(ends[last]))
+                    block = text.read(lo, hi)
+                try:
+                    yield block[start - lo : end - lo].decode(text.codec)
+                except UnicodeDecodeError:
+                    raise InputError(f"{text.label}: the file changed while it was being read") from None
 
 
 def _scan(fd: int, codec: str, start: int, mode: ParagraphMode) -> tuple[Spans, Spans, int, int]:

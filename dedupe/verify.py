@@ -28,6 +28,8 @@ import numpy.typing as npt
 from rapidfuzz.distance import Indel, LCSseq
 from rapidfuzz.process import cpdist
 
+from dedupe.unit_keys import keys_for
+
 EXACT_LIMIT = 20_000  # above this many characters in the shorter text, the score goes by pieces
 BLOCK = 2_048  # characters per piece of the first text
 ANCHOR = 16  # characters of an anchor (at least 4)
@@ -47,8 +49,9 @@ def score_pairs(keys: Sequence[str], pairs: npt.NDArray[np.int64], cutoff: float
     """
     out = np.empty(len(pairs), dtype=np.float64)
     for start in range(0, len(pairs), _PAIRS_AT_ONCE):
+        held = keys_for(keys, pairs[start : start + _PAIRS_AT_ONCE])
         chunk = pairs[start : start + _PAIRS_AT_ONCE].tolist()
-        out[start : start + len(chunk)] = score_each([keys[i] for i, _ in chunk], [keys[j] for _, j in chunk], cutoff)
+        out[start : start + len(chunk)] = score_each([held[i] for i, _ in chunk], [held[j] for _, j in chunk], cutoff)
     return out
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -38,11 +39,19 @@ def file_text(path: Path, codec: str, mode: str = "line", start: int = 0) -> Fil
     codec=st.sampled_from(sorted(UNIT)),
     mode=st.sampled_from(["line", "blank"]),
     block=st.integers(1, 24),
+    gap=st.integers(0, 8),
     bom=st.booleans(),
     chosen=st.lists(st.integers(0, 30), max_size=12),
 )
 def test_a_file_gives_what_its_text_read_whole_gives(
-    text: str, codec: str, mode: str, block: int, bom: bool, chosen: list[int], tmp_path_factory: pytest.TempPathFactory
+    text: str,
+    codec: str,
+    mode: str,
+    block: int,
+    gap: int,
+    bom: bool,
+    chosen: list[int],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     # Blocks of a few bytes: lines, \r\n and blank-line paragraphs cross the cuts all the time.
     path = tmp_path_factory.mktemp("text") / "in.txt"
@@ -51,6 +60,7 @@ def test_a_file_gives_what_its_text_read_whole_gives(
     spans = span_array(text, mode)  # type: ignore[arg-type]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(text_file, "_BLOCK", block)
+        patch.setattr(text_file, "_GAP", gap)
         got = file_text(path, codec, mode, len(mark))
         try:
             assert got.spans.tolist() == spans.tolist()
@@ -58,7 +68,11 @@ def test_a_file_gives_what_its_text_read_whole_gives(
             expected = [text[s:e] for s, e in spans.tolist()]
             assert list(got.paragraphs) == expected
             assert [got.paragraphs[i] for i in range(len(expected))] == expected
-            remove = [i for i in chosen if i < len(spans)]
+            remove = [i for i in chosen if i < len(spans)]  # in any order, some twice
+            assert list(got.paragraphs.picked(np.array(remove, dtype=np.int64))) == [expected[i] for i in remove]
+            assert list(got.paragraphs.picked(np.array(sorted(remove), dtype=np.int64))) == [
+                expected[i] for i in sorted(remove)
+            ]
             assert b"".join(got.kept_bytes(remove)) == mark + join_spans(text, spans, remove).encode(codec)
         finally:
             got.close()
