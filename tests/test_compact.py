@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import dedupe.blocks
 import dedupe.normalize
 from dedupe import dedupe_and_explain
-from dedupe.api import _Partials, explain_removals
+from dedupe.api import _Partials, explain_removals, paragraphs_of
 from dedupe.blocks import RUN_LINES, TEMPLATE_GAP, display_width, group_runs
 from dedupe.cluster import Partials, assign_with_partials
 from dedupe.config import DedupeConfig, resolve
@@ -183,14 +183,14 @@ def reference_explain(text: str, **overrides: object) -> Explained:
         for c in run:
             kind = "exact" if c.exact else "near"
             if c.cover is not None:
-                (removed if is_removed else kept).append(_Partials(text, spans).match(c.index, c.cover, number))
+                (removed if is_removed else kept).append(_Partials(paragraphs_of(text, spans), spans).match(c.index, c.cover, number))
                 continue
             (removed if is_removed else kept).append(
                 Match(c.index, spans[c.index], c.kept_index, spans[c.kept_index], c.score, kind, number)
             )
     for i, got in sorted(extends.items()):
         number = len(blocks)
-        match = _Partials(text, spans).match(i, got, number)
+        match = _Partials(paragraphs_of(text, spans), spans).match(i, got, number)
         why = f"holds new text: {got.coverage:.2f} of it is paragraph {got.main}, below coverage"
         blocks.append(Block(number, i, i, match.span, got.main, got.main, match.kept_span, False, why))
         kept.append(match)

@@ -53,5 +53,5 @@ def test_the_whole_key_of_a_paragraph_spans_what_the_map_says(text):
 
     key = normalize(text)
     if key:
-        quick = _Partials(text, [(0, len(text))], {0: key}).key_span(0, 0, len(key))
+        quick = _Partials([text], [(0, len(text))], {0: key}).key_span(0, 0, len(key))
         assert quick == key_map(text).span(0, len(key))
