@@ -36,7 +36,8 @@ from dedupe.text_file import FileText
 LEAN_FROM = 1 << 26
 """Characters: a longer text holds no normalised keys; they are normalised again when needed.
 Held, they take about as much memory as the text; normalising again costs a microsecond or
-two per paragraph."""
+two per paragraph. ``dedupe-file`` leaves the text of an input of this many bytes or more in
+its file (:mod:`dedupe.text_file`)."""
 
 
 def dedupe_text(text: str, *, config: DedupeConfig | None = None, **overrides: Any) -> str:

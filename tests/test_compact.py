@@ -172,6 +172,7 @@ def reference_explain(text: str, **overrides: object) -> Explained:
     removed: list[Match] = []
     kept: list[Match] = []
     blocks: list[Block] = []
+    render = _Partials(paragraphs_of(text, spans), spans)
     for run, is_removed, why in found:
         first, last = run[0], run[-1]
         number = len(blocks)
@@ -183,14 +184,14 @@ def reference_explain(text: str, **overrides: object) -> Explained:
         for c in run:
             kind = "exact" if c.exact else "near"
             if c.cover is not None:
-                (removed if is_removed else kept).append(_Partials(paragraphs_of(text, spans), spans).match(c.index, c.cover, number))
+                (removed if is_removed else kept).append(render.match(c.index, c.cover, number))
                 continue
             (removed if is_removed else kept).append(
                 Match(c.index, spans[c.index], c.kept_index, spans[c.kept_index], c.score, kind, number)
             )
     for i, got in sorted(extends.items()):
         number = len(blocks)
-        match = _Partials(paragraphs_of(text, spans), spans).match(i, got, number)
+        match = render.match(i, got, number)
         why = f"holds new text: {got.coverage:.2f} of it is paragraph {got.main}, below coverage"
         blocks.append(Block(number, i, i, match.span, got.main, got.main, match.kept_span, False, why))
         kept.append(match)

@@ -30,8 +30,12 @@ ENCODINGS = [
 ]
 
 
-def dedupe_file(*args: object, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    argv = [sys.executable, "-m", "dedupe", "-q", *map(str, args)]
+# dedupe-file with every input large (``dedupe.text_file``: the text is left in its file).
+_LARGE = ["-c", "import sys; from dedupe import api, cli; api.LEAN_FROM = 0; sys.exit(cli.main())"]
+
+
+def dedupe_file(*args: object, data: bytes | None = None, large: bool = False) -> subprocess.CompletedProcess[bytes]:
+    argv = [sys.executable, *(_LARGE if large else ["-m", "dedupe"]), "-q", *map(str, args)]
     return subprocess.run(argv, input=data, capture_output=True, timeout=300, check=False)
 
 
@@ -39,19 +43,21 @@ def test_the_text_crosses_chunks() -> None:
     assert len(CLEANED) > 2 * (1 << 20) and len(CLEANED) < len(TEXT) - 100_000
 
 
+@pytest.mark.parametrize("large", [False, True], ids=["held", "left-in-file"])
 @pytest.mark.parametrize(("encoding", "bom", "codec"), ENCODINGS, ids=[e[0] for e in ENCODINGS])
-def test_output_is_the_cleaned_text_encoded(encoding: str, bom: bytes, codec: str, tmp_path: Path) -> None:
+def test_output_is_the_cleaned_text_encoded(encoding: str, bom: bytes, codec: str, large: bool, tmp_path: Path) -> None:
     source = tmp_path / "in.txt"
     source.write_bytes(bom + TEXT.encode(codec))
     expected = bom + CLEANED.encode(codec)
-    out = dedupe_file("--encoding", encoding, source)
+    out = dedupe_file("--encoding", encoding, source, large=large)
     assert (out.returncode, out.stderr) == (0, b"")
     assert out.stdout == expected
-    assert dedupe_file("--encoding", encoding, "-", data=source.read_bytes()).stdout == expected
-    assert dedupe_file("--encoding", encoding, "-o", tmp_path / "out.txt", source).returncode == 0
+    assert dedupe_file("--encoding", encoding, "-", data=source.read_bytes(), large=large).stdout == expected
+    assert dedupe_file("--encoding", encoding, "-o", tmp_path / "out.txt", source, large=large).returncode == 0
     assert (tmp_path / "out.txt").read_bytes() == expected
-    assert dedupe_file("--encoding", encoding, "--in-place", source).returncode == 0
+    assert dedupe_file("--encoding", encoding, "--in-place", source, large=large).returncode == 0
     assert source.read_bytes() == expected
+    assert dedupe_file("--encoding", encoding, "--check", source, large=large).returncode == 0  # nothing left
 
 
 def test_two_files_follow_one_another(tmp_path: Path) -> None:

@@ -4,8 +4,6 @@ kept bytes and every error must be those of the text read whole (``read_source``
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +18,6 @@ from dedupe.split import join_spans, span_array
 from dedupe.text_file import UNIT, FileText, Undecodable
 from tests.scale import examples
 from tests.test_cli import fake_stdin
-from tests.test_streamed_output import CLEANED, ENCODINGS, TEXT
 
 # Characters of one to four bytes in UTF-8 (and a surrogate pair in UTF-16), every line break,
 # and invisible characters that leave a line blank. U+0A15 and U+0D17 next to U+0100 hold the
@@ -161,28 +158,3 @@ def test_a_large_file_is_left_in_its_file(
     assert _run(["--encoding", "latin-1", str(seed_path)], capsysbinary)[0] == 0
     assert _run(["--encoding", "utf-32", str(seed_path)], capsysbinary)[0] == 2  # undecodable: read whole to say so
     assert opened == ["file", "file", "whole", "whole", "whole", "whole", "file", "whole"]
-
-
-# dedupe-file in its own process, with every file treated as large.
-_LAUNCH = "import sys; from dedupe import api, cli; api.LEAN_FROM = 0; sys.exit(cli.main())"
-
-
-def dedupe_file(*args: object, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    argv = [sys.executable, "-c", _LAUNCH, "-q", *map(str, args)]
-    return subprocess.run(argv, input=data, capture_output=True, timeout=300, check=False)
-
-
-@pytest.mark.parametrize(("encoding", "bom", "codec"), ENCODINGS, ids=[e[0] for e in ENCODINGS])
-def test_the_cli_writes_the_cleaned_text_from_the_file(encoding: str, bom: bytes, codec: str, tmp_path: Path) -> None:
-    source = tmp_path / "in.txt"
-    source.write_bytes(bom + TEXT.encode(codec))
-    expected = bom + CLEANED.encode(codec)
-    out = dedupe_file("--encoding", encoding, source)
-    assert (out.returncode, out.stderr) == (0, b"")
-    assert out.stdout == expected
-    assert dedupe_file("--encoding", encoding, "-", data=source.read_bytes()).stdout == expected
-    assert dedupe_file("--encoding", encoding, "-o", tmp_path / "out.txt", source).returncode == 0
-    assert (tmp_path / "out.txt").read_bytes() == expected
-    assert dedupe_file("--encoding", encoding, "--in-place", source).returncode == 0
-    assert source.read_bytes() == expected
-    assert dedupe_file("--encoding", encoding, "--check", source).returncode == 0  # nothing left to remove
