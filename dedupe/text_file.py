@@ -151,8 +151,7 @@ def _scan(fd: int, codec: str, start: int, mode: ParagraphMode) -> tuple[Spans, 
                 raise Undecodable
             lines, visible = visible_lines(text)
             rows = spans_of_lines(lines, visible, mode).astype(np.int64)
-            starts = _char_starts(view[:cut], len(text), codec)
-        in_bytes = rows * unit if starts is None else starts[rows]
+            in_bytes = _byte_offsets(view[:cut], rows, len(text), codec)
         in_bytes += at
         rows += chars
         if mode == "blank" and ended_visible and len(visible) and visible[0]:
@@ -186,18 +185,26 @@ def _cut(buffer: bytearray, looked: int, breaks: tuple[bytes, bytes], unit: int)
     return 0
 
 
-def _char_starts(view: memoryview, length: int, codec: str) -> Any:
-    """The byte offset of each code point of ``view``'s text (and of its end), or None when
-    every code point takes one code unit."""
+def _byte_offsets(view: memoryview, rows: Spans, length: int, codec: str) -> Spans:
+    """Where in ``view`` (bytes of a text of ``length`` code points) each code-point offset of
+    ``rows`` falls. The offsets must be in order; the bytes are looked at a megabyte at a
+    time (a block of one long line can be hundreds of megabytes)."""
     unit = UNIT[codec]
-    if len(view) == length * unit:
-        return None
-    if unit == 1:  # a code point starts at every byte that does not continue one
-        starts = np.flatnonzero((np.frombuffer(view, dtype=np.uint8) & 0xC0) != 0x80)
-    else:  # UTF-16: at every unit that is not a low surrogate
-        units = np.frombuffer(view, dtype="<u2" if codec.endswith("le") else ">u2")
-        starts = np.flatnonzero((units & 0xFC00) != 0xDC00) * 2
-    return np.append(starts, len(view))
+    if len(view) == length * unit:  # every code point one code unit
+        return rows * unit
+    wanted = rows.ravel()
+    out = np.full(len(wanted), len(view), dtype=np.int64)  # (an offset past the last code point: the end)
+    chars = done = 0  # code points before the megabyte, offsets placed
+    for at in range(0, len(view), _BLOCK * unit):
+        if unit == 1:  # a code point starts at every byte that does not continue one
+            starts = np.flatnonzero((np.frombuffer(view[at : at + _BLOCK], dtype=np.uint8) & 0xC0) != 0x80)
+        else:  # UTF-16: at every unit that is not a low surrogate
+            units = np.frombuffer(view[at : at + 2 * _BLOCK], dtype="<u2" if codec.endswith("le") else ">u2")
+            starts = np.flatnonzero((units & 0xFC00) != 0xDC00) * 2
+        upto = int(np.searchsorted(wanted, chars + len(starts), "left"))
+        out[done:upto] = starts[wanted[done:upto] - chars] + at
+        chars, done = chars + len(starts), upto
+    return out.reshape(rows.shape)
 
 
 def _join_first(spans: Sequence[Spans], byte_spans: Sequence[Spans], rows: Spans, in_bytes: Spans) -> None:
