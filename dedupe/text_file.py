@@ -129,6 +129,9 @@ def _scan(fd: int, codec: str, start: int, mode: ParagraphMode) -> tuple[Spans, 
     """
     unit = UNIT[codec]
     breaks = ("\n".encode(codec), "\r".encode(codec))
+    # Offsets as small as the file allows (code points are never more than bytes): 16 bytes
+    # a paragraph under 2 GB, as a file of millions of short lines has it.
+    dtype = np.int32 if os.fstat(fd).st_size < 2**31 - 1 else np.int64
     spans: list[Spans] = []
     byte_spans: list[Spans] = []
     buffer = bytearray()
@@ -157,8 +160,11 @@ def _scan(fd: int, codec: str, start: int, mode: ParagraphMode) -> tuple[Spans, 
         if mode == "blank" and ended_visible and len(visible) and visible[0]:
             _join_first(spans, byte_spans, rows, in_bytes)
             rows, in_bytes = rows[1:], in_bytes[1:]
-        spans.append(rows)
-        byte_spans.append(in_bytes)
+        if dtype == np.int32 and at + cut >= 2**31 - 1:  # the file grew while being read
+            dtype = np.int64
+            spans, byte_spans = [a.astype(dtype) for a in spans], [a.astype(dtype) for a in byte_spans]
+        spans.append(rows.astype(dtype))
+        byte_spans.append(in_bytes.astype(dtype))
         if len(visible):
             ended_visible = bool(visible[-1])
         chars += len(text)
