@@ -10,6 +10,7 @@ paragraph; holding the keys of 300 million characters costs about 600 MB.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -37,8 +38,9 @@ def units_again(paragraphs: Sequence[str]) -> tuple[Ids, KeysAgain]:
     """
     unit_of: dict[int, int] = {}  # key hash -> the unit of the first key with that hash
     clashing: dict[str, int] = {}  # key -> unit, for keys whose hash an earlier, other key has
-    firsts: list[int] = []
-    lengths: list[int] = []
+    # 8 bytes a unit (a list would hold an int object for each: 36 bytes)
+    firsts = array("q")
+    lengths = array("q")
     units = np.empty(len(paragraphs), dtype=np.int64)
     for i, text in enumerate(paragraphs):
         key = normalize(text)
@@ -49,7 +51,7 @@ def units_again(paragraphs: Sequence[str]) -> tuple[Ids, KeysAgain]:
             firsts.append(i)
             lengths.append(len(key))
         units[i] = unit
-    return units, KeysAgain(paragraphs, np.asarray(firsts, dtype=np.int64), np.asarray(lengths, dtype=np.int64))
+    return units, KeysAgain(paragraphs, np.frombuffer(firsts, dtype=np.int64), np.frombuffer(lengths, dtype=np.int64))
 
 
 key_hash = hash  # a name of its own, so that tests can make hashes clash
