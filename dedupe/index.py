@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from dedupe.spill import release
+from dedupe.spill import release, spilled_array
 
 # Odd 64-bit multipliers that fold the rows of one band into one bucket key.
 _BAND_MULTIPLIERS = np.random.default_rng(0xBA4D).integers(0, 2**63, size=1024, dtype=np.uint64) * 2 + 1
@@ -46,7 +46,7 @@ class SortedBands(NamedTuple):
     """The bucket keys of a batch, sorted band by band: ``prefixes[band]`` holds the keys
     without their low :data:`_ROW_BITS` bits, with the band's number above them (so the
     bands laid one after another are one increasing array, searched at once),
-    ``order[band]`` gives the row (in the batch) of each, and ``low[row, band]`` holds the
+    ``order[band]`` gives the row (in the batch) of each, and ``low[band, row]`` holds the
     low bits of each key, in row order."""
 
     prefixes: npt.NDArray[np.uint64]
@@ -83,7 +83,7 @@ def candidate_pairs(
     kept = None
     if keep:
         kept = SortedBands(
-            allocate((bands, n), np.uint64), allocate((bands, n), np.int32), allocate((n, bands), np.uint32)
+            allocate((bands, n), np.uint64), allocate((bands, n), np.int32), allocate((bands, n), np.uint32)
         )
     # Several bands are sorted at once (fewer numpy calls on small batches), in groups that
     # keep the working arrays to about a million entries on large ones. Their keys are
@@ -101,7 +101,7 @@ def candidate_pairs(
             if salts is not None:
                 keys ^= salts[:, None]
             if kept is not None:
-                kept.low[:, first_band:last_band] = keys & _ROW_MASK
+                kept.low[first_band:last_band] = (keys & _ROW_MASK).T
             prefixes, order, same = _sort_keys(keys)
             if kept is not None:
                 kept.prefixes[first_band:last_band] = prefixes | _above(first_band, last_band)
@@ -216,7 +216,7 @@ def sort_bands(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> Sor
     keys = band_keys(signatures, 0, bands, rows)
     prefixes, order, _ = _sort_keys(keys)
     prefixes |= _above(0, bands)
-    return SortedBands(prefixes, order.astype(np.int32), (keys & _ROW_MASK).astype(np.uint32))
+    return SortedBands(prefixes, order.astype(np.int32), np.ascontiguousarray((keys & _ROW_MASK).T, dtype=np.uint32))
 
 
 def _above(first_band: int, last_band: int) -> npt.NDArray[np.uint64]:
@@ -233,12 +233,37 @@ def shared_buckets(
     most ``limit`` rows per query: those sharing the most bands, then the lowest rows.
     """
     count, size = bands.order.shape
-    # All bands in one search: the band's number above each prefix keeps the bands apart
-    # (a search per band costs a dozen numpy calls each, which dominate on the small
-    # batches of corpus mode).
-    flat = bands.prefixes.ravel()
+    if spilled_array(bands.order):
+        # Bands in a temporary file are searched one at a time, each let go of after its
+        # search: the pages that one search reads, not the whole file, are held.
+        found = []
+        for band in range(count):
+            found.append(_in_buckets(bands, band, band + 1, allowed, queries))
+            for array in bands:
+                release(array)
+        query, members = (np.concatenate(f) for f in zip(*found, strict=True))
+    else:
+        # All bands in one search: a search per band costs a dozen numpy calls each, which
+        # dominate on the small batches of corpus mode.
+        query, members = _in_buckets(bands, 0, count, allowed, queries)
+    packed, shared = np.unique(query * size + members, return_counts=True)
+    query, row = packed // size, packed % size
+    ranked = np.lexsort((row, -shared, query))
+    query, row = query[ranked], row[ranked]
+    best = np.arange(len(query)) - np.searchsorted(query, query, "left") < limit
+    return list(zip(query[best].tolist(), row[best].tolist(), strict=True))
+
+
+def _in_buckets(
+    bands: SortedBands, first_band: int, last_band: int, allowed: npt.NDArray[np.bool_], queries: npt.NDArray[np.uint64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``(query, row)`` for every ``allowed`` row in a bucket of a query, in bands ``first_band:last_band``
+    (a row once per band it shares)."""
+    count = last_band - first_band
+    # The band's number above each prefix keeps the bands apart, laid one after another.
+    flat = bands.prefixes[first_band:last_band].ravel()
     # Query after query, band after band.
-    wanted = ((queries[:, :count] >> np.uint64(_ROW_BITS)) | _above(0, count)[:, 0]).ravel()
+    wanted = ((queries[:, first_band:last_band] >> np.uint64(_ROW_BITS)) | _above(first_band, last_band)[:, 0]).ravel()
     # Searched in sorted order, each search starts where the last ended: on a million rows
     # (a 256 MB array) 8 times faster than in query order, which reads it at random.
     by = np.argsort(wanted)
@@ -248,17 +273,12 @@ def shared_buckets(
     counts -= lo
     # Each query against every row in its bucket: a range of the sorted keys.
     at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-    members = bands.order.ravel()[at]
-    band = np.repeat(np.tile(np.arange(count), len(queries)), counts)
-    low = np.repeat((queries[:, :count] & _ROW_MASK).ravel(), counts)
-    chosen = allowed[members] & (bands.low[members, band] == low)
+    members = bands.order[first_band:last_band].ravel()[at].astype(np.int64)
+    band = np.repeat(np.tile(np.arange(first_band, last_band), len(queries)), counts)
+    low = np.repeat((queries[:, first_band:last_band] & _ROW_MASK).ravel(), counts)
+    chosen = allowed[members] & (bands.low[band, members] == low)
     query = np.repeat(np.repeat(np.arange(len(queries)), count), counts)
-    packed, shared = np.unique(query[chosen] * size + members[chosen], return_counts=True)
-    query, row = packed // size, packed % size
-    ranked = np.lexsort((row, -shared, query))
-    query, row = query[ranked], row[ranked]
-    best = np.arange(len(query)) - np.searchsorted(query, query, "left") < limit
-    return list(zip(query[best].tolist(), row[best].tolist(), strict=True))
+    return query[chosen], members[chosen]
 
 
 def band_keys(signatures: npt.NDArray[np.uint32], first_band: int, last_band: int, rows: int) -> npt.NDArray[np.uint64]:

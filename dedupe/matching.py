@@ -32,7 +32,7 @@ from dedupe.index import (
 from dedupe.normalize import normalize
 from dedupe.partial import ALIGN_LIMIT, Cover, Part, adds_new_text, partial_alignment, union_of
 from dedupe.signature import sign_keys
-from dedupe.spill import spilled, to_heap
+from dedupe.spill import spilled
 from dedupe.stopwatch import OFF, Stopwatch
 from dedupe.unit_keys import Picked, held_units, key_lengths, keys_for, units_again
 from dedupe.verify import score, score_pairs
@@ -146,8 +146,7 @@ class Links:
         self._members = members
         self._bands = None
         if bands is not None and len(self.found_partials.pairs) and self.config.keep == "first":
-            # (read back to the heap when a lean text's banding put them in a temporary file)
-            self._bands = SortedBands(to_heap(bands.prefixes), to_heap(bands.order), to_heap(bands.low))
+            self._bands = bands  # (a lean text's stay in their temporary file: see shared_buckets)
         with self.stopwatch("partial"):
             self.partials, self.looked_up = self._with_the_rest(self.found_partials, self.pairs, members)
 

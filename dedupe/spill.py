@@ -1,14 +1,13 @@
-"""Arrays written to a temporary file while the heap is full, read back once it is not.
+"""Arrays in a temporary file, so that what is done with or read only now and then is not held.
 
 Banding a text of a million paragraphs holds its 500 MB of MinHash signatures while it
-writes as much of sorted bucket keys, which the later lookups need and the signatures are
-done with by then. :func:`spilled` makes an array in a shared mapping of an unlinked
-temporary file; :func:`release` hands the pages written so far back to the kernel
-(``MADV_DONTNEED``: the data stays in the file, in the page cache, which the kernel may
-write out and drop); :func:`to_heap` reads the array back a slice at a time.
+writes as much of sorted bucket keys, which only the later lookups of partial copies read.
+:func:`spilled` makes an array in a shared mapping of an unlinked temporary file;
+:func:`release` hands the pages touched so far back to the kernel (``MADV_DONTNEED``: the
+data stays in the file, in the page cache, which the kernel may write out and drop).
 
-A mapping is for writing and reading in order only: reading it at random maps 64 kB
-around each read, whatever ``madvise`` says, and soon the whole array.
+A mapping is for writing and reading in order, or a small part at a time: reading it at
+random maps 64 kB around each read, whatever ``madvise`` says, and soon the whole array.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-
-_SLICE = 8 << 20  # bytes read back between releases
 
 
 def spilled(shape: tuple[int, ...], dtype: npt.DTypeLike) -> npt.NDArray[Any]:
@@ -44,17 +41,9 @@ def release(array: npt.NDArray[Any]) -> None:
         pages.madvise(mmap.MADV_DONTNEED)
 
 
-def to_heap(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """``array`` itself when it is on the heap, else a copy there, read a slice at a time."""
-    if _mapping(array) is None:
-        return array
-    out = np.empty_like(array)
-    flat, into = array.reshape(-1), out.reshape(-1)
-    step = max(1, _SLICE // array.itemsize)
-    for start in range(0, len(flat), step):
-        into[start : start + step] = flat[start : start + step]
-        release(array)
-    return out
+def spilled_array(array: npt.NDArray[Any]) -> bool:
+    """Whether ``array`` lives in a temporary file (:func:`spilled`)."""
+    return _mapping(array) is not None
 
 
 def _mapping(array: npt.NDArray[Any]) -> mmap.mmap | None:

@@ -17,8 +17,10 @@ from benchmarks.corpus import corpus_text, make_corpus
 from dedupe import api, dedupe_and_explain, spill, unit_keys
 from dedupe.cli import build_parser, config_from_args
 from dedupe.config import DedupeConfig
+from dedupe.index import band_keys, shared_buckets
 from dedupe.matching import Links
 from dedupe.normalize import normalize
+from dedupe.signature import sign_keys
 from dedupe.split import Paragraphs, span_array
 from tests import low_vocabulary
 from tests.scale import examples
@@ -115,11 +117,18 @@ def test_signatures_computed_again_are_those_dropped() -> None:
     assert all(np.array_equal(a, b) for a, b in zip(lean._sorted_bands(), held._sorted_bands(), strict=True))
 
 
-def test_sorted_bands_read_back_from_their_file_are_those_made(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sorted_bands_kept_in_their_file_are_those_made_and_found_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     text = corpus_text(make_corpus(3000, seed=5))
     spans, config = span_array(text), DedupeConfig()
     held = Links(Paragraphs(text, spans), config, count=len(spans))
     lean = Links(Paragraphs(text, spans), config, count=len(spans), lean=True)
     assert lean._bands is not None and held._bands is not None  # partial copies found: kept for lookups
     assert all(np.array_equal(a, b) for a, b in zip(lean._bands, held._bands, strict=True))
-    assert all(spill.to_heap(a) is a for a in lean._bands)  # read back: not in the file's mapping any more
+    assert all(spill.spilled_array(a) for a in lean._bands) and not any(map(spill.spilled_array, held._bands))
+    # Looked up band by band in the file, or all bands at once on the heap: the same rows.
+    queries = band_keys(sign_keys(held.unit_keys[:400], 5, config.num_perm, config.seed), 0, config.bands, config.rows)
+    allowed = np.ones(len(held._members), dtype=bool)
+    allowed[::7] = False
+    for limit in (1, 3, 50):
+        found = shared_buckets(held._bands, allowed, queries, limit)
+        assert found and shared_buckets(lean._bands, allowed, queries, limit) == found

@@ -190,7 +190,8 @@ def test_keys_sharing_their_high_bits_are_sorted_and_bucketed_as_whole_keys(
     assert same.tolist() == expected_same
     # A query finds the rows with its whole key, never a row that shares only the high bits.
     banded = prefixes | index._above(0, count)  # as candidate_pairs and sort_bands keep them
-    bands = SortedBands(banded, order.astype(np.int32), (keys & index._ROW_MASK).astype(np.uint32))
+    low = np.ascontiguousarray((keys & index._ROW_MASK).T, dtype=np.uint32)
+    bands = SortedBands(banded, order.astype(np.int32), low)
     allowed = rng.random(n) < 0.8
     queries = np.concatenate([keys[:5], keys[:5] ^ np.uint64(3)])  # the second five share only the high bits
     found = shared_buckets(bands, allowed, queries, limit=4)
