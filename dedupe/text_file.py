@@ -99,7 +99,7 @@ class FileParagraphs(Sequence[str]):
         first = 0
         while first < len(spans):
             # The paragraphs that end within a block of the first one's start (at least one).
-            last = max(first + 1, int(np.searchsorted(byte_spans[:, 1], byte_spans[first, 0] + _BLOCK, "right")))
+            last = max(first + 1, int(np.searchsorted(byte_spans[:, 1], int(byte_spans[first, 0]) + _BLOCK, "right")))
             block = self.text.decode(int(byte_spans[first, 0]), int(byte_spans[last - 1, 1]))
             base = int(spans[first, 0])
             for start, end in spans[first:last].tolist():
