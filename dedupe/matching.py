@@ -123,7 +123,7 @@ class Links:
             candidates = union(candidates, partial_candidate_pairs(signed), len(signed))
         verified = _verify(self.unit_keys, self.unit_lengths, self.signatures, members[candidates.pairs],
                            candidates.complete, config, stopwatch, self._rows)  # fmt: skip
-        if lean:  # the signatures are done with (the sorted bands come back from their file in _finish)
+        if lean:  # the signatures are done with (the sorted bands stay in their file)
             del signed
             self.signatures = np.empty((0, config.num_perm), dtype=np.uint32)  # not a view: that would hold them
             self._signed_again = True
@@ -144,9 +144,8 @@ class Links:
         # The sorted main bands serve to look up the rest of partly covered paragraphs, in
         # this text or a subset of it; without partial pairs there is none to look up.
         self._members = members
-        self._bands = None
-        if bands is not None and len(self.found_partials.pairs) and self.config.keep == "first":
-            self._bands = bands  # (a lean text's stay in their temporary file: see shared_buckets)
+        # (A lean text's stay in their temporary file: see shared_buckets.)
+        self._bands = bands if len(self.found_partials.pairs) and self.config.keep == "first" else None
         with self.stopwatch("partial"):
             self.partials, self.looked_up = self._with_the_rest(self.found_partials, self.pairs, members)
 

@@ -65,8 +65,12 @@ class FileText:
 
     def decode(self, start: int, end: int) -> str:
         """The text of bytes ``start:end`` (a stretch of whole paragraphs and separators)."""
+        return self.text_of(self.read(start, end))
+
+    def text_of(self, data: bytes) -> str:
+        """``data`` (bytes of whole paragraphs) decoded, as the scan decoded them."""
         try:
-            return self.read(start, end).decode(self.codec)
+            return data.decode(self.codec)
         except UnicodeDecodeError:
             raise InputError(f"{self.label}: the file changed while it was being read") from None
 
@@ -124,10 +128,7 @@ class FileParagraphs(Sequence[str]):
                     last = k + max(0, int(np.searchsorted(ends[k : run_last[k] + 1], start + _BLOCK, "right")) - 1)
                     lo, hi = start, max(end, int(ends[last]))
                     block = text.read(lo, hi)
-                try:
-                    yield block[start - lo : end - lo].decode(text.codec)
-                except UnicodeDecodeError:
-                    raise InputError(f"{text.label}: the file changed while it was being read") from None
+                yield text.text_of(block[start - lo : end - lo])
 
 
 def _scan(fd: int, codec: str, start: int, mode: ParagraphMode) -> tuple[Spans, Spans, int, int]:
