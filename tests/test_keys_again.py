@@ -129,6 +129,11 @@ def test_sorted_bands_kept_in_their_file_are_those_made_and_found_alike(monkeypa
     queries = band_keys(sign_keys(held.unit_keys[:400], 5, config.num_perm, config.seed), 0, config.bands, config.rows)
     allowed = np.ones(len(held._members), dtype=bool)
     allowed[::7] = False
+    released: list[object] = []
+    monkeypatch.setattr("dedupe.index.release", released.append)
     for limit in (1, 3, 50):
         found = shared_buckets(held._bands, allowed, queries, limit)
+        assert not released
         assert found and shared_buckets(lean._bands, allowed, queries, limit) == found
+        assert len(released) == 3 * config.bands  # each band's pages handed back after its search
+        released.clear()

@@ -4,6 +4,7 @@ kept bytes and every error must be those of the text read whole (``read_source``
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from dedupe import api, files, text_file
 from dedupe.cli import main
 from dedupe.errors import InputError
-from dedupe.split import join_spans, span_array
+from dedupe.split import join_spans, span_array, split_paragraphs
 from dedupe.text_file import UNIT, FileText, Undecodable
 from tests.scale import examples
 from tests.test_cli import fake_stdin
@@ -61,6 +62,7 @@ def test_a_file_gives_what_its_text_read_whole_gives(
         got = file_text(path, codec, mode, len(mark))
         try:
             assert got.spans.tolist() == spans.tolist()
+            assert got.spans.dtype == got.byte_spans.dtype == np.int32  # 16 bytes a paragraph under 2 GB
             assert len(got) == len(text)
             expected = [text[s:e] for s, e in spans.tolist()]
             assert list(got.paragraphs) == expected
@@ -158,3 +160,18 @@ def test_a_large_file_is_left_in_its_file(
     assert _run(["--encoding", "latin-1", str(seed_path)], capsysbinary)[0] == 0
     assert _run(["--encoding", "utf-32", str(seed_path)], capsysbinary)[0] == 2  # undecodable: read whole to say so
     assert opened == ["file", "file", "whole", "whole", "whole", "whole", "file", "whole"]
+
+
+def test_standard_input_copied_to_a_file_leaves_no_name(
+    seed_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy of a large standard input has no name at any moment: nothing to leave behind, however the run ends."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    fake_stdin(monkeypatch, seed_path.read_bytes())
+    source = files.open_source("-", "utf-8", "line", large=1)
+    try:
+        assert source.file is not None and source.text == ""
+        assert list(tmp_path.iterdir()) == []
+        assert list(source.file.paragraphs) == [p.text for p in split_paragraphs(seed_path.read_text("utf-8"))]
+    finally:
+        source.file.close()
