@@ -13,7 +13,7 @@ subset of the batch can be recomputed exactly as a fresh run on the subset would
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -125,9 +125,9 @@ def _keys_by_band(
     n = len(signatures)
     out = np.empty((last_band - first_band, n), dtype=np.uint64) if into is None else into[first_band:last_band]
     for start in range(0, n, _FILL_ROWS):  # rows a slice at a time: each row is read once, from cache
-        out[:, start : start + _FILL_ROWS] = band_keys(
-            signatures[start : start + _FILL_ROWS], first_band, last_band, rows
-        ).T
+        part = slice(start, start + _FILL_ROWS)
+        out[:, part] = band_keys(signatures[part], first_band, last_band, rows).T
+        release(signatures, part)  # (signatures in a temporary file: the pages just read)
     return out
 
 
@@ -344,12 +344,36 @@ def _sorted_unique(parts: list[Pairs]) -> Pairs:
 
 def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: Pairs, chunk: int = 4096) -> npt.NDArray[np.float64]:
     """Return the MinHash estimate of the Jaccard similarity of each pair (share of equal values)."""
-    out = np.empty(len(pairs), dtype=np.float64)
-    for start in range(0, len(pairs), chunk):  # small chunks: the gathered rows stay in cache
-        part = pairs[start : start + chunk]
-        out[start : start + len(part)] = (signatures[part[:, 0]] == signatures[part[:, 1]]).sum(axis=1, dtype=np.int32)
+    out = np.zeros(len(pairs), dtype=np.float64)
+    for block in _column_blocks(signatures):
+        for start in range(0, len(pairs), chunk):  # small chunks: the gathered rows stay in cache
+            part = pairs[start : start + chunk]
+            out[start : start + len(part)] += (block[part[:, 0]] == block[part[:, 1]]).sum(axis=1, dtype=np.int32)
     out /= signatures.shape[1]  # an exact count over the length: the floats of the mean, faster
     return out
+
+
+def _column_blocks(signatures: npt.NDArray[np.uint32]) -> Iterator[npt.NDArray[np.uint32]]:
+    """The signatures whole, or, when they are in a temporary file, a few columns at a time on the heap.
+
+    Pairs need their rows at random, and a mapping read at random soon holds all of its
+    pages (see :mod:`dedupe.spill`); a copy of some columns, read in order, holds only those.
+    """
+    if not spilled_array(signatures):
+        yield signatures
+        return
+    n, width = signatures.shape
+    step = max(1, min(width, _COLUMNS_HELD // max(1, 4 * n)))
+    for first in range(0, width, step):
+        block = np.empty((n, min(step, width - first)), dtype=np.uint32)
+        for start in range(0, n, _FILL_ROWS):
+            part = slice(start, start + _FILL_ROWS)
+            block[part] = signatures[part, first : first + step]
+            release(signatures, part)
+        yield block
+
+
+_COLUMNS_HELD = 1 << 29  # bytes of spilled signatures' columns on the heap at a time
 
 
 # Partial copies: a paragraph that is 40 % of another shares about 40 % of its MinHash

@@ -90,9 +90,9 @@ class Links:
 
         ``lean`` (for a long text) holds no keys: they are normalised again when needed
         (:mod:`dedupe.unit_keys`; ``texts`` must then be a sequence). Nor does it hold the
-        signatures once the candidates are verified: the sorted bucket keys that banding
-        makes meanwhile wait in a temporary file (:mod:`dedupe.spill`), and the few
-        signatures asked for later are computed again.
+        signatures: they wait in a temporary file (:mod:`dedupe.spill`), read in order,
+        until the candidates are verified, as do the sorted bucket keys that banding makes
+        for later lookups; the few signatures asked for after that are computed again.
         """
         self.config = config
         self.stopwatch = stopwatch
@@ -108,8 +108,14 @@ class Links:
         # (Across documents every unit is compared with the index: ``sign_all``.)
         members = self._bandable(np.arange(len(self.unit_keys)))
         signing = np.arange(len(self.unit_keys)) if sign_all else members
+        allocate = spilled if lean else np.empty
         signed = sign_keys(
-            Picked(self.unit_keys, signing), config.shingle_size, config.num_perm, config.seed, stopwatch=stopwatch
+            Picked(self.unit_keys, signing),
+            config.shingle_size,
+            config.num_perm,
+            config.seed,
+            stopwatch=stopwatch,
+            allocate=allocate,
         )
         self.signatures = signed  # a row per signed unit
         if len(signing) < len(self.unit_keys):
@@ -118,7 +124,6 @@ class Links:
         elif len(members) < len(signing):
             signed = signed[members]
         with stopwatch("index"):
-            allocate = spilled if lean else np.empty
             candidates = candidate_pairs(signed, config.bands, config.rows, keep=True, allocate=allocate)
             candidates = union(candidates, partial_candidate_pairs(signed), len(signed))
         verified = _verify(self.unit_keys, self.unit_lengths, self.signatures, members[candidates.pairs],

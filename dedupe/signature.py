@@ -14,15 +14,16 @@ variable ``DEDUPE_KERNEL=numpy``, numpy does the work. Both are tested against e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from dedupe import compiled
 from dedupe.shingle import I64, U32, shingle_hashes
+from dedupe.spill import release
 from dedupe.stopwatch import OFF, Stopwatch
 
 U32Matrix = npt.NDArray[np.uint32]
@@ -100,24 +101,34 @@ def sign_keys(
     seed: int,
     chunk_chars: int = 1 << 18,
     stopwatch: Stopwatch = OFF,
+    allocate: Callable[[tuple[int, int], Any], U32Matrix] = np.empty,
 ) -> U32Matrix:
     """Return the MinHash signatures of the character shingles of ``keys``, one row per key.
 
     Keys are processed in batches of about ``chunk_chars`` characters, and a longer key in
     overlapping pieces whose minima are combined, so memory stays bounded whatever the input
-    (a 50 MB line costs a few hundred MB at most, not several GB).
+    (a 50 MB line costs a few hundred MB at most, not several GB). The result is made by
+    ``allocate`` (:func:`dedupe.spill.spilled`: in a temporary file, written in order and
+    let go of batch by batch).
     """
-    out = np.full((len(keys), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    out = allocate((len(keys), num_perm), np.uint32)
+    ready = 0  # rows before this one hold the minima of the pieces so far
     batch_ids: list[int] = []
     batch: list[str] = []
     size = 0
 
     def flush() -> None:
+        nonlocal ready
         with stopwatch("shingle"):
             hashes, offsets = shingle_hashes(batch, shingle_size)
         with stopwatch("sign"):
             ids = np.asarray(batch_ids, dtype=np.int64)
+            # Keys come in order, so a batch starts new rows, but for the rest of a long
+            # key that an earlier batch began.
+            out[ready : batch_ids[-1] + 1] = _EMPTY
             out[ids] = np.minimum(out[ids], signatures(hashes, offsets, num_perm, seed))
+            release(out, slice(ready - 1 if ready else 0, batch_ids[-1]))
+            ready = batch_ids[-1] + 1
         batch_ids.clear()
         batch.clear()
 
@@ -140,7 +151,11 @@ def sign_keys(
             size += len(piece)
     if batch:
         flush()
+    out[ready:] = _EMPTY  # (only for no keys at all: every key has a piece)
     return out
+
+
+_EMPTY = np.iinfo(np.uint32).max  # the minimum over no shingle
 
 
 def to_lean_minhash(signature: U32, seed: int) -> LeanMinHash:

@@ -32,13 +32,25 @@ def spilled(shape: tuple[int, ...], dtype: npt.DTypeLike) -> npt.NDArray[Any]:
     return np.frombuffer(pages, dtype=dtype).reshape(shape)
 
 
-def release(array: npt.NDArray[Any]) -> None:
-    """Drop the resident pages of the mapping that ``array`` (or the array it views) lives in.
+def release(array: npt.NDArray[Any], rows: slice | None = None) -> None:
+    """Drop the resident pages of the mapping that ``array`` (or the array it views) lives in:
+    all of them, or those that ``array[rows]`` spans (and the partly spanned pages at its ends).
 
     Nothing happens to an array on the heap."""
     pages = _mapping(array)
-    if pages is not None:
+    if pages is None:
+        return
+    if rows is None:
         pages.madvise(mmap.MADV_DONTNEED)
+        return
+    part = array[rows]
+    if part.size == 0:
+        return
+    # (A page released too many is read back from the file when next touched: only time is at stake.)
+    start = part.ctypes.data - np.frombuffer(pages, dtype=np.uint8).ctypes.data
+    stop = start + sum((n - 1) * step for n, step in zip(part.shape, part.strides, strict=True)) + part.itemsize
+    start -= start % mmap.PAGESIZE
+    pages.madvise(mmap.MADV_DONTNEED, start, stop - start)
 
 
 def spilled_array(array: npt.NDArray[Any]) -> bool:

@@ -12,7 +12,7 @@ from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz
 
 import dedupe
-from dedupe import ConfigError, DedupeConfig, dedupe_and_explain, dedupe_text, index, split_paragraphs
+from dedupe import ConfigError, DedupeConfig, dedupe_and_explain, dedupe_text, index, spill, split_paragraphs
 from dedupe.cluster import assign_leaders
 from dedupe.index import SortedBands, _sort_keys, candidate_pairs, shared_buckets, window_pairs
 from dedupe.normalize import normalize
@@ -105,6 +105,26 @@ def test_signatures_in_small_chunks_equal_one_batch() -> None:
     assert np.array_equal(whole, signatures(hashes, offsets, 32, 1))
     for chunk in (7, 16, 50):
         assert np.array_equal(sign_keys(keys, 5, 32, 1, chunk_chars=chunk), whole)
+        # Written into a temporary file batch by batch (a long key's pieces span batches).
+        in_file = sign_keys(keys, 5, 32, 1, chunk_chars=chunk, allocate=spill.spilled)
+        assert spill.spilled_array(in_file) and np.array_equal(in_file, whole)
+    assert sign_keys([], 5, 32, 1, allocate=spill.spilled).shape == (0, 32)
+
+
+@pytest.mark.parametrize("held", [1 << 30, 4 * 13 * 3, 4 * 13 * 5])  # all columns; 3 at a time; 5, 5, 5 and 1
+def test_estimated_jaccard_of_signatures_in_a_file_equals_that_on_the_heap(
+    held: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(11)
+    sig = rng.integers(0, 4, (13, 16), dtype=np.uint32)
+    pairs = rng.integers(0, 13, (40, 2))
+    expected = [np.mean(sig[a] == sig[b]) for a, b in pairs.tolist()]
+    in_file = spill.spilled(sig.shape, np.uint32)
+    in_file[:] = sig
+    monkeypatch.setattr(index, "_COLUMNS_HELD", held)
+    monkeypatch.setattr(index, "_FILL_ROWS", 4)
+    assert index.estimated_jaccard(sig, pairs, chunk=7).tolist() == expected
+    assert index.estimated_jaccard(in_file, pairs, chunk=7).tolist() == expected
 
 
 def test_banding_finds_the_pairs_that_datasketch_lsh_finds() -> None:
@@ -153,13 +173,16 @@ def test_banding_in_groups_and_fills_gives_what_one_pass_gives(salted: bool, mon
     monkeypatch.setattr(index, "_SORTED_AT_ONCE", 120)  # two bands sorted at once
     monkeypatch.setattr(index, "_FILL", 3)  # keys of three bands computed at once
     monkeypatch.setattr(index, "_FILL_ROWS", 7)
-    pieces = candidate_pairs(sig, bands=8, rows=2, bucket_cap=4, keep=True, salts=salts)
-    assert pieces.pairs.tolist() == whole.pairs.tolist() and len(whole.pairs) > 100
-    assert pieces.complete.tolist() == whole.complete.tolist()
-    assert [c.tolist() for c in pieces.capped] == [c.tolist() for c in whole.capped] and whole.capped
-    assert whole.bands is not None and pieces.bands is not None
-    for a, b in zip(pieces.bands, whole.bands, strict=True):
-        assert np.array_equal(a, b)
+    in_file = spill.spilled(sig.shape, np.uint32)
+    in_file[:] = sig
+    for signed in (sig, in_file):
+        pieces = candidate_pairs(signed, bands=8, rows=2, bucket_cap=4, keep=True, salts=salts)
+        assert pieces.pairs.tolist() == whole.pairs.tolist() and len(whole.pairs) > 100
+        assert pieces.complete.tolist() == whole.complete.tolist()
+        assert [c.tolist() for c in pieces.capped] == [c.tolist() for c in whole.capped] and whole.capped
+        assert whole.bands is not None and pieces.bands is not None
+        for a, b in zip(pieces.bands, whole.bands, strict=True):
+            assert np.array_equal(a, b)
     if not salted:
         for a, b in zip(index.sort_bands(sig, 8, 2), whole.bands, strict=True):
             assert np.array_equal(a, b)

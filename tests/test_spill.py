@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from dedupe import spill
+from dedupe.signature import sign_keys
 
 
 def resident_mb() -> float:
@@ -38,3 +39,26 @@ def test_an_empty_shape_is_an_array_on_the_heap() -> None:
     empty = spill.spilled((0, 4), np.uint64)
     assert empty.shape == (0, 4) and not spill.spilled_array(empty)
     spill.release(empty)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads resident memory from /proc")
+def test_releasing_rows_drops_their_pages_only() -> None:
+    array = spill.spilled((1 << 21, 16), np.uint32)  # 128 MB
+    array[:] = 7
+    written = resident_mb()
+    spill.release(array[:, 3:5], slice(0, 1 << 20))  # a view of some columns: the pages its rows span
+    half = resident_mb()
+    spill.release(array, slice(1 << 20, None))
+    none = resident_mb()
+    assert 60 < written - half < 70 and 60 < half - none < 70
+    assert (array[:, [0, 15]] == 7).all()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads resident memory from /proc")
+def test_signatures_written_to_a_file_are_let_go_of_as_they_are_made() -> None:
+    keys = [f"paragraph {i} of a long text, each one different" for i in range(50_000)]
+    sign_keys(keys[:10_000], 5, 512, 1)  # the working arrays of a batch, once
+    before = resident_mb()
+    signed = sign_keys(keys, 5, 512, 1, allocate=spill.spilled)  # 102 MB
+    assert resident_mb() - before < 20
+    assert np.array_equal(signed[49_990:], sign_keys(keys[49_990:], 5, 512, 1))
