@@ -63,12 +63,19 @@ def candidate_pairs(
     keep: bool = False,
     salts: npt.NDArray[np.uint64] | None = None,
     allocate: Callable[[tuple[int, int], Any], npt.NDArray[Any]] = np.empty,
+    partial: bool = False,
+    min_jaccard: float | None = None,
 ) -> Candidates:
     """Return the candidate pairs of a batch of signatures (rows in the batch's order).
 
     With ``keep``, the sorted bucket keys come back too (``bands``), for :func:`shared_buckets`,
     in arrays that ``allocate`` makes (:func:`dedupe.spill.spilled`: in a temporary file).
     With ``salts``, rows pair only with rows of the same salt (several documents banded at once).
+    With ``partial``, the pairs of the bands that look for partial copies (:data:`PARTIAL_BANDS`)
+    come too: a pair is then complete when the bands of either kind propose it completely.
+    With ``min_jaccard``, only the pairs whose MinHash estimate (:func:`estimated_jaccard`)
+    reaches it come back: the others would not be verified, and they are most of a large
+    text's candidates (chance meetings, which grow with the square of the text's size).
 
     >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
     >>> found = candidate_pairs(sig, bands=2, rows=2)
@@ -78,10 +85,27 @@ def candidate_pairs(
     n = len(signatures)
     if n < 2:
         return Candidates(np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=bool), [])
-    complete: list[Pairs] = []
-    capped: list[npt.NDArray[np.int64]] = []
+    found = _Found(n, bucket_cap)
+    kept = _band(signatures, bands, rows, found, salts, allocate if keep else None)
+    # With fewer than 96 permutations, as many partial bands as they fill.
+    partial_bands = min(PARTIAL_BANDS, signatures.shape[1] // PARTIAL_ROWS) if partial else 0
+    if partial_bands:
+        _band(signatures[:, : partial_bands * PARTIAL_ROWS], partial_bands, PARTIAL_ROWS, found, salts, None)
+    return found.candidates(kept, signatures, min_jaccard)
+
+
+def _band(
+    signatures: npt.NDArray[np.uint32],
+    bands: int,
+    rows: int,
+    found: _Found,
+    salts: npt.NDArray[np.uint64] | None,
+    allocate: Callable[[tuple[int, int], Any], npt.NDArray[Any]] | None,
+) -> SortedBands | None:
+    """Pair the rows that share a bucket in some band into ``found``; with ``allocate``, return the sorted bands."""
+    n = len(signatures)
     kept = None
-    if keep:
+    if allocate is not None:
         kept = SortedBands(
             allocate((bands, n), np.uint64), allocate((bands, n), np.int32), allocate((bands, n), np.uint32)
         )
@@ -108,9 +132,56 @@ def candidate_pairs(
                 kept.order[first_band:last_band] = order
                 for array in kept:  # the pages written, when in a temporary file
                     release(array)
-            _pair_buckets(order.ravel(), same, n, bucket_cap, complete, capped)
-    windowed = [_window(bucket, n, bucket_cap) for bucket in capped]
-    return _unpack(complete, windowed, n, capped)._replace(bands=kept)
+            found.add(order.ravel(), same)
+    return kept
+
+
+class _Found:
+    """The pairs that banding has found so far: those of fully paired buckets, and the capped buckets.
+
+    A pair is found once per band it shares, so the pairs are made unique now and then: a
+    text of ten million paragraphs finds a few hundred million, most of them several times.
+    """
+
+    def __init__(self, n: int, bucket_cap: int) -> None:
+        self.n = n
+        self.bucket_cap = bucket_cap
+        self.complete: list[Pairs] = []  # packed as i * n + j; the first is unique once made so
+        self.unique = 0  # the length of that first array (0 before)
+        self.capped: list[npt.NDArray[np.int64]] = []
+
+    def add(self, order: Pairs, same: Pairs) -> None:
+        """Pair the buckets of some bands (``order`` and ``same`` as :func:`_sort_keys` gives them)."""
+        _pair_buckets(order, same, self.n, self.bucket_cap, self.complete, self.capped)
+        if sum(map(len, self.complete)) - self.unique > max(self.unique, _UNIQUE_FROM):
+            self.complete = [_sorted_unique(self.complete)]
+            self.unique = len(self.complete[0])
+
+    def candidates(
+        self, bands: SortedBands | None, signatures: npt.NDArray[np.uint32], min_jaccard: float | None
+    ) -> Candidates:
+        """The pairs found, unique and sorted, that reach ``min_jaccard`` (if given), and the capped buckets."""
+        n = self.n
+        full = _sorted_unique(self.complete)
+        windowed = [_window(bucket, n, self.bucket_cap) for bucket in self.capped]
+        if any(map(len, windowed)):
+            packed = _sorted_unique([full, *windowed])
+            del windowed
+            is_full = np.zeros(len(packed), dtype=bool)
+            is_full[np.searchsorted(packed, full)] = True
+        else:
+            packed, is_full = full, np.ones(len(full), dtype=bool)
+        del full
+        if min_jaccard is not None:
+            keep = likely(signatures, packed, min_jaccard)
+            packed, is_full = packed[keep], is_full[keep]
+        pairs = np.empty((len(packed), 2), dtype=np.int64)
+        np.floor_divide(packed, n, out=pairs[:, 0])
+        np.remainder(packed, n, out=pairs[:, 1])
+        return Candidates(pairs, is_full, self.capped, bands)
+
+
+_UNIQUE_FROM = 1 << 22  # pairs found more than once: made unique when there are more than this
 
 
 _SORTED_AT_ONCE = 1 << 20  # entries
@@ -325,32 +396,47 @@ def _window(members: npt.NDArray[np.int64], n: int, bucket_cap: int) -> Pairs:
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
-def _unpack(complete: list[Pairs], windowed: list[Pairs], n: int, capped: list[npt.NDArray[np.int64]]) -> Candidates:
-    full = _sorted_unique(complete)
-    packed = _sorted_unique([full, *windowed])
-    is_full = np.zeros(len(packed), dtype=bool)
-    is_full[np.searchsorted(packed, full)] = True
-    return Candidates(np.stack([packed // n, packed % n], axis=1), is_full, capped)
-
-
 def _sorted_unique(parts: list[Pairs]) -> Pairs:
+    """The values of ``parts``, sorted, each once (``parts`` is emptied: each goes once joined)."""
     # Sorting and dropping neighbours beats np.unique here: numpy 2's hash-based unique
     # took 5 s on 3 million int64 where this takes 0.05 s.
     if not parts:
         return np.empty(0, dtype=np.int64)
-    values = np.sort(np.concatenate(parts))
-    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+    values = np.concatenate(parts)
+    parts.clear()
+    values.sort()  # in place: the pairs of a large text are hundreds of megabytes
+    if len(values) < 2:
+        return values
+    distinct = np.empty(len(values), dtype=bool)
+    distinct[0] = True
+    np.not_equal(values[1:], values[:-1], out=distinct[1:])
+    return values[distinct]
 
 
-def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: Pairs, chunk: int = 4096) -> npt.NDArray[np.float64]:
+def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: Pairs) -> npt.NDArray[np.float64]:
     """Return the MinHash estimate of the Jaccard similarity of each pair (share of equal values)."""
-    out = np.zeros(len(pairs), dtype=np.float64)
+    packed = pairs[:, 0] * len(signatures) + pairs[:, 1]
+    shares: npt.NDArray[np.float64] = _equal_values(signatures, packed) / signatures.shape[1]
+    return shares
+
+
+def likely(signatures: npt.NDArray[np.uint32], packed: Pairs, min_jaccard: float) -> npt.NDArray[np.bool_]:
+    """Whether the MinHash estimate of each pair ``i * len(signatures) + j`` reaches ``min_jaccard``
+    (as ``estimated_jaccard(...) >= min_jaccard`` says, without a float per pair)."""
+    width = signatures.shape[1]
+    least = next((count for count in range(width + 1) if count / width >= min_jaccard), width + 1)
+    return _equal_values(signatures, packed) >= least
+
+
+def _equal_values(signatures: npt.NDArray[np.uint32], packed: Pairs, chunk: int = 4096) -> npt.NDArray[np.integer]:
+    """How many values the signatures of each pair ``i * len(signatures) + j`` have in common."""
+    n, width = signatures.shape
+    counts = np.zeros(len(packed), dtype=np.min_scalar_type(width))  # a byte a pair, usually
     for block in _column_blocks(signatures):
-        for start in range(0, len(pairs), chunk):  # small chunks: the gathered rows stay in cache
-            part = pairs[start : start + chunk]
-            out[start : start + len(part)] += (block[part[:, 0]] == block[part[:, 1]]).sum(axis=1, dtype=np.int32)
-    out /= signatures.shape[1]  # an exact count over the length: the floats of the mean, faster
-    return out
+        for start in range(0, len(packed), chunk):  # small chunks: the gathered rows stay in cache
+            first, second = np.divmod(packed[start : start + chunk], n)
+            counts[start : start + len(first)] += (block[first] == block[second]).sum(axis=1, dtype=counts.dtype)
+    return counts
 
 
 def _column_blocks(signatures: npt.NDArray[np.uint32]) -> Iterator[npt.NDArray[np.uint32]]:
@@ -363,7 +449,8 @@ def _column_blocks(signatures: npt.NDArray[np.uint32]) -> Iterator[npt.NDArray[n
         yield signatures
         return
     n, width = signatures.shape
-    step = max(1, min(width, _COLUMNS_HELD // max(1, 4 * n)))
+    blocks = -(-width // max(1, _COLUMNS_HELD // max(1, 4 * n)))  # as few as fit, of equal widths
+    step = -(-width // blocks)
     for first in range(0, width, step):
         block = np.empty((n, min(step, width - first)), dtype=np.uint32)
         for start in range(0, n, _FILL_ROWS):
@@ -373,7 +460,10 @@ def _column_blocks(signatures: npt.NDArray[np.uint32]) -> Iterator[npt.NDArray[n
         yield block
 
 
-_COLUMNS_HELD = 1 << 29  # bytes of spilled signatures' columns on the heap at a time
+# Bytes of spilled signatures' columns on the heap at a time. Each block costs a gather of
+# both rows of every candidate pair (ten million paragraphs: about 57 million pairs, and
+# ten blocks of 14 columns took 72 s).
+_COLUMNS_HELD = 5 << 28
 
 
 # Partial copies: a paragraph that is 40 % of another shares about 40 % of its MinHash
@@ -384,26 +474,3 @@ _COLUMNS_HELD = 1 << 29  # bytes of spilled signatures' columns on the heap at a
 # 415,000 candidates at 100,000 paragraphs of the benchmark corpus and 18.5 million at a
 # million, against 37,000 with three (14,400 and 13,900 of them above min_jaccard).
 PARTIAL_BANDS, PARTIAL_ROWS = 32, 3
-
-
-def partial_candidate_pairs(
-    signatures: npt.NDArray[np.uint32], bucket_cap: int = BUCKET_CAP, *, salts: npt.NDArray[np.uint64] | None = None
-) -> Candidates:
-    """Candidate pairs from the bands that look for partial copies (see :data:`PARTIAL_BANDS`);
-    with fewer than 96 permutations, as many bands as they fill."""
-    bands = min(PARTIAL_BANDS, signatures.shape[1] // PARTIAL_ROWS)
-    if bands == 0:
-        return candidate_pairs(signatures[:0], 1, 1)
-    return candidate_pairs(signatures[:, : bands * PARTIAL_ROWS], bands, PARTIAL_ROWS, bucket_cap, salts=salts)
-
-
-def union(a: Candidates, b: Candidates, n: int) -> Candidates:
-    """The candidates of both: a pair is complete when either proposes it completely (``a``'s kept bands stay)."""
-    if not len(b.pairs):
-        return a
-    packed_a, packed_b = a.pairs[:, 0] * n + a.pairs[:, 1], b.pairs[:, 0] * n + b.pairs[:, 1]
-    packed = _sorted_unique([packed_a, packed_b])
-    complete = np.zeros(len(packed), dtype=bool)
-    complete[np.searchsorted(packed, packed_a[a.complete])] = True
-    complete[np.searchsorted(packed, packed_b[b.complete])] = True
-    return Candidates(np.stack([packed // n, packed % n], axis=1), complete, a.capped + b.capped, a.bands)

@@ -23,10 +23,8 @@ from dedupe.index import (
     band_keys,
     candidate_pairs,
     estimated_jaccard,
-    partial_candidate_pairs,
     shared_buckets,
     sort_bands,
-    union,
     window_pairs,
 )
 from dedupe.normalize import normalize
@@ -124,14 +122,18 @@ class Links:
         elif len(members) < len(signing):
             signed = signed[members]
         with stopwatch("index"):
-            candidates = candidate_pairs(signed, config.bands, config.rows, keep=True, allocate=allocate)
-            candidates = union(candidates, partial_candidate_pairs(signed), len(signed))
-        verified = _verify(self.unit_keys, self.unit_lengths, self.signatures, members[candidates.pairs],
-                           candidates.complete, config, stopwatch, self._rows)  # fmt: skip
+            candidates = candidate_pairs(
+                signed, config.bands, config.rows, keep=True, allocate=allocate, partial=True,
+                min_jaccard=config.min_jaccard,
+            )  # fmt: skip
         if lean:  # the signatures are done with (the sorted bands stay in their file)
             del signed
             self.signatures = np.empty((0, config.num_perm), dtype=np.uint32)  # not a view: that would hold them
             self._signed_again = True
+        pairs = candidates.pairs
+        for start in range(0, len(pairs), 1 << 16):  # rows of the banded units -> units, in place
+            pairs[start : start + (1 << 16)] = members[pairs[start : start + (1 << 16)]]
+        verified = _verify(self.unit_keys, self.unit_lengths, pairs, candidates.complete, config, stopwatch)
         self._finish(members, [members[bucket] for bucket in candidates.capped], verified, candidates.bands)
 
     def _start(self, units: Ids, unit_keys: Sequence[str]) -> None:
@@ -263,8 +265,11 @@ class Links:
         return self._bands
 
     def _verify(self, pairs: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]) -> Verified:
-        signed, rows = self._signatures_of(pairs)
-        return _verify(self.unit_keys, self.unit_lengths, signed, pairs, flags, self.config, self.stopwatch, rows)
+        """Verify candidate pairs of units (those whose MinHash estimate reaches ``min_jaccard``)."""
+        with self.stopwatch("verify"):
+            signed, rows = self._signatures_of(pairs)
+            chosen = estimated_jaccard(signed, pairs if rows is None else rows[pairs]) >= self.config.min_jaccard
+        return _verify(self.unit_keys, self.unit_lengths, pairs[chosen], flags[chosen], self.config, self.stopwatch)
 
     def _signatures_of(self, units: Ids) -> tuple[npt.NDArray[np.uint32], Ids | None]:
         """Signatures that hold those of ``units``, and the row of each unit's (None: row u is unit u's).
@@ -392,12 +397,13 @@ def links_of_many(documents: Sequence[Iterable[str]], config: DedupeConfig) -> l
     doc_of = np.repeat(np.arange(len(links), dtype=np.uint64), [len(m) for m in members])
     salts = doc_of * _DOC_SALT
     signed = signatures[banded]
-    candidates = candidate_pairs(signed, config.bands, config.rows, salts=salts)
-    candidates = union(candidates, partial_candidate_pairs(signed, salts=salts), len(signed))
+    candidates = candidate_pairs(
+        signed, config.bands, config.rows, salts=salts, partial=True, min_jaccard=config.min_jaccard
+    )
     pairs = candidates.pairs
     own = doc_of[pairs[:, 0]] == doc_of[pairs[:, 1]]  # (all of them, but for a collision of 64-bit salted keys)
     lengths = np.concatenate([got.unit_lengths for got in links]) if links else base[:0]
-    verified = _verify(every_key, lengths, signatures, banded[pairs[own]], candidates.complete[own], config, OFF)
+    verified = _verify(every_key, lengths, banded[pairs[own]], candidates.complete[own], config, OFF)
     # Split by document: the pairs are sorted, so each document's are one stretch, in the order it finds them alone.
     whole = np.searchsorted(verified.pairs[:, 0], base)
     part = np.searchsorted(verified.partials.pairs[:, 0], base)
@@ -429,22 +435,18 @@ _REMEMBERED = 1000
 def _verify(
     keys: Sequence[str],
     lengths: npt.NDArray[np.int64],
-    signatures: npt.NDArray[np.uint32],
     pairs: npt.NDArray[np.int64],
     flags: npt.NDArray[np.bool_],
     config: DedupeConfig,
     stopwatch: Stopwatch,
-    rows: Ids | None = None,
 ) -> Verified:
     """Keep the candidate pairs of units (``keys``) that rapidfuzz verifies, whole or in part.
 
-    Unit ``u``'s signature is row ``rows[u]`` of ``signatures`` (row ``u`` without ``rows``).
+    The pairs are those whose MinHash estimate reaches ``min_jaccard``: banding tuned for
+    recall proposes many pairs far below any plausible copy, and the estimate drops those
+    before the (costlier) verification.
     """
     with stopwatch("verify"):
-        # Banding tuned for recall proposes many pairs far below any plausible copy; the
-        # MinHash estimate drops those before the (costlier) verification.
-        likely = estimated_jaccard(signatures, pairs if rows is None else rows[pairs]) >= config.min_jaccard
-        pairs, flags = pairs[likely], flags[likely]
         scores = score_pairs(keys, pairs, config.threshold)
         passed = scores >= config.threshold
     with stopwatch("partial"):

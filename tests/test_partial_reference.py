@@ -294,12 +294,8 @@ def all_pairs() -> Iterator[None]:
         pairs = np.stack([a, b], axis=1).astype(np.int64).reshape(-1, 2)
         return Candidates(pairs, np.ones(len(pairs), dtype=bool), [])
 
-    def nothing(signatures: np.ndarray, bucket_cap: int = 64) -> Candidates:
-        return Candidates(np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=bool), [])
-
     with (
         mock.patch.object(dedupe.matching, "candidate_pairs", every_pair),
-        mock.patch.object(dedupe.matching, "partial_candidate_pairs", nothing),
     ):
         yield
 
@@ -320,12 +316,8 @@ def some_pairs(seed: int, share: float) -> Iterator[None]:
         packed = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         return Candidates(packed, np.ones(len(packed), dtype=bool), [])
 
-    def nothing(signatures: np.ndarray, bucket_cap: int = 64) -> Candidates:
-        return Candidates(np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=bool), [])
-
     with (
         mock.patch.object(dedupe.matching, "candidate_pairs", chosen),
-        mock.patch.object(dedupe.matching, "partial_candidate_pairs", nothing),
     ):
         yield
 

@@ -111,7 +111,7 @@ def test_signatures_in_small_chunks_equal_one_batch() -> None:
     assert sign_keys([], 5, 32, 1, allocate=spill.spilled).shape == (0, 32)
 
 
-@pytest.mark.parametrize("held", [1 << 30, 4 * 13 * 3, 4 * 13 * 5])  # all columns; 3 at a time; 5, 5, 5 and 1
+@pytest.mark.parametrize("held", [1 << 30, 4 * 13 * 3, 4 * 13 * 5])  # all columns; 3 at a time, the last 1; 4 of 4
 def test_estimated_jaccard_of_signatures_in_a_file_equals_that_on_the_heap(
     held: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -123,8 +123,12 @@ def test_estimated_jaccard_of_signatures_in_a_file_equals_that_on_the_heap(
     in_file[:] = sig
     monkeypatch.setattr(index, "_COLUMNS_HELD", held)
     monkeypatch.setattr(index, "_FILL_ROWS", 4)
-    assert index.estimated_jaccard(sig, pairs, chunk=7).tolist() == expected
-    assert index.estimated_jaccard(in_file, pairs, chunk=7).tolist() == expected
+    assert index.estimated_jaccard(sig, pairs).tolist() == expected
+    assert index.estimated_jaccard(in_file, pairs).tolist() == expected
+    packed = pairs[:, 0] * 13 + pairs[:, 1]
+    for least in (0.0, 0.2, 0.25, 5 / 16, 0.3125000001, 1.0, 1.01):  # (5/16: a share some pairs have, exactly)
+        for signed in (sig, in_file):
+            assert index.likely(signed, packed, least).tolist() == [share >= least for share in expected]
 
 
 def test_banding_finds_the_pairs_that_datasketch_lsh_finds() -> None:
@@ -186,6 +190,24 @@ def test_banding_in_groups_and_fills_gives_what_one_pass_gives(salted: bool, mon
     if not salted:
         for a, b in zip(index.sort_bands(sig, 8, 2), whole.bands, strict=True):
             assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("unique_from", [1 << 22, 0, 7])  # pairs made unique at the end; after every band; now and then
+def test_main_and_partial_bands_together_give_the_union_of_each(
+    unique_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(8)
+    sig = rng.integers(0, 3, (90, 12), dtype=np.uint32)  # buckets of all sizes, pairs found in many bands
+    partial_bands = 12 // index.PARTIAL_ROWS
+    main = candidate_pairs(sig, bands=3, rows=4, bucket_cap=5)
+    part = candidate_pairs(sig[:, : partial_bands * index.PARTIAL_ROWS], partial_bands, index.PARTIAL_ROWS, 5)
+    complete = {*map(tuple, main.pairs[main.complete].tolist()), *map(tuple, part.pairs[part.complete].tolist())}
+    expected = sorted({*map(tuple, main.pairs.tolist()), *map(tuple, part.pairs.tolist())})
+    monkeypatch.setattr(index, "_UNIQUE_FROM", unique_from)
+    both = candidate_pairs(sig, bands=3, rows=4, bucket_cap=5, partial=True)
+    assert list(map(tuple, both.pairs.tolist())) == expected and len(expected) > len(main.pairs)
+    assert both.complete.tolist() == [pair in complete for pair in expected] and not all(both.complete)
+    assert [c.tolist() for c in both.capped] == [c.tolist() for c in main.capped + part.capped]
 
 
 @pytest.mark.parametrize("seed", range(4))
