@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from dedupe.config import DedupeConfig
 from dedupe.partial import Alignment, Cover, cover, partial_alignment, similarity
+from dedupe.unit_keys import key_lengths
 
 
 def assign_leaders(
@@ -98,6 +99,7 @@ def assign_with_partials(
     n = len(rank)
     leader = np.arange(n, dtype=np.int64)
     best = np.ones(n, dtype=np.float64)
+    lengths = key_lengths(keys)  # (a long text's keys are made again when read: not for their length)
     order = rank.tolist()  # Python lists: read unit by unit, numpy scalars would cost more than the work
     status = bytearray(n)  # KEPT, COPY or PARTIAL
     covers: dict[int, Cover] = {}
@@ -127,7 +129,7 @@ def assign_with_partials(
             for y, alignment, flip in inside.get(x, ())
             if status[y] == KEPT
         }
-        holds = [y for y, alignment in coverers.items() if alignment.solid >= config.coverage * len(keys[y])]
+        holds = [y for y, alignment in coverers.items() if alignment.solid >= config.coverage * int(lengths[y])]
         for e, _ in candidates:  # x is a near copy of a partial copy: align x with what covers that one
             if status[e] == PARTIAL:
                 for part in covers[e].parts:
@@ -138,10 +140,10 @@ def assign_with_partials(
         found = [(y, a, similarity(keys[x], keys[y], a)) for y, a in coverers.items() if a.solid]
         if not found:
             continue
-        got = cover(len(keys[x]), found)
+        got = cover(int(lengths[x]), found)
         if got.coverage >= config.coverage:
             leader[x], best[x], status[x] = got.main, got.score, PARTIAL
             covers[x] = got
         elif holds:
-            extends[x] = cover(len(keys[x]), [f for f in found if f[0] in holds])
+            extends[x] = cover(int(lengths[x]), [f for f in found if f[0] in holds])
     return Outcome(leader, best, covers, extends)
