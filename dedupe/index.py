@@ -137,48 +137,69 @@ def _band(
 
 
 class _Found:
-    """The pairs that banding has found so far: those of fully paired buckets, and the capped buckets.
-
-    A pair is found once per band it shares, so the pairs are made unique now and then: a
-    text of ten million paragraphs finds a few hundred million, most of them several times.
-    """
+    """The pairs that banding has found so far: those of fully paired buckets, and the capped buckets."""
 
     def __init__(self, n: int, bucket_cap: int) -> None:
         self.n = n
         self.bucket_cap = bucket_cap
-        self.complete: list[Pairs] = []  # packed as i * n + j; the first is unique once made so
-        self.unique = 0  # the length of that first array (0 before)
+        self.complete = _PairSet()
         self.capped: list[npt.NDArray[np.int64]] = []
 
     def add(self, order: Pairs, same: Pairs) -> None:
         """Pair the buckets of some bands (``order`` and ``same`` as :func:`_sort_keys` gives them)."""
         _pair_buckets(order, same, self.n, self.bucket_cap, self.complete, self.capped)
-        if sum(map(len, self.complete)) - self.unique > max(self.unique, _UNIQUE_FROM):
-            self.complete = [_sorted_unique(self.complete)]
-            self.unique = len(self.complete[0])
 
     def candidates(
         self, bands: SortedBands | None, signatures: npt.NDArray[np.uint32], min_jaccard: float | None
     ) -> Candidates:
         """The pairs found, unique and sorted, that reach ``min_jaccard`` (if given), and the capped buckets."""
         n = self.n
-        full = _sorted_unique(self.complete)
-        windowed = [_window(bucket, n, self.bucket_cap) for bucket in self.capped]
-        if any(map(len, windowed)):
-            packed = _sorted_unique([full, *windowed])
-            del windowed
+        full = self.complete.sorted_unique()
+        windowed = _PairSet()
+        for bucket in self.capped:
+            windowed.append(_window(bucket, n, self.bucket_cap))
+        if windowed.parts:
+            windowed.append(full)
+            packed = windowed.sorted_unique()
             is_full = np.zeros(len(packed), dtype=bool)
             is_full[np.searchsorted(packed, full)] = True
         else:
             packed, is_full = full, np.ones(len(full), dtype=bool)
-        del full
+        del full, windowed
         if min_jaccard is not None:
             keep = likely(signatures, packed, min_jaccard)
             packed, is_full = packed[keep], is_full[keep]
-        pairs = np.empty((len(packed), 2), dtype=np.int64)
-        np.floor_divide(packed, n, out=pairs[:, 0])
-        np.remainder(packed, n, out=pairs[:, 1])
-        return Candidates(pairs, is_full, self.capped, bands)
+        return Candidates(unpack(packed, n), is_full, self.capped, bands)
+
+
+class _PairSet:
+    """Packed pairs (``i * n + j``) gathered a part at a time, and made unique now and then: a
+    pair meets in several bands, and a text of ten million paragraphs finds tens of millions."""
+
+    def __init__(self) -> None:
+        self.parts: list[Pairs] = []  # the first is unique once made so
+        self.unique = 0  # the length of that first part (0 before)
+
+    def append(self, part: Pairs) -> None:
+        if not len(part):
+            return
+        self.parts.append(part)
+        if sum(map(len, self.parts)) - self.unique > max(self.unique, _UNIQUE_FROM):
+            self.parts = [_sorted_unique(self.parts)]
+            self.unique = len(self.parts[0])
+
+    def sorted_unique(self) -> Pairs:
+        """All the pairs, sorted, each once (the set is emptied)."""
+        self.unique = 0
+        return _sorted_unique(self.parts)
+
+
+def unpack(packed: Pairs, n: int) -> Pairs:
+    """Pairs ``i * n + j`` as rows ``(i, j)`` (written in place: no temporary the size of the pairs)."""
+    pairs = np.empty((len(packed), 2), dtype=np.int64)
+    np.floor_divide(packed, n, out=pairs[:, 0])
+    np.remainder(packed, n, out=pairs[:, 1])
+    return pairs
 
 
 _UNIQUE_FROM = 1 << 22  # pairs found more than once: made unique when there are more than this
@@ -203,7 +224,7 @@ def _keys_by_band(
 
 
 def _pair_buckets(
-    order: Pairs, same: Pairs, n: int, bucket_cap: int, complete: list[Pairs], capped: list[npt.NDArray[np.int64]]
+    order: Pairs, same: Pairs, n: int, bucket_cap: int, complete: _PairSet, capped: list[npt.NDArray[np.int64]]
 ) -> None:
     """Pair the members of each bucket of sorted bands (``order``, band after band; ``same`` as
     :func:`_sort_keys` gives it): into ``complete``, or as a bucket too big to pair fully into ``capped``."""
@@ -379,12 +400,11 @@ def window_pairs(
     """
     position = np.full(n, -1, dtype=np.int64)
     position[members] = np.arange(len(members))
-    found: list[Pairs] = []
+    found = _PairSet()
     for bucket in capped:
         present = bucket[position[bucket] >= 0]
         found.append(_window(present[np.argsort(position[present], kind="stable")], n, bucket_cap))
-    packed = _sorted_unique(found)
-    return np.stack([packed // n, packed % n], axis=1)
+    return unpack(found.sorted_unique(), n)
 
 
 def _window(members: npt.NDArray[np.int64], n: int, bucket_cap: int) -> Pairs:
@@ -440,7 +460,8 @@ def _equal_values(signatures: npt.NDArray[np.uint32], packed: Pairs, chunk: int 
 
 
 def _column_blocks(signatures: npt.NDArray[np.uint32]) -> Iterator[npt.NDArray[np.uint32]]:
-    """The signatures whole, or, when they are in a temporary file, a few columns at a time on the heap.
+    """The signatures whole, or, when they are in a temporary file, a few columns at a time on the heap
+    (one buffer, filled again for each block: a block is valid until the next is asked for).
 
     Pairs need their rows at random, and a mapping read at random soon holds all of its
     pages (see :mod:`dedupe.spill`); a copy of some columns, read in order, holds only those.
@@ -451,8 +472,9 @@ def _column_blocks(signatures: npt.NDArray[np.uint32]) -> Iterator[npt.NDArray[n
     n, width = signatures.shape
     blocks = -(-width // max(1, _COLUMNS_HELD // max(1, 4 * n)))  # as few as fit, of equal widths
     step = -(-width // blocks)
+    buffer = np.empty((n, step), dtype=np.uint32)
     for first in range(0, width, step):
-        block = np.empty((n, min(step, width - first)), dtype=np.uint32)
+        block = buffer[:, : min(step, width - first)]
         for start in range(0, n, _FILL_ROWS):
             part = slice(start, start + _FILL_ROWS)
             block[part] = signatures[part, first : first + step]

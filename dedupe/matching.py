@@ -22,7 +22,7 @@ from dedupe.index import (
     SortedBands,
     band_keys,
     candidate_pairs,
-    estimated_jaccard,
+    likely,
     shared_buckets,
     sort_bands,
     window_pairs,
@@ -144,7 +144,6 @@ class Links:
         self._unit_bands: npt.NDArray[np.uint64] | None = None
         self._rows = None  # set by __init__ when some units are not signed
         self._signed_again = False  # set by __init__ when a lean text drops its signatures
-        self._decided: _Decided | None = None  # the last pass's decision (see _copies)
 
     def _finish(self, members: Ids, capped: list[Ids], verified: Verified, bands: SortedBands | None) -> None:
         self.capped = capped
@@ -193,32 +192,26 @@ class Links:
         units = self.units if len(positions) == len(self.units) else self.units[positions]
         first = np.full(len(self.unit_keys), -1, dtype=positions.dtype)
         first[units[::-1]] = positions[::-1]  # the earliest active occurrence of each unit
-        # Who leads whom depends on the active paragraphs only through the first occurrence
-        # of each unit: a pass of the rule that removed later occurrences only (repeats of
-        # a kept paragraph) leaves it as it was, and the last decision holds.
-        decided = self._decided
-        if decided is None or not np.array_equal(decided.first, first):
-            decided = self._decided = self._decide(first)
-        kept = first[decided.leader][units]  # the kept paragraph of each active paragraph (itself if kept)
-        del units
-        is_copy = kept != positions
-        return Copies(positions[is_copy], kept[is_copy], decided.best, decided.covers, decided.extends)
-
-    def _decide(self, first: ParagraphIds) -> _Decided:
-        """The leader of each unit present (``first``: its first active paragraph, or -1)."""
+        present = first >= 0
         if self.config.keep == "first":
             rank = first
         else:  # longest first, earliest among equals
             order = np.lexsort((first, -self.unit_lengths))
             rank = np.empty_like(order)
             rank[order] = np.arange(len(order))
-        pairs, scores, partials = self.pairs_among(first >= 0, first)
-        if not len(partials.pairs):
+        pairs, scores, partials = self.pairs_among(present, first)
+        if len(partials.pairs):
+            outcome = assign_with_partials(rank, pairs, scores, partials, self.unit_keys, self.config)
+            leader, best = outcome.leader, outcome.best
+        else:
             leader, best = assign_leaders(rank, pairs, scores, self.config.threshold)
-            return _Decided(first, leader, best, {}, {})
-        outcome = assign_with_partials(rank, pairs, scores, partials, self.unit_keys, self.config)
+        kept = first[leader][units]  # the kept paragraph of each active paragraph (itself if kept)
+        del units
+        is_copy = kept != positions
+        if not len(partials.pairs):
+            return Copies(positions[is_copy], kept[is_copy], best)
         extends = {int(first[u]): got for u, got in _in_paragraphs(outcome.extends, first).items()}
-        return _Decided(first, outcome.leader, outcome.best, _in_paragraphs(outcome.covers, first), extends)
+        return Copies(positions[is_copy], kept[is_copy], best, _in_paragraphs(outcome.covers, first), extends)
 
     def pairs_among(
         self, present: npt.NDArray[np.bool_], first: ParagraphIds
@@ -275,7 +268,14 @@ class Links:
         """Verify candidate pairs of units (those whose MinHash estimate reaches ``min_jaccard``)."""
         with self.stopwatch("verify"):
             signed, rows = self._signatures_of(pairs)
-            chosen = estimated_jaccard(signed, pairs if rows is None else rows[pairs]) >= self.config.min_jaccard
+            chosen = np.empty(len(pairs), dtype=bool)
+            for start in range(0, len(pairs), 1 << 20):  # (a later pass re-pairs tens of millions)
+                part = pairs[start : start + (1 << 20)]
+                if rows is not None:
+                    part = rows[part]
+                chosen[start : start + len(part)] = likely(
+                    signed, part[:, 0] * len(signed) + part[:, 1], self.config.min_jaccard
+                )
         return _verify(self.unit_keys, self.unit_lengths, pairs[chosen], flags[chosen], self.config, self.stopwatch)
 
     def _signatures_of(self, units: Ids) -> tuple[npt.NDArray[np.uint32], Ids | None]:
@@ -486,16 +486,6 @@ def _verify(
         Partials(pairs[chosen].reshape(-1, 2), alignments),
         flags[chosen],
     )
-
-
-class _Decided(NamedTuple):
-    """The leaders that the rule chose for the units whose first active paragraphs are ``first``."""
-
-    first: ParagraphIds
-    leader: npt.NDArray[np.int64]
-    best: npt.NDArray[np.float64]
-    covers: dict[int, Cover]
-    extends: dict[int, Cover]
 
 
 class Scored(NamedTuple):

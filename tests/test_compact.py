@@ -456,39 +456,3 @@ def test_cli_explains_removals_under_their_numbers_among_all_blocks(tmp_path, ca
     assert [(r["index"], r["block"]["reason"]) for r in rows] == [
         (m.index, expected.blocks[m.block].reason) for m in expected.removed
     ]
-
-
-@FAST
-@given(documents(max_len=20), configs(), st.data())
-@example(INTERLEAVED, {}, None)
-def test_the_last_decision_holds_only_for_the_same_first_occurrences(text, overrides, data) -> None:
-    # Between passes of the rule, Links reuses its last decision when the first active
-    # occurrence of every unit is unchanged; what it returns must be what a fresh Links finds.
-    config = resolve(None, overrides)
-    spans = span_array(text, config.paragraphs)
-    links = Links(paragraphs_of(text, spans), config, count=len(spans))
-    everything = np.arange(len(spans), dtype=np.int64)
-    links.copies(everything)
-    later = [i for i in range(len(spans)) if links.units[i] in links.units[:i]]  # not a first occurrence
-    if data is None:
-        gone = set(later)
-    else:
-        gone = data.draw(st.sets(st.sampled_from(later)) if later else st.just(set()))
-        if data.draw(st.booleans()):  # or any paragraphs
-            gone = data.draw(st.sets(st.integers(0, max(0, len(spans) - 1)), max_size=len(spans)))
-    rest = np.asarray([i for i in range(len(spans)) if i not in gone], dtype=np.int64)
-    asked = []
-    decide = links._decide
-    links._decide = lambda first: asked.append(first) or decide(first)  # type: ignore[method-assign]
-    got = links.copies(rest)
-    fresh = Links(paragraphs_of(text, spans), config, count=len(spans)).copies(rest)
-    assert [np.asarray(a).tolist() for a in got[:3]] == [np.asarray(a).tolist() for a in fresh[:3]]
-    assert got.covers == fresh.covers and got.extends == fresh.extends
-
-    def firsts(active: np.ndarray) -> list[int]:
-        first = np.full(len(links.unit_keys), -1, dtype=np.int64)
-        first[links.units[active][::-1]] = active[::-1]
-        return first.tolist()
-
-    nothing_near = len(links.unit_keys) == len(links.units) and not len(links.pairs) and not len(links.partials.pairs)
-    assert bool(asked) == (firsts(rest) != firsts(everything) and not nothing_near)

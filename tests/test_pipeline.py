@@ -125,6 +125,8 @@ def test_estimated_jaccard_of_signatures_in_a_file_equals_that_on_the_heap(
     monkeypatch.setattr(index, "_FILL_ROWS", 4)
     assert index.estimated_jaccard(sig, pairs).tolist() == expected
     assert index.estimated_jaccard(in_file, pairs).tolist() == expected
+    blocks = list(index._column_blocks(in_file))  # one buffer on the heap, whatever the number of blocks
+    assert all(np.shares_memory(block, blocks[0]) for block in blocks)
     packed = pairs[:, 0] * 13 + pairs[:, 1]
     for least in (0.0, 0.2, 0.25, 5 / 16, 0.3125000001, 1.0, 1.01):  # (5/16: a share some pairs have, exactly)
         for signed in (sig, in_file):
