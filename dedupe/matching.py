@@ -285,7 +285,9 @@ class Links:
         """
         if not self._signed_again:
             return self.signatures, self._rows
-        units = np.unique(units)
+        asked = np.zeros(len(self.unit_keys), dtype=bool)
+        asked[units] = True
+        units = np.flatnonzero(asked)  # (np.unique of the tens of millions of pairs of a later pass: 5 s)
         config = self.config
         rows = np.full(len(self.unit_keys), -1, dtype=np.int64)
         rows[units] = np.arange(len(units))
