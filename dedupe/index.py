@@ -75,7 +75,7 @@ def candidate_pairs(
     come too: a pair is then complete when the bands of either kind propose it completely.
     With ``min_jaccard``, only the pairs whose MinHash estimate (:func:`estimated_jaccard`)
     reaches it come back: the others would not be verified, and they are most of a large
-    text's candidates (chance meetings, which grow with the square of the text's size).
+    text's candidates (chance meetings, whose number grows faster than the text).
 
     >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
     >>> found = candidate_pairs(sig, bands=2, rows=2)
@@ -483,9 +483,10 @@ def _column_blocks(signatures: npt.NDArray[np.uint32]) -> Iterator[npt.NDArray[n
 
 
 # Bytes of spilled signatures' columns on the heap at a time. Each block costs a gather of
-# both rows of every candidate pair (ten million paragraphs: about 57 million pairs, and
-# ten blocks of 14 columns took 72 s).
-_COLUMNS_HELD = 5 << 28
+# both rows of every candidate pair (ten million paragraphs: about 57 million pairs; ten
+# blocks of 14 columns took 72 s, four of 32 took 43 s). Three blocks of 43 columns at ten
+# million: 1.55 GB, under the peak that the report of such a text reaches anyway.
+_COLUMNS_HELD = 1600 << 20
 
 
 # Partial copies: a paragraph that is 40 % of another shares about 40 % of its MinHash
