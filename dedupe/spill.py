@@ -65,3 +65,13 @@ def _mapping(array: npt.NDArray[Any]) -> mmap.mmap | None:
     if isinstance(base, memoryview):
         base = base.obj
     return base if isinstance(base, mmap.mmap) else None
+
+
+def rows_in_order(array: npt.NDArray[Any], rows: npt.NDArray[np.int64], step: int = 1 << 14) -> npt.NDArray[Any]:
+    """``array[rows]`` (``rows`` increasing) on the heap, read a slice of rows at a time, each let go of after."""
+    out = np.empty((len(rows), *array.shape[1:]), dtype=array.dtype)
+    ends = np.searchsorted(rows, np.arange(0, len(array) + step, step)).tolist()
+    for k, start in enumerate(range(0, len(array), step)):
+        out[ends[k] : ends[k + 1]] = array[rows[ends[k] : ends[k + 1]]]
+        release(array, slice(start, start + step))
+    return out

@@ -111,6 +111,11 @@ def test_signatures_computed_again_are_those_dropped() -> None:
     units = np.array([3, 0, 7, len(held.unit_keys) - 1], dtype=np.int64)
     signatures, rows = lean._signatures_of(units)
     assert np.array_equal(signatures[rows[units]], held.signatures[units])
+    # Those of the units in capped buckets, which later passes pair again, are kept from banding.
+    capped = np.unique(np.concatenate(lean.capped))
+    signatures, rows = lean._signatures_of(capped[::-3])
+    assert signatures is lean._kept_signatures and len(capped) == len(signatures) < len(held.unit_keys)
+    assert np.array_equal(signatures[rows[capped]], held.signatures[capped])
     # The sorted bands that a subset may need when banding kept none (it found no partial
     # copy): a lean text signs every banded unit again.
     lean._bands = None

@@ -62,3 +62,12 @@ def test_signatures_written_to_a_file_are_let_go_of_as_they_are_made() -> None:
     signed = sign_keys(keys, 5, 512, 1, allocate=spill.spilled)  # 102 MB
     assert resident_mb() - before < 20
     assert np.array_equal(signed[49_990:], sign_keys(keys[49_990:], 5, 512, 1))
+
+
+def test_rows_gathered_in_order_are_those_asked_for() -> None:
+    array = spill.spilled((1000, 3), np.int64)
+    array[:] = np.arange(3000).reshape(1000, 3)
+    rows = np.array([0, 5, 6, 63, 64, 65, 700, 999])
+    for step in (1, 7, 64, 5000):
+        assert np.array_equal(spill.rows_in_order(array, rows, step), array[rows])
+    assert spill.rows_in_order(array, rows[:0]).shape == (0, 3)
