@@ -128,7 +128,7 @@ class Links:
             )  # fmt: skip
         if lean:  # the signatures are done with (the sorted bands stay in their file)
             # but for those of the units in capped buckets, which each later pass of the
-            # rule pairs again (ten million paragraphs: 600,000 units, 8.5 s to sign again)
+            # rule pairs again (at ten million paragraphs, 8.5 s a pass to sign them again)
             capped = np.zeros(len(signed), dtype=bool)
             for bucket in candidates.capped:
                 capped[bucket] = True
