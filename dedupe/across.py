@@ -149,7 +149,9 @@ def _found(
     if not aligned:
         return None
     entries = tuple(sorted((e for e, _ in aligned.values()), key=rank))
-    coverers = [(n, aligned[e.id][1], similarity(key, e.key, aligned[e.id][1])) for n, e in enumerate(entries)]
+    coverers = [
+        (n, aligned[e.id][1], similarity(len(key), len(e.key), aligned[e.id][1])) for n, e in enumerate(entries)
+    ]
     got = cover(len(key), coverers)
     if got.coverage >= config.coverage:
         return Found(got, entries, True)

@@ -137,13 +137,14 @@ def assign_with_partials(
                         aligned = partial_alignment(keys[x], keys[part.kept], config.threshold, config.coverage)
                         if aligned is not None:
                             coverers[part.kept] = aligned
-        found = [(y, a, similarity(keys[x], keys[y], a)) for y, a in coverers.items() if a.solid]
+        length = int(lengths[x])
+        found = [(y, a, similarity(length, int(lengths[y]), a)) for y, a in coverers.items() if a.solid]
         if not found:
             continue
-        got = cover(int(lengths[x]), found)
+        got = cover(length, found)
         if got.coverage >= config.coverage:
             leader[x], best[x], status[x] = got.main, got.score, PARTIAL
             covers[x] = got
         elif holds:
-            extends[x] = cover(int(lengths[x]), [f for f in found if f[0] in holds])
+            extends[x] = cover(length, [f for f in found if f[0] in holds])
     return Outcome(leader, best, covers, extends)

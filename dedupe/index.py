@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from dedupe.spill import release, spilled_array
+from dedupe.spill import release, rows_in_order, spilled_array
 
 # Odd 64-bit multipliers that fold the rows of one band into one bucket key.
 _BAND_MULTIPLIERS = np.random.default_rng(0xBA4D).integers(0, 2**63, size=1024, dtype=np.uint64) * 2 + 1
@@ -440,12 +440,88 @@ def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: Pairs) -> npt.N
     return shares
 
 
-def likely(signatures: npt.NDArray[np.uint32], packed: Pairs, min_jaccard: float) -> npt.NDArray[np.bool_]:
+def likely(
+    signatures: npt.NDArray[np.uint32],
+    packed: Pairs,
+    min_jaccard: float,
+    low: npt.NDArray[np.uint64] | None = None,
+) -> npt.NDArray[np.bool_]:
     """Whether the MinHash estimate of each pair ``i * len(signatures) + j`` reaches ``min_jaccard``
-    (as ``estimated_jaccard(...) >= min_jaccard`` says, without a float per pair)."""
+    (as ``estimated_jaccard(...) >= min_jaccard`` says, without a float per pair).
+
+    ``low`` may hold :func:`low_bits` of the signatures (made here when the pairs are many).
+    """
     width = signatures.shape[1]
     least = next((count for count in range(width + 1) if count / width >= min_jaccard), width + 1)
-    return _equal_values(signatures, packed) >= least
+    if low is None and len(packed) < max(len(signatures), _BOUNDED_FROM):
+        return _equal_values(signatures, packed) >= least
+    # Most candidates of a large text are chance meetings that share a band and little
+    # else. Equal values have equal low bits, so the count of equal low bits bounds the
+    # count of equal values from above: the pairs that fall short on an eighth of each
+    # row (their low bits) are dropped without reading the rest.
+    bound = _equal_low_bits(low_bits(signatures) if low is None else low, packed, width)
+    maybe = np.flatnonzero(bound >= least)
+    del bound
+    out = np.zeros(len(packed), dtype=bool)
+    out[maybe] = _exact_counts(signatures, packed[maybe]) >= least
+    return out
+
+
+def low_bits(signatures: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint64]:
+    """The low :data:`_LOW` bits of each signature value, 16 to a 64-bit word (read a slice of rows at a time)."""
+    n, width = signatures.shape
+    words = -(-width // 16)
+    out = np.zeros((n, 8 * words), dtype=np.uint8)
+    for start in range(0, n, _FILL_ROWS):
+        part = slice(start, start + _FILL_ROWS)
+        low = (signatures[part] & np.uint32(_LOW_MASK)).astype(np.uint8)
+        release(signatures, part)
+        out[part, : (width + 1) // 2] = low[:, 0::2]
+        out[part, : width // 2] |= low[:, 1::2] << np.uint8(_LOW)
+    return out.view(np.uint64)
+
+
+def _equal_low_bits(
+    low: npt.NDArray[np.uint64], packed: Pairs, width: int, chunk: int = 4096
+) -> npt.NDArray[np.integer]:
+    """How many of the ``width`` values of each pair's signatures have equal low bits (``low``: :func:`low_bits`)."""
+    n = len(low)
+    counts = np.empty(len(packed), dtype=np.min_scalar_type(width))
+    for start in range(0, len(packed), chunk):
+        first, second = np.divmod(packed[start : start + chunk], n)
+        differ = low[first] ^ low[second]
+        # A set bit at the bottom of each 4-bit field whose values differ; then their sum.
+        differ |= differ >> np.uint64(2)
+        differ |= differ >> np.uint64(1)
+        differ &= np.uint64(0x1111111111111111)
+        differ += differ >> np.uint64(4)
+        differ &= np.uint64(0x0F0F0F0F0F0F0F0F)
+        differ *= np.uint64(0x0101010101010101)  # (wraps: the top byte is the sum of the bytes)
+        differ >>= np.uint64(56)
+        counts[start : start + len(first)] = width - differ.sum(axis=1)  # (the padding's fields are equal)
+    return counts
+
+
+def _exact_counts(signatures: npt.NDArray[np.uint32], packed: Pairs) -> npt.NDArray[np.integer]:
+    """:func:`_equal_values`, which for a few pairs of signatures in a temporary file reads only their rows."""
+    if not spilled_array(signatures) or not len(packed):
+        return _equal_values(signatures, packed)
+    n, width = signatures.shape
+    first, second = np.divmod(packed, n)
+    rows = np.zeros(n, dtype=bool)
+    rows[first] = True
+    rows[second] = True
+    wanted = np.flatnonzero(rows)
+    del rows
+    if len(wanted) * width * 4 > _COLUMNS_HELD:
+        return _equal_values(signatures, packed)
+    held = rows_in_order(signatures, wanted)
+    return _equal_values(held, np.searchsorted(wanted, first) * len(wanted) + np.searchsorted(wanted, second))
+
+
+_BOUNDED_FROM = 1 << 16  # pairs: fewer (and fewer than the rows) are counted directly
+_LOW = 4  # bits per value: 64 bytes for 128 values; two chance values agree on them one time in 16
+_LOW_MASK = (1 << _LOW) - 1
 
 
 def _equal_values(signatures: npt.NDArray[np.uint32], packed: Pairs, chunk: int = 4096) -> npt.NDArray[np.integer]:
@@ -482,10 +558,10 @@ def _column_blocks(signatures: npt.NDArray[np.uint32]) -> Iterator[npt.NDArray[n
         yield block
 
 
-# Bytes of spilled signatures' columns on the heap at a time. Each block costs a gather of
-# both rows of every candidate pair (ten million paragraphs: about 57 million pairs; ten
-# blocks of 14 columns took 72 s, four of 32 took 43 s). Three blocks of 43 columns at ten
-# million: 1.55 GB, under the peak that the report of such a text reaches anyway.
+# Bytes of spilled signatures on the heap at a time: the rows of the pairs that pass the
+# bound of low bits, or else a block of columns, each block costing a gather of both rows
+# of every pair (ten million paragraphs: about 57 million candidates; ten blocks of 14
+# columns took 72 s, four of 32 took 43 s).
 _COLUMNS_HELD = 1600 << 20
 
 

@@ -23,6 +23,7 @@ from dedupe.index import (
     band_keys,
     candidate_pairs,
     likely,
+    low_bits,
     shared_buckets,
     sort_bands,
     window_pairs,
@@ -277,13 +278,14 @@ class Links:
         """Verify candidate pairs of units (those whose MinHash estimate reaches ``min_jaccard``)."""
         with self.stopwatch("verify"):
             signed, rows = self._signatures_of(pairs)
+            low = low_bits(signed) if len(pairs) > len(signed) else None  # (once for all the chunks)
             chosen = np.empty(len(pairs), dtype=bool)
             for start in range(0, len(pairs), 1 << 20):  # (a later pass re-pairs tens of millions)
                 part = pairs[start : start + (1 << 20)]
                 if rows is not None:
                     part = rows[part]
                 chosen[start : start + len(part)] = likely(
-                    signed, part[:, 0] * len(signed) + part[:, 1], self.config.min_jaccard
+                    signed, part[:, 0] * len(signed) + part[:, 1], self.config.min_jaccard, low
                 )
         return _verify(self.unit_keys, self.unit_lengths, pairs[chosen], flags[chosen], self.config, self.stopwatch)
 

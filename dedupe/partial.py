@@ -84,9 +84,12 @@ def align(a: str, b: str, threshold: float) -> Alignment:
     return Alignment(tuple(best), common, best_matched)
 
 
-def similarity(a: str, b: str, alignment: Alignment) -> float:
-    """The Indel similarity of ``a`` and ``b`` (rapidfuzz ``fuzz.ratio / 100``), from their alignment."""
-    return 2 * alignment.common / (len(a) + len(b))
+def similarity(length_a: int, length_b: int, alignment: Alignment) -> float:
+    """The Indel similarity of keys ``a`` and ``b`` (rapidfuzz ``fuzz.ratio / 100``), from their lengths and alignment.
+
+    (Lengths, not keys: the keys of a long text are made again each time they are read.)
+    """
+    return 2 * alignment.common / (length_a + length_b)
 
 
 ENDS = 5  # characters: how far from a text's end a stretch may stop and still reach it (noise at the cut)

@@ -133,6 +133,36 @@ def test_estimated_jaccard_of_signatures_in_a_file_equals_that_on_the_heap(
             assert index.likely(signed, packed, least).tolist() == [share >= least for share in expected]
 
 
+@pytest.mark.parametrize("width", [128, 127, 33, 16, 5])
+def test_the_estimate_bounded_by_low_bits_equals_the_count_of_whole_values(
+    width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Values from a small range agree on their low bits far more often than by chance, and
+    # every other row copies about half of its neighbour's: counts spread over 0..width.
+    rng = np.random.default_rng(width)
+    n = 300
+    sig = rng.integers(0, 40, (n, width), dtype=np.uint32)
+    sig[1::2] = np.where(rng.random((n // 2, width)) < rng.random((n // 2, 1)), sig[0::2], sig[1::2])
+    pairs = rng.integers(0, n, (4000, 2))
+    pairs[:1500, 1] = pairs[:1500, 0] ^ 1
+    packed = pairs[:, 0] * n + pairs[:, 1]
+    exact = index._equal_values(sig, packed)
+    low = index.low_bits(sig)
+    assert (index._equal_low_bits(low, packed, width) >= exact).all()
+    in_file = spill.spilled(sig.shape, np.uint32)
+    in_file[:] = sig
+    monkeypatch.setattr(index, "_BOUNDED_FROM", 0)
+    monkeypatch.setattr(index, "_FILL_ROWS", 7)
+    for least in (0.0, 0.1, 0.2, 0.3, 0.5, 0.9, 1.0, 1.01):
+        expected = (exact / width >= least).tolist()
+        assert 0 < sum(expected) < len(expected) or least in (0.0, 1.01)
+        for signed in (sig, in_file):
+            assert index.likely(signed, packed, least).tolist() == expected
+            assert index.likely(signed, packed, least, low).tolist() == expected
+    monkeypatch.setattr(index, "_COLUMNS_HELD", 4 * width * 5)  # the rows asked for do not fit: column blocks
+    assert index.likely(in_file, packed, 0.3).tolist() == (exact / width >= 0.3).tolist()
+
+
 def test_banding_finds_the_pairs_that_datasketch_lsh_finds() -> None:
     rng = np.random.default_rng(3)
     base = ["".join(rng.choice(list("abcdefghij "), 80)) for _ in range(30)]
