@@ -324,6 +324,16 @@ def shared_buckets(
     ``queries`` holds the bucket keys of each query (as :func:`band_keys` gives them). At
     most ``limit`` rows per query: those sharing the most bands, then the lowest rows.
     """
+    query, row = ranked_buckets(bands, allowed, queries)
+    best = np.arange(len(query)) - np.searchsorted(query, query, "left") < limit
+    return list(zip(query[best].tolist(), row[best].tolist(), strict=True))
+
+
+def ranked_buckets(
+    bands: SortedBands, allowed: npt.NDArray[np.bool_], queries: npt.NDArray[np.uint64]
+) -> tuple[Pairs, Pairs]:
+    """:func:`shared_buckets` without a limit, as two arrays ``(query, row)``: query after query,
+    each query's rows those sharing the most bands first, then the lowest."""
     count, size = bands.order.shape
     if spilled_array(bands.order):
         # Bands in a temporary file are searched one at a time, each let go of after its
@@ -341,9 +351,7 @@ def shared_buckets(
     packed, shared = np.unique(query * size + members, return_counts=True)
     query, row = packed // size, packed % size
     ranked = np.lexsort((row, -shared, query))
-    query, row = query[ranked], row[ranked]
-    best = np.arange(len(query)) - np.searchsorted(query, query, "left") < limit
-    return list(zip(query[best].tolist(), row[best].tolist(), strict=True))
+    return query[ranked], row[ranked]
 
 
 def _in_buckets(

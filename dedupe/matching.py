@@ -24,12 +24,12 @@ from dedupe.index import (
     candidate_pairs,
     likely,
     low_bits,
-    shared_buckets,
+    ranked_buckets,
     sort_bands,
     window_pairs,
 )
 from dedupe.normalize import normalize
-from dedupe.partial import ALIGN_LIMIT, Cover, Part, adds_new_text, partial_alignment, union_of
+from dedupe.partial import ALIGN_LIMIT, Alignment, Cover, Part, adds_new_text, partial_alignment, union_of
 from dedupe.signature import sign_keys
 from dedupe.spill import rows_in_order, spilled
 from dedupe.stopwatch import OFF, Stopwatch
@@ -154,6 +154,10 @@ class Links:
         self._signed_again = False  # set by __init__ when a lean text drops its signatures
         self._kept_units = np.empty(0, dtype=np.int64)  # ... but for those of these units
         self._kept_signatures = np.empty((0, 0), dtype=np.uint32)
+        # What the lookups of stretches found, kept for the later passes of the rule (see _looked_up).
+        self._ranked: dict[tuple[int, int, int], npt.NDArray[np.int32]] = {}
+        self._cut: set[tuple[int, int, int]] = set()
+        self._outcomes: dict[int, float | Alignment | None] = {}
 
     def _finish(self, members: Ids, capped: list[Ids], verified: Verified, bands: SortedBands | None) -> None:
         self.capped = capped
@@ -320,7 +324,7 @@ class Links:
         whole (a near copy that banding missed: returned apart) or in part.
         """
         config = self.config
-        keys = self.unit_keys
+        n = len(self.unit_keys)
         whole: list[tuple[int, int]] = []
         whole_scores: list[float] = []
 
@@ -329,44 +333,39 @@ class Links:
 
         if not len(partials.pairs) or config.keep != "first":
             return done(partials)
-        known = {(a, b) for a, b in partials.pairs.tolist()} | {(a, b) for a, b in pairs.tolist()}
+        known = np.sort(np.concatenate([_packed(partials.pairs, n), _packed(pairs, n)]))
         # A subset's banded units are banded units of the whole text (a length partner in the
         # subset is one in the whole): the lookups use the bands of the whole, restricted.
         allowed = np.zeros(len(self._members), dtype=bool)
         allowed[np.searchsorted(self._members, members)] = True
         asked: set[tuple[int, int, int]] = set()
         for _ in range(rounds):
-            queries, owners = [], []
-            for unit, stretches in _uncovered(partials, self.unit_lengths, config.coverage).items():
-                for lo, hi in stretches:
-                    if (unit, lo, hi) not in asked:
-                        asked.add((unit, lo, hi))
-                        queries.append(keys[unit][lo:hi])
-                        owners.append(unit)
-            if not queries:
+            stretches = [
+                (unit, lo, hi)
+                for unit, got in _uncovered(partials, self.unit_lengths, config.coverage).items()
+                for lo, hi in got
+                if (unit, lo, hi) not in asked
+            ]
+            if not stretches:
                 return done(partials)
-            signed = sign_keys(queries, config.shingle_size, config.num_perm, config.seed)
-            asking = band_keys(signed, 0, config.bands, config.rows)
-            found = shared_buckets(self._sorted_bands(), allowed, asking, QUERY_HITS)
+            asked.update(stretches)
+            query, member = self._looked_up(stretches, allowed)
+            owner = np.asarray([unit for unit, _, _ in stretches], dtype=np.int64)[query]
+            other = self._members[member]
+            found = np.minimum(owner, other) * n + np.maximum(owner, other)
+            # Each pair once (where first found), and none that is known already.
+            fresh = (owner != other) & ~_in_sorted(found, known) & _first_of_each(found)
             new_pairs: list[tuple[int, int]] = []
             alignments = []
-            for query, member in found:
-                owner, other = owners[query], int(self._members[member])
-                pair = (min(owner, other), max(owner, other))
-                if owner == other or pair in known:
-                    continue
-                known.add(pair)
-                a, b = keys[pair[0]], keys[pair[1]]
-                alignment = partial_alignment(a, b, config.threshold, config.coverage)
-                similarity = score(a, b)
-                if similarity >= config.threshold and (
-                    alignment is None or not adds_new_text(a, b, alignment, config.coverage)
-                ):
-                    whole.append(pair)
-                    whole_scores.append(similarity)
-                elif alignment is not None:
-                    new_pairs.append(pair)
-                    alignments.append(alignment)
+            for pair in found[fresh].tolist():
+                got = self._stretch_outcome(pair)
+                if isinstance(got, float):
+                    whole.append(divmod(pair, n))
+                    whole_scores.append(got)
+                elif got is not None:
+                    new_pairs.append(divmod(pair, n))
+                    alignments.append(got)
+            known = np.sort(np.concatenate([known, found[fresh]]))
             if not new_pairs:
                 return done(partials)
             partials = Partials(
@@ -374,6 +373,65 @@ class Links:
                 partials.alignments + alignments,
             )
         return done(partials)
+
+    def _looked_up(self, stretches: list[tuple[int, int, int]], allowed: npt.NDArray[np.bool_]) -> tuple[Ids, Ids]:
+        """``(query, row)``: for each stretch ``(unit, lo, hi)`` of a key, the ``allowed`` rows of the banded
+        units that share the most buckets with it (at most :data:`QUERY_HITS`, as ``shared_buckets`` picks them).
+
+        Each later pass of the rule looks up nearly the same stretches in a subset: a stretch's
+        rows are ranked once, against every row, and each pass keeps the first ones allowed.
+        """
+        config = self.config
+        ranked = self._ranked
+        new = [stretch for stretch in stretches if stretch not in ranked]
+        if new:
+            queries = [self.unit_keys[unit][lo:hi] for unit, lo, hi in new]
+            signed = sign_keys(queries, config.shingle_size, config.num_perm, config.seed)
+            everyone = np.ones(len(self._members), dtype=bool)
+            query, row = ranked_buckets(self._sorted_bands(), everyone, band_keys(signed, 0, config.bands, config.rows))
+            bounds = np.searchsorted(query, np.arange(len(new) + 1)).tolist()
+            for k, stretch in enumerate(new):
+                rows = row[bounds[k] : bounds[k + 1]]
+                ranked[stretch] = rows[:_RANKED_KEPT].astype(np.int32, copy=True)
+                if len(rows) > _RANKED_KEPT:  # (a stretch found in thousands of rows: ranked again when asked)
+                    self._cut.add(stretch)
+        picked: list[Ids] = []
+        for stretch in stretches:
+            kept = ranked[stretch]
+            first = kept[allowed[kept]][:QUERY_HITS].astype(np.int64)
+            if len(first) < QUERY_HITS and stretch in self._cut:
+                first = self._ranked_again(stretch, allowed)
+            picked.append(first)
+        query = np.repeat(np.arange(len(stretches)), [len(rows) for rows in picked])
+        return query, np.concatenate(picked) if picked else np.empty(0, dtype=np.int64)
+
+    def _ranked_again(self, stretch: tuple[int, int, int], allowed: npt.NDArray[np.bool_]) -> Ids:
+        """The first allowed rows of one stretch, ranked against the allowed rows only."""
+        config = self.config
+        unit, lo, hi = stretch
+        signed = sign_keys([self.unit_keys[unit][lo:hi]], config.shingle_size, config.num_perm, config.seed)
+        _, row = ranked_buckets(self._sorted_bands(), allowed, band_keys(signed, 0, config.bands, config.rows))
+        return row[:QUERY_HITS]
+
+    def _stretch_outcome(self, pair: int) -> float | Alignment | None:
+        """How the units of a pair found by a stretch verify: whole (the score), in part (the alignment), or not.
+
+        A pure function of the two keys, remembered: each later pass of the rule finds most
+        of the same pairs again.
+        """
+        if pair in self._outcomes:
+            return self._outcomes[pair]
+        config = self.config
+        first, second = divmod(pair, len(self.unit_keys))
+        a, b = self.unit_keys[first], self.unit_keys[second]
+        alignment = partial_alignment(a, b, config.threshold, config.coverage)
+        similarity = score(a, b)
+        got: float | Alignment | None = alignment
+        whole = alignment is None or not adds_new_text(a, b, alignment, config.coverage)
+        if similarity >= config.threshold and whole:
+            got = similarity
+        self._outcomes[pair] = got
+        return got
 
 
 def links_of_many(documents: Sequence[Iterable[str]], config: DedupeConfig) -> list[Links]:
@@ -524,6 +582,25 @@ class Verified(NamedTuple):
 
 RESIDUAL = 25  # characters: a shorter uncovered stretch is not looked up
 QUERY_HITS = 16  # members per looked-up stretch, those sharing the most bands
+_RANKED_KEPT = 256  # rows kept per looked-up stretch, for the later passes
+
+
+def _packed(pairs: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
+    return pairs[:, 0] * n + pairs[:, 1]
+
+
+def _in_sorted(values: npt.NDArray[np.int64], sorted_values: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Whether each of ``values`` is in ``sorted_values`` (increasing)."""
+    at = np.minimum(np.searchsorted(sorted_values, values), max(len(sorted_values) - 1, 0))
+    return sorted_values[at] == values if len(sorted_values) else np.zeros(len(values), dtype=bool)
+
+
+def _first_of_each(values: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Whether each value is the first of its kind in ``values``."""
+    order = np.argsort(values, kind="stable")
+    first = np.ones(len(values), dtype=bool)
+    first[order[1:]] = values[order[1:]] != values[order[:-1]]
+    return first
 
 
 def _uncovered(partials: Partials, lengths: npt.NDArray[np.int64], coverage: float) -> dict[int, list[tuple[int, int]]]:
@@ -533,19 +610,22 @@ def _uncovered(partials: Partials, lengths: npt.NDArray[np.int64], coverage: flo
     are still to find (a truncated copy's original holds a later one; with
     ``keep="longest"`` a part comes after the whole in keep order and covers nothing).
     """
-    pairs = partials.pairs.tolist()
-    holds = {b for (a, b), alignment in zip(pairs, partials.alignments, strict=True)
-             if alignment.solid >= coverage * lengths[a]}  # fmt: skip
-    if not holds:
+    alignments = partials.alignments
+    solid = np.fromiter((alignment.solid for alignment in alignments), dtype=np.int64, count=len(alignments))
+    first, second = partials.pairs[:, 0], partials.pairs[:, 1]
+    holds = np.unique(second[solid >= coverage * lengths[first]])
+    if not len(holds):
         return {}
+    held = set(holds.tolist())
     runs: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for (a, b), alignment in zip(pairs, partials.alignments, strict=True):
-        if a in holds:
-            runs[a] += [(i, i + size) for i, _, size in alignment.runs]
-        if b in holds:
-            runs[b] += [(j, j + size) for _, j, size in alignment.runs]
+    touching = np.flatnonzero(np.isin(first, holds) | np.isin(second, holds))
+    for k, a, b in zip(touching.tolist(), first[touching].tolist(), second[touching].tolist(), strict=True):
+        if a in held:
+            runs[a] += [(i, i + size) for i, _, size in alignments[k].runs]
+        if b in held:
+            runs[b] += [(j, j + size) for _, j, size in alignments[k].runs]
     out: dict[int, list[tuple[int, int]]] = {}
-    for unit in sorted(holds):
+    for unit in holds.tolist():
         length = int(lengths[unit])
         intervals = union_of(runs[unit], [])
         if sum(hi - lo for lo, hi in intervals) >= coverage * length:

@@ -59,10 +59,11 @@ import dedupe.matching
 from dedupe import dedupe_and_explain
 from dedupe.blocks import display_width
 from dedupe.config import DedupeConfig, resolve
-from dedupe.index import PARTIAL_BANDS, PARTIAL_ROWS, Candidates, band_keys
+from dedupe.index import PARTIAL_BANDS, PARTIAL_ROWS, Candidates, band_keys, shared_buckets
 from dedupe.matching import Copy, Links
 from dedupe.normalize import normalize
 from dedupe.partial import Alignment, Cover, adds_new_text, partial_alignment
+from dedupe.signature import sign_keys
 from dedupe.verify import score
 from tests.scale import examples
 from tests.test_compact import reference_decide, reference_runs
@@ -578,3 +579,55 @@ def test_the_hand_made_inputs_hold_every_kind():
         kinds |= {o.kind for o in expected.values()}
         assert same(library_outcomes(text, NO_RULE), expected)
     assert kinds >= {"exact", "near", "partial", "extended"}, kinds
+
+
+# --------------------------------------------------------------------------- later passes
+
+
+class Unremembered(Links):
+    """Links that look up each stretch among the allowed rows alone and verify each pair it finds, every time."""
+
+    def _looked_up(self, stretches, allowed):
+        c = self.config
+        queries = [self.unit_keys[unit][lo:hi] for unit, lo, hi in stretches]
+        asking = band_keys(sign_keys(queries, c.shingle_size, c.num_perm, c.seed), 0, c.bands, c.rows)
+        found = shared_buckets(self._sorted_bands(), allowed, asking, dedupe.matching.QUERY_HITS)
+        query, row = np.asarray(found, dtype=np.int64).reshape(-1, 2).T
+        return query, row
+
+    def _stretch_outcome(self, pair):
+        self._outcomes.clear()
+        return super()._stretch_outcome(pair)
+
+
+# The rest of 4 (after LEAD) is looked up: its stretch that is 1 finds 1 and 2 (one of them
+# kept when _RANKED_KEPT is 1), and without 1 it must still find 2.
+MERGED = "\n".join([LEAD, KOREAN[:60], KOREAN[:60].replace("청년", "청녀"), ASK, f"{LEAD} {KOREAN[:60]} {ASK}"])
+
+
+@given(partial_texts(), CONFIGS, st.data(), st.sampled_from([1, 2, 256]))
+@example(HAND_MADE[0], {}, None, 1)
+@example(HAND_MADE[3], {}, None, 1)
+@example(HAND_MADE[4], {}, None, 2)
+@example(MERGED, {}, None, 1)
+@example(MERGED, {}, None, 256)
+def test_later_passes_find_the_pairs_that_links_never_used_find(text, overrides, data, kept):
+    # A Links remembers its lookups of stretches (ranked against every row) and how the pairs
+    # they find verify, from pass to pass; each subset must get what is found without them.
+    config = resolve(None, {**overrides, **NO_RULE})
+    paragraphs = reference_split(text, config.paragraphs)
+    n = len(paragraphs)
+    drawn = [[True] * n, *([i != k for i in range(n)] for k in range(n)), [i % 2 == 0 for i in range(n)], [True] * n]
+    if data is not None:
+        drawn += data.draw(st.lists(st.lists(st.booleans(), min_size=n, max_size=n), max_size=3))
+    with mock.patch.object(dedupe.matching, "_RANKED_KEPT", kept), mock.patch.object(dedupe.matching, "QUERY_HITS", 2):
+        used = Links(paragraphs, config)
+        for mask in drawn:
+            active = np.flatnonzero(mask)
+            first = np.full(len(used.unit_keys), -1, dtype=np.int64)
+            first[used.units[active][::-1]] = active[::-1]
+            got = used.pairs_among(first >= 0, first)
+            fresh = Unremembered(paragraphs, config).pairs_among(first >= 0, first)
+            assert got[0].tolist() == fresh[0].tolist() and got[1].tolist() == fresh[1].tolist()
+            assert got[2].pairs.tolist() == fresh[2].pairs.tolist() and got[2].alignments == fresh[2].alignments
+        event(f"stretches looked up: {bool(used._ranked)}, cut: {bool(used._cut)}")
