@@ -68,7 +68,7 @@ def candidate_pairs(
 ) -> Candidates:
     """Return the candidate pairs of a batch of signatures (rows in the batch's order).
 
-    With ``keep``, the sorted bucket keys come back too (``bands``), for :func:`shared_buckets`,
+    With ``keep``, the sorted bucket keys come back too (``bands``), for :func:`ranked_buckets`,
     in arrays that ``allocate`` makes (:func:`dedupe.spill.spilled`: in a temporary file).
     With ``salts``, rows pair only with rows of the same salt (several documents banded at once).
     With ``partial``, the pairs of the bands that look for partial copies (:data:`PARTIAL_BANDS`)
@@ -316,24 +316,14 @@ def _above(first_band: int, last_band: int) -> npt.NDArray[np.uint64]:
     return (np.arange(first_band, last_band, dtype=np.uint64) << np.uint64(64 - _ROW_BITS))[:, None]
 
 
-def shared_buckets(
-    bands: SortedBands, allowed: npt.NDArray[np.bool_], queries: npt.NDArray[np.uint64], limit: int
-) -> list[tuple[int, int]]:
-    """``(query, row)`` pairs of queries and ``allowed`` rows of the batch that share a bucket in some band.
-
-    ``queries`` holds the bucket keys of each query (as :func:`band_keys` gives them). At
-    most ``limit`` rows per query: those sharing the most bands, then the lowest rows.
-    """
-    query, row = ranked_buckets(bands, allowed, queries)
-    best = np.arange(len(query)) - np.searchsorted(query, query, "left") < limit
-    return list(zip(query[best].tolist(), row[best].tolist(), strict=True))
-
-
 def ranked_buckets(
     bands: SortedBands, allowed: npt.NDArray[np.bool_], queries: npt.NDArray[np.uint64]
 ) -> tuple[Pairs, Pairs]:
-    """:func:`shared_buckets` without a limit, as two arrays ``(query, row)``: query after query,
-    each query's rows those sharing the most bands first, then the lowest."""
+    """``(query, row)`` for every query and ``allowed`` row of the batch that share a bucket in some band:
+    query after query, each query's rows those sharing the most bands first, then the lowest.
+
+    ``queries`` holds the bucket keys of each query (as :func:`band_keys` gives them).
+    """
     count, size = bands.order.shape
     if spilled_array(bands.order):
         # Bands in a temporary file are searched one at a time, each let go of after its

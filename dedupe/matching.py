@@ -165,7 +165,7 @@ class Links:
         # The sorted main bands serve to look up the rest of partly covered paragraphs, in
         # this text or a subset of it; without partial pairs there is none to look up.
         self._members = members
-        # (A lean text's stay in their temporary file: see shared_buckets.)
+        # (A lean text's stay in their temporary file: see ranked_buckets.)
         self._bands = bands if len(self.found_partials.pairs) and self.config.keep == "first" else None
         with self.stopwatch("partial"):
             self.partials, self.looked_up = self._with_the_rest(self.found_partials, self.pairs, members)
@@ -376,7 +376,7 @@ class Links:
 
     def _looked_up(self, stretches: list[tuple[int, int, int]], allowed: npt.NDArray[np.bool_]) -> tuple[Ids, Ids]:
         """``(query, row)``: for each stretch ``(unit, lo, hi)`` of a key, the ``allowed`` rows of the banded
-        units that share the most buckets with it (at most :data:`QUERY_HITS`, as ``shared_buckets`` picks them).
+        units that share the most buckets with it (at most :data:`QUERY_HITS`, ranked as ``ranked_buckets`` ranks them).
 
         Each later pass of the rule looks up nearly the same stretches in a subset: a stretch's
         rows are ranked once, against every row, and each pass keeps the first ones allowed.

@@ -17,7 +17,7 @@ from benchmarks.corpus import corpus_text, make_corpus
 from dedupe import api, dedupe_and_explain, spill, unit_keys
 from dedupe.cli import build_parser, config_from_args
 from dedupe.config import DedupeConfig
-from dedupe.index import band_keys, shared_buckets
+from dedupe.index import band_keys, ranked_buckets
 from dedupe.matching import Links
 from dedupe.normalize import normalize
 from dedupe.signature import sign_keys
@@ -136,9 +136,8 @@ def test_sorted_bands_kept_in_their_file_are_those_made_and_found_alike(monkeypa
     allowed[::7] = False
     released: list[object] = []
     monkeypatch.setattr("dedupe.index.release", released.append)
-    for limit in (1, 3, 50):
-        found = shared_buckets(held._bands, allowed, queries, limit)
-        assert not released
-        assert found and shared_buckets(lean._bands, allowed, queries, limit) == found
-        assert len(released) == 3 * config.bands  # each band's pages handed back after its search
-        released.clear()
+    found = ranked_buckets(held._bands, allowed, queries)
+    assert not released
+    in_file = ranked_buckets(lean._bands, allowed, queries)
+    assert len(found[0]) and all(np.array_equal(a, b) for a, b in zip(found, in_file, strict=True))
+    assert len(released) == 3 * config.bands  # each band's pages handed back after its search

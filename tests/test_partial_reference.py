@@ -59,7 +59,7 @@ import dedupe.matching
 from dedupe import dedupe_and_explain
 from dedupe.blocks import display_width
 from dedupe.config import DedupeConfig, resolve
-from dedupe.index import PARTIAL_BANDS, PARTIAL_ROWS, Candidates, band_keys, shared_buckets
+from dedupe.index import PARTIAL_BANDS, PARTIAL_ROWS, Candidates, band_keys, ranked_buckets
 from dedupe.matching import Copy, Links
 from dedupe.normalize import normalize
 from dedupe.partial import Alignment, Cover, adds_new_text, partial_alignment
@@ -591,9 +591,9 @@ class Unremembered(Links):
         c = self.config
         queries = [self.unit_keys[unit][lo:hi] for unit, lo, hi in stretches]
         asking = band_keys(sign_keys(queries, c.shingle_size, c.num_perm, c.seed), 0, c.bands, c.rows)
-        found = shared_buckets(self._sorted_bands(), allowed, asking, dedupe.matching.QUERY_HITS)
-        query, row = np.asarray(found, dtype=np.int64).reshape(-1, 2).T
-        return query, row
+        query, row = ranked_buckets(self._sorted_bands(), allowed, asking)
+        best = np.arange(len(query)) - np.searchsorted(query, query) < dedupe.matching.QUERY_HITS
+        return query[best], row[best]
 
     def _stretch_outcome(self, pair):
         self._outcomes.clear()

@@ -14,7 +14,7 @@ from rapidfuzz import fuzz
 import dedupe
 from dedupe import ConfigError, DedupeConfig, dedupe_and_explain, dedupe_text, index, spill, split_paragraphs
 from dedupe.cluster import assign_leaders
-from dedupe.index import SortedBands, _sort_keys, candidate_pairs, shared_buckets, window_pairs
+from dedupe.index import SortedBands, _sort_keys, candidate_pairs, ranked_buckets, window_pairs
 from dedupe.normalize import normalize
 from dedupe.shingle import shingle_hashes
 from dedupe.signature import sign_keys, signatures, to_lean_minhash
@@ -271,12 +271,12 @@ def test_keys_sharing_their_high_bits_are_sorted_and_bucketed_as_whole_keys(
     bands = SortedBands(banded, order.astype(np.int32), low)
     allowed = rng.random(n) < 0.8
     queries = np.concatenate([keys[:5], keys[:5] ^ np.uint64(3)])  # the second five share only the high bits
-    found = shared_buckets(bands, allowed, queries, limit=4)
+    query, row = ranked_buckets(bands, allowed, queries)
     wanted = []
-    for q, query in enumerate(queries):
-        shared = {r: int((keys[r] == query).sum()) for r in range(n) if allowed[r] and (keys[r] == query).any()}
-        wanted += [(q, r) for r in sorted(shared, key=lambda r: (-shared[r], r))[:4]]
-    assert found == wanted
+    for q, asked in enumerate(queries):
+        shared = {r: int((keys[r] == asked).sum()) for r in range(n) if allowed[r] and (keys[r] == asked).any()}
+        wanted += [(q, r) for r in sorted(shared, key=lambda r: (-shared[r], r))]
+    assert list(zip(query.tolist(), row.tolist(), strict=True)) == wanted
 
 
 def test_scores_are_rapidfuzz_ratio() -> None:
