@@ -187,7 +187,9 @@ def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF, *, with
         copies = links.copies(active)
         if not passes and not len(copies.index):  # nothing repeats (most documents of a corpus)
             nothing = Findings.none(active.dtype)
-            return dataclasses.replace(nothing, extends=copies.extends) if copies.extends and with_kept else nothing
+            return (
+                dataclasses.replace(nothing, extends=dict(copies.extends)) if copies.extends and with_kept else nothing
+            )
         with stopwatch("blocks"):
             verdicts = judge(copies, active, links, kept_figures=with_kept)
             removed = verdicts.removed
@@ -195,7 +197,7 @@ def resolve_within(links: Links, count: int, stopwatch: Stopwatch = OFF, *, with
             chosen = (removed | (final and with_kept)).nonzero()[0]
             passes.append(_Pass.of(copies, verdicts, removed, links, chosen))
             if final:
-                return _findings(passes, copies.index[verdicts.bounds[:-1]], copies.extends if with_kept else {})
+                return _findings(passes, copies.index[verdicts.bounds[:-1]], dict(copies.extends) if with_kept else {})
             gone = np.zeros(count, dtype=bool)
             gone[copies.index[removed.repeat(verdicts.sizes)]] = True
             active = active[~gone[active]]

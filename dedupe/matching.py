@@ -9,7 +9,7 @@ cheap and can be redone on any subset of the paragraphs (see :meth:`Links.copies
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -62,8 +62,8 @@ class Copies(NamedTuple):
     index: ParagraphIds  # type: ignore[assignment]  # shadows tuple.index, on purpose
     kept: ParagraphIds
     score: npt.NDArray[np.float64]  # per unit
-    covers: dict[int, Cover] = {}  # noqa: RUF012  (never mutated)
-    extends: dict[int, Cover] = {}  # noqa: RUF012
+    covers: Mapping[int, Cover] = {}
+    extends: Mapping[int, Cover] = {}
 
 
 class Links:
@@ -224,8 +224,8 @@ class Links:
         is_copy = kept != positions
         if not len(partials.pairs):
             return Copies(positions[is_copy], kept[is_copy], best)
-        extends = {int(first[u]): got for u, got in _in_paragraphs(outcome.extends, first).items()}
-        return Copies(positions[is_copy], kept[is_copy], best, _in_paragraphs(outcome.covers, first), extends)
+        covers, extends = _CoversInParagraphs(outcome.covers, first), _CoversInParagraphs(outcome.extends, first)
+        return Copies(positions[is_copy], kept[is_copy], best, covers, extends.by_paragraph())
 
     def pairs_among(
         self, present: npt.NDArray[np.bool_], first: ParagraphIds
@@ -643,15 +643,33 @@ def _select(partials: Partials, chosen: npt.NDArray[np.bool_]) -> Partials:
     )
 
 
-def _in_paragraphs(covers: dict[int, Cover], first: ParagraphIds) -> dict[int, Cover]:
-    """Covers whose parts name kept units, with the parts naming the kept paragraphs (their first occurrences)."""
-    if not covers:
-        return {}
-    at = first.tolist()
-    return {
-        unit: Cover(got.coverage, got.score, at[got.main], tuple(Part(at[p.kept], *p[1:]) for p in got.parts))
-        for unit, got in covers.items()
-    }
+class _CoversInParagraphs(Mapping[int, Cover]):
+    """Covers whose parts name kept units, read with the parts naming the kept paragraphs (their
+    first occurrences ``first``), each made when read: a pass of the rule reads those of the
+    copies it removes, and a later pass removes few of the copies it finds."""
+
+    def __init__(self, covers: dict[int, Cover], first: ParagraphIds) -> None:
+        self._covers = covers
+        self._first = first
+
+    def by_paragraph(self) -> _CoversInParagraphs:
+        """The same covers under the paragraph (the first occurrence) of each unit."""
+        return _CoversInParagraphs({int(self._first[u]): got for u, got in self._covers.items()}, self._first)
+
+    def __getitem__(self, key: int) -> Cover:
+        got, first = self._covers[key], self._first
+        return Cover(
+            got.coverage, got.score, int(first[got.main]), tuple(Part(int(first[p.kept]), *p[1:]) for p in got.parts)
+        )
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._covers)
+
+    def __len__(self) -> int:
+        return len(self._covers)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._covers
 
 
 def _has_length_partner(lengths: npt.NDArray[np.int64], threshold: float) -> npt.NDArray[np.bool_]:
