@@ -25,6 +25,7 @@ from dedupe.spill import release, rows_in_order, spilled_array
 _BAND_MULTIPLIERS = np.random.default_rng(0xBA4D).integers(0, 2**63, size=1024, dtype=np.uint64) * 2 + 1
 
 Pairs = npt.NDArray[np.int64]
+_Sieve = Callable[[Pairs], npt.NDArray[np.bool_]]  # whether to keep each packed pair
 BUCKET_CAP = 64
 
 
@@ -85,13 +86,21 @@ def candidate_pairs(
     n = len(signatures)
     if n < 2:
         return Candidates(np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=bool), [])
-    found = _Found(n, bucket_cap)
+    low = sieve = None
+    if min_jaccard is not None and n >= _BOUNDED_FROM:
+        # Most pairs that banding finds in a large batch are chance meetings. Dropped as they
+        # are found, by the bound of low bits that ``likely`` applies first, they are never
+        # gathered and sorted (ten million paragraphs: about 57 million, against 1.4 million kept).
+        low = low_bits(signatures)
+        width, least = signatures.shape[1], _least_count(signatures.shape[1], min_jaccard)
+        sieve = lambda packed: _equal_low_bits(low, packed, width) >= least  # noqa: E731
+    found = _Found(n, bucket_cap, sieve)
     kept = _band(signatures, bands, rows, found, salts, allocate if keep else None)
     # With fewer than 96 permutations, as many partial bands as they fill.
     partial_bands = min(PARTIAL_BANDS, signatures.shape[1] // PARTIAL_ROWS) if partial else 0
     if partial_bands:
         _band(signatures[:, : partial_bands * PARTIAL_ROWS], partial_bands, PARTIAL_ROWS, found, salts, None)
-    return found.candidates(kept, signatures, min_jaccard)
+    return found.candidates(kept, signatures, min_jaccard, low)
 
 
 def _band(
@@ -139,10 +148,11 @@ def _band(
 class _Found:
     """The pairs that banding has found so far: those of fully paired buckets, and the capped buckets."""
 
-    def __init__(self, n: int, bucket_cap: int) -> None:
+    def __init__(self, n: int, bucket_cap: int, sieve: _Sieve | None = None) -> None:
         self.n = n
         self.bucket_cap = bucket_cap
-        self.complete = _PairSet()
+        self.sieve = sieve
+        self.complete = _PairSet(sieve)
         self.capped: list[npt.NDArray[np.int64]] = []
 
     def add(self, order: Pairs, same: Pairs) -> None:
@@ -150,16 +160,20 @@ class _Found:
         _pair_buckets(order, same, self.n, self.bucket_cap, self.complete, self.capped)
 
     def candidates(
-        self, bands: SortedBands | None, signatures: npt.NDArray[np.uint32], min_jaccard: float | None
+        self,
+        bands: SortedBands | None,
+        signatures: npt.NDArray[np.uint32],
+        min_jaccard: float | None,
+        low: npt.NDArray[np.uint64] | None = None,
     ) -> Candidates:
         """The pairs found, unique and sorted, that reach ``min_jaccard`` (if given), and the capped buckets."""
         n = self.n
         full = self.complete.sorted_unique()
-        windowed = _PairSet()
+        windowed = _PairSet(self.sieve)
         for bucket in self.capped:
             windowed.append(_window(bucket, n, self.bucket_cap))
         if windowed.parts:
-            windowed.append(full)
+            windowed.append(full, sieved=True)
             packed = windowed.sorted_unique()
             is_full = np.zeros(len(packed), dtype=bool)
             is_full[np.searchsorted(packed, full)] = True
@@ -167,7 +181,7 @@ class _Found:
             packed, is_full = full, np.ones(len(full), dtype=bool)
         del full, windowed
         if min_jaccard is not None:
-            keep = likely(signatures, packed, min_jaccard)
+            keep = likely(signatures, packed, min_jaccard, low)
             packed, is_full = packed[keep], is_full[keep]
         return Candidates(unpack(packed, n), is_full, self.capped, bands)
 
@@ -176,11 +190,15 @@ class _PairSet:
     """Packed pairs (``i * n + j``) gathered a part at a time, and made unique now and then: a
     pair meets in several bands, and a text of ten million paragraphs finds tens of millions."""
 
-    def __init__(self) -> None:
+    def __init__(self, sieve: _Sieve | None = None) -> None:
         self.parts: list[Pairs] = []  # the first is unique once made so
         self.unique = 0  # the length of that first part (0 before)
+        self.sieve = sieve  # what keeps a pair (all are kept without it)
 
-    def append(self, part: Pairs) -> None:
+    def append(self, part: Pairs, *, sieved: bool = False) -> None:
+        """Add ``part`` (``sieved``: the pairs that the sieve keeps, already)."""
+        if self.sieve is not None and not sieved and len(part):
+            part = part[self.sieve(part)]
         if not len(part):
             return
         self.parts.append(part)
@@ -449,20 +467,24 @@ def likely(
 
     ``low`` may hold :func:`low_bits` of the signatures (made here when the pairs are many).
     """
-    width = signatures.shape[1]
-    least = next((count for count in range(width + 1) if count / width >= min_jaccard), width + 1)
+    least = _least_count(signatures.shape[1], min_jaccard)
     if low is None and len(packed) < max(len(signatures), _BOUNDED_FROM):
         return _equal_values(signatures, packed) >= least
     # Most candidates of a large text are chance meetings that share a band and little
     # else. Equal values have equal low bits, so the count of equal low bits bounds the
     # count of equal values from above: the pairs that fall short on an eighth of each
     # row (their low bits) are dropped without reading the rest.
-    bound = _equal_low_bits(low_bits(signatures) if low is None else low, packed, width)
+    bound = _equal_low_bits(low_bits(signatures) if low is None else low, packed, signatures.shape[1])
     maybe = np.flatnonzero(bound >= least)
     del bound
     out = np.zeros(len(packed), dtype=bool)
     out[maybe] = _exact_counts(signatures, packed[maybe]) >= least
     return out
+
+
+def _least_count(width: int, min_jaccard: float) -> int:
+    """The least number of equal values out of ``width`` whose share reaches ``min_jaccard``."""
+    return next((count for count in range(width + 1) if count / width >= min_jaccard), width + 1)
 
 
 def low_bits(signatures: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint64]:

@@ -242,6 +242,33 @@ def test_main_and_partial_bands_together_give_the_union_of_each(
     assert [c.tolist() for c in both.capped] == [c.tolist() for c in main.capped + part.capped]
 
 
+@pytest.mark.parametrize("min_jaccard", [0.0, 0.2, 0.5, 0.9])
+@pytest.mark.parametrize("unique_from", [1 << 22, 7])
+def test_pairs_dropped_by_the_bound_as_banding_finds_them_are_those_the_estimate_drops(
+    min_jaccard: float, unique_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(9)
+    sig = rng.integers(0, 6, (300, 24), dtype=np.uint32)  # capped buckets, counts of all sizes
+    sig[1::3] = np.where(rng.random((100, 24)) < 0.6, sig[::3], sig[1::3])
+    in_file = spill.spilled(sig.shape, np.uint32)
+    in_file[:] = sig
+    monkeypatch.setattr(index, "_UNIQUE_FROM", unique_from)
+    found = candidate_pairs(sig, bands=6, rows=4, bucket_cap=5, partial=True)
+    keep = index.likely(sig, found.pairs[:, 0] * len(sig) + found.pairs[:, 1], min_jaccard)
+    assert 0 < keep.sum() < len(keep) or min_jaccard == 0.0
+    sieved: list[int] = []
+    bound = index._equal_low_bits
+    monkeypatch.setattr(index, "_equal_low_bits", lambda *a: sieved.append(len(a[1])) or bound(*a))
+    monkeypatch.setattr(index, "_BOUNDED_FROM", 0)
+    for signed in (sig, in_file):
+        got = candidate_pairs(signed, bands=6, rows=4, bucket_cap=5, partial=True, min_jaccard=min_jaccard)
+        assert got.pairs.tolist() == found.pairs[keep].tolist()
+        assert got.complete.tolist() == found.complete[keep].tolist()
+        assert [c.tolist() for c in got.capped] == [c.tolist() for c in found.capped] and found.capped
+        assert sum(sieved) > len(found.pairs)  # (each band's pairs as found, then the windows', then the kept)
+        sieved.clear()
+
+
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("row_bits", [24, 4])  # 4: more rows than fit below the key (the argsort path)
 def test_keys_sharing_their_high_bits_are_sorted_and_bucketed_as_whole_keys(
