@@ -92,8 +92,7 @@ def candidate_pairs(
         # are found, by the bound of low bits that ``likely`` applies first, they are never
         # gathered and sorted (ten million paragraphs: about 57 million, against 1.4 million kept).
         low = low_bits(signatures)
-        width, least = signatures.shape[1], _least_count(signatures.shape[1], min_jaccard)
-        sieve = lambda packed: _equal_low_bits(low, packed, width) >= least  # noqa: E731
+        sieve = within_bound(low, signatures.shape[1], min_jaccard)
     found = _Found(n, bucket_cap, sieve)
     kept = _band(signatures, bands, rows, found, salts, allocate if keep else None)
     # With fewer than 96 permutations, as many partial bands as they fill.
@@ -407,16 +406,21 @@ def band_keys(signatures: npt.NDArray[np.uint32], first_band: int, last_band: in
 
 
 def window_pairs(
-    capped: list[npt.NDArray[np.int64]], members: npt.NDArray[np.int64], n: int, bucket_cap: int = BUCKET_CAP
+    capped: list[npt.NDArray[np.int64]],
+    members: npt.NDArray[np.int64],
+    n: int,
+    bucket_cap: int = BUCKET_CAP,
+    sieve: _Sieve | None = None,
 ) -> Pairs:
     """Pair the capped buckets again, keeping only ``members`` and in their order.
 
     ``members`` lists the indices that a fresh run would number ``0, 1, 2, …`` (in that
-    order); pairs come back as indices of the original batch, ``i < j``.
+    order); pairs come back as indices of the original batch, ``i < j``. With ``sieve``,
+    only the pairs (packed ``i * n + j``) that it keeps.
     """
     position = np.full(n, -1, dtype=np.int64)
     position[members] = np.arange(len(members))
-    found = _PairSet()
+    found = _PairSet(sieve)
     for bucket in capped:
         present = bucket[position[bucket] >= 0]
         found.append(_window(present[np.argsort(position[present], kind="stable")], n, bucket_cap))
@@ -480,6 +484,13 @@ def likely(
     out = np.zeros(len(packed), dtype=bool)
     out[maybe] = _exact_counts(signatures, packed[maybe]) >= least
     return out
+
+
+def within_bound(low: npt.NDArray[np.uint64], width: int, min_jaccard: float) -> _Sieve:
+    """Whether each pair ``i * len(low) + j`` may reach ``min_jaccard`` by the bound of its low bits
+    (``low``: :func:`low_bits` of signatures ``width`` values wide); ``likely`` is true of none of the others."""
+    least = _least_count(width, min_jaccard)
+    return lambda packed: _equal_low_bits(low, packed, width) >= least
 
 
 def _least_count(width: int, min_jaccard: float) -> int:

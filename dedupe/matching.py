@@ -9,7 +9,7 @@ cheap and can be redone on any subset of the paragraphs (see :meth:`Links.copies
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -27,6 +27,7 @@ from dedupe.index import (
     ranked_buckets,
     sort_bands,
     window_pairs,
+    within_bound,
 )
 from dedupe.normalize import normalize
 from dedupe.partial import ALIGN_LIMIT, Alignment, Cover, Part, adds_new_text, partial_alignment, union_of
@@ -158,6 +159,7 @@ class Links:
         self._ranked: dict[tuple[int, int, int], npt.NDArray[np.int32]] = {}
         self._cut: set[tuple[int, int, int]] = set()
         self._outcomes: dict[int, float | Alignment | None] = {}
+        self._window_bound: tuple[Callable[[Ids], npt.NDArray[np.bool_]], Ids | None, int] | None = None
 
     def _finish(self, members: Ids, capped: list[Ids], verified: Verified, bands: SortedBands | None) -> None:
         self.capped = capped
@@ -249,7 +251,7 @@ class Links:
             if self.truncated:
                 # The capped buckets pair a subset differently: pair them again as a fresh run
                 # would, numbering the units by first occurrence, and keep what verifies.
-                again = window_pairs(self.capped, members, len(self.unit_keys))
+                again = window_pairs(self.capped, members, len(self.unit_keys), sieve=self._window_sieve())
                 extra = self._verify(again, np.zeros(len(again), dtype=bool))
                 keep = self.complete[usable]
                 pairs = np.concatenate([pairs[keep], extra.pairs])
@@ -277,6 +279,20 @@ class Links:
             members = self._members if rows is None else rows[self._members]
             self._bands = sort_bands(signed[members], self.config.bands, self.config.rows)
         return self._bands
+
+    def _window_sieve(self) -> Callable[[Ids], npt.NDArray[np.bool_]]:
+        """What keeps the pairs of units (packed ``i * units + j``) of capped buckets that may reach
+        ``min_jaccard`` (:func:`~dedupe.index.within_bound`): a later pass of a long text pairs
+        tens of millions again, nearly all of them chance meetings that ``likely`` would drop."""
+        if self._window_bound is None:
+            signed, rows = self._signatures_of(np.concatenate(self.capped))
+            bound = within_bound(low_bits(signed), signed.shape[1], self.config.min_jaccard)
+            self._window_bound = bound, rows, len(signed)
+        bound, rows, m = self._window_bound
+        if rows is None:  # (row u is unit u's)
+            return bound
+        n = len(self.unit_keys)
+        return lambda packed: bound(rows[packed // n] * m + rows[packed % n])
 
     def _verify(self, pairs: npt.NDArray[np.int64], flags: npt.NDArray[np.bool_]) -> Verified:
         """Verify candidate pairs of units (those whose MinHash estimate reaches ``min_jaccard``)."""
