@@ -550,7 +550,9 @@ def _exact_counts(signatures: npt.NDArray[np.uint32], packed: Pairs) -> npt.NDAr
     return _equal_values(held, np.searchsorted(wanted, first) * len(wanted) + np.searchsorted(wanted, second))
 
 
-_BOUNDED_FROM = 1 << 16  # pairs: fewer (and fewer than the rows) are counted directly
+# Pairs: fewer (and fewer than the rows) are counted directly; rows: banding sieves the pairs
+# of at least as many as it finds them.
+_BOUNDED_FROM = 1 << 16
 _LOW = 4  # bits per value: 64 bytes for 128 values; two chance values agree on them one time in 16
 _LOW_MASK = (1 << _LOW) - 1
 
