@@ -86,20 +86,19 @@ def candidate_pairs(
     n = len(signatures)
     if n < 2:
         return Candidates(np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=bool), [])
-    low = sieve = None
+    sieve = None
     if min_jaccard is not None and n >= _BOUNDED_FROM:
         # Most pairs that banding finds in a large batch are chance meetings. Dropped as they
         # are found, by the bound of low bits that ``likely`` applies first, they are never
         # gathered and sorted (ten million paragraphs: about 57 million, against 1.4 million kept).
-        low = low_bits(signatures)
-        sieve = within_bound(low, signatures.shape[1], min_jaccard)
+        sieve = within_bound(low_bits(signatures), signatures.shape[1], min_jaccard)
     found = _Found(n, bucket_cap, sieve)
     kept = _band(signatures, bands, rows, found, salts, allocate if keep else None)
     # With fewer than 96 permutations, as many partial bands as they fill.
     partial_bands = min(PARTIAL_BANDS, signatures.shape[1] // PARTIAL_ROWS) if partial else 0
     if partial_bands:
         _band(signatures[:, : partial_bands * PARTIAL_ROWS], partial_bands, PARTIAL_ROWS, found, salts, None)
-    return found.candidates(kept, signatures, min_jaccard, low)
+    return found.candidates(kept, signatures, min_jaccard)
 
 
 def _band(
@@ -159,11 +158,7 @@ class _Found:
         _pair_buckets(order, same, self.n, self.bucket_cap, self.complete, self.capped)
 
     def candidates(
-        self,
-        bands: SortedBands | None,
-        signatures: npt.NDArray[np.uint32],
-        min_jaccard: float | None,
-        low: npt.NDArray[np.uint64] | None = None,
+        self, bands: SortedBands | None, signatures: npt.NDArray[np.uint32], min_jaccard: float | None
     ) -> Candidates:
         """The pairs found, unique and sorted, that reach ``min_jaccard`` (if given), and the capped buckets."""
         n = self.n
@@ -179,8 +174,11 @@ class _Found:
         else:
             packed, is_full = full, np.ones(len(full), dtype=bool)
         del full, windowed
-        if min_jaccard is not None:
-            keep = likely(signatures, packed, min_jaccard, low)
+        if min_jaccard is not None and self.sieve is not None:  # each within the bound: counted whole
+            keep = _exact_counts(signatures, packed) >= _least_count(signatures.shape[1], min_jaccard)
+            packed, is_full = packed[keep], is_full[keep]
+        elif min_jaccard is not None:
+            keep = likely(signatures, packed, min_jaccard)
             packed, is_full = packed[keep], is_full[keep]
         return Candidates(unpack(packed, n), is_full, self.capped, bands)
 
@@ -478,9 +476,8 @@ def likely(
     # else. Equal values have equal low bits, so the count of equal low bits bounds the
     # count of equal values from above: the pairs that fall short on an eighth of each
     # row (their low bits) are dropped without reading the rest.
-    bound = _equal_low_bits(low_bits(signatures) if low is None else low, packed, signatures.shape[1])
-    maybe = np.flatnonzero(bound >= least)
-    del bound
+    within = within_bound(low_bits(signatures) if low is None else low, signatures.shape[1], min_jaccard)
+    maybe = np.flatnonzero(within(packed))
     out = np.zeros(len(packed), dtype=bool)
     out[maybe] = _exact_counts(signatures, packed[maybe]) >= least
     return out
