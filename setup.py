@@ -20,6 +20,7 @@ setup(
     ext_modules=[
         Extension("dedupe._minhash", sources=["dedupe/_minhash.c"], optional=True),
         Extension("dedupe._keys", sources=["dedupe/_keys.c"], optional=True),
+        Extension("dedupe._radix", sources=["dedupe/_radix.c"], optional=True),
     ],
     cmdclass={"build_ext": _BuildExt},
 )

@@ -24,3 +24,5 @@ MINHASH = _load("_minhash")
 """``dedupe._minhash``: MinHash signatures and shingle hashes (``_minhash.c``)."""
 KEYS = _load("_keys")
 """``dedupe._keys``: matching keys (``_keys.c``, with the table of :mod:`dedupe.keytable`)."""
+RADIX = _load("_radix")
+"""``dedupe._radix``: an in-place radix sort of uint64 values, for bucket keys (``_radix.c``)."""

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from dedupe.compiled import RADIX
 from dedupe.spill import release, rows_in_order, spilled_array
 
 # Odd 64-bit multipliers that fold the rows of one band into one bucket key.
@@ -273,6 +274,21 @@ _ROW_BITS = 24
 _ROW_MASK = np.uint64((1 << _ROW_BITS) - 1)
 
 
+_RADIX_FROM = 1 << 12  # values per row: below this, numpy's sort is as fast
+
+
+def _sort_rows(values: npt.NDArray[np.uint64]) -> None:
+    """Sort each row of ``values`` (C-contiguous) in place: by the compiled radix sort where it is
+    built (9 million keys in 0.15 s against numpy's 0.6 s; ten million paragraphs sort 64 bands
+    of them), else by numpy."""
+    if RADIX is None or values.shape[1] < _RADIX_FROM:
+        values.sort(axis=1)
+        return
+    scratch = np.empty(values.shape[1], dtype=np.uint64)
+    for row in values:
+        RADIX.sort(row, scratch)
+
+
 def _sort_keys(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], Pairs, Pairs]:
     """Sort each band's keys, ``keys[row, band]``; returns the sorted prefixes, their rows,
     and the positions ``i`` (in the bands laid one after another) whose key is that of ``i + 1``."""
@@ -284,7 +300,7 @@ def _sort_keys(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], Pa
     entries = np.ascontiguousarray(keys.T) >> np.uint64(_ROW_BITS)
     entries <<= np.uint64(_ROW_BITS)
     entries |= np.arange(n, dtype=np.uint64)
-    entries.sort(axis=1)
+    _sort_rows(entries)
     prefixes = entries >> np.uint64(_ROW_BITS)
     order = (entries & _ROW_MASK).view(np.int64)
     flat_order = order.ravel()

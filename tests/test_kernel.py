@@ -16,7 +16,7 @@ from datasketch import MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedupe import shingle, signature
+from dedupe import index, shingle, signature
 from dedupe.shingle import shingle_hashes
 from tests.scale import examples
 
@@ -106,9 +106,56 @@ def test_compiled_shingles_refuse_offsets_that_do_not_fit(offsets: list[int]) ->
     assert out.tolist() == [7, 7, 7]  # refused before anything is written
 
 
+radix = pytest.mark.skipif(index.RADIX is None, reason="installed without the compiled radix sort")
+
+
+@radix
+@examples(200)
+@given(
+    st.lists(st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 255, 256, 2**63, 2**64 - 1])), max_size=300),
+    st.integers(0, 8),
+)
+def test_radix_sort_equals_numpy(values: list[int], common_bits: int) -> None:
+    # Values that share their high bits (as bucket keys with a row's number in the low bits
+    # do) leave digits that every value has alike: the passes that skip them must not
+    # misplace anything.
+    array = np.array(values, dtype=np.uint64) >> np.uint64(8 * common_bits)
+    expected = np.sort(array)
+    scratch = np.empty(len(array), dtype=np.uint64)
+    assert index.RADIX is not None
+    index.RADIX.sort(array, scratch)
+    assert np.array_equal(array, expected)
+
+
+@radix
+@pytest.mark.parametrize("n", [2**12, 100_003])
+def test_sorted_bucket_keys_are_the_same_with_the_radix_sort(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(n)
+    keys = rng.integers(0, 2**64, (n, 5), dtype=np.uint64, endpoint=False)
+    keys[: n // 3] = keys[n // 3 : 2 * (n // 3)]  # buckets of two and more, in every band
+    keys[:, 4] >>= np.uint64(50)  # a band of few distinct keys: large buckets, equal prefixes
+    fast = index._sort_keys(keys.copy())
+    monkeypatch.setattr(index, "RADIX", None)
+    slow = index._sort_keys(keys.copy())
+    for a, b in zip(fast, slow, strict=True):
+        assert np.array_equal(a, b)
+
+
+@radix
+def test_radix_sort_refuses_a_short_scratch_or_values_that_are_not_uint64() -> None:
+    assert index.RADIX is not None
+    values = np.array([3, 1, 2], dtype=np.uint64)
+    with pytest.raises(ValueError, match="scratch"):
+        index.RADIX.sort(values, np.empty(2, dtype=np.uint64))
+    with pytest.raises(ValueError, match="uint64"):
+        index.RADIX.sort(np.zeros(3, dtype=np.uint8), np.empty(3, dtype=np.uint64))
+    assert values.tolist() == [3, 1, 2]
+
+
 def test_numpy_fallback_gives_the_same_output() -> None:
     code = (
-        "import sys, dedupe, dedupe.signature as s, dedupe.normalize as n; assert s.KERNEL is None is n._KEYS; "
+        "import sys, dedupe, dedupe.signature as s, dedupe.normalize as n, dedupe.index as i; "
+        "assert s.KERNEL is None is n._KEYS is i.RADIX; "
         "sys.stdout.write(dedupe.dedupe_text(sys.stdin.read()))"
     )
     text = SEED.read_text(encoding="utf-8")
@@ -140,7 +187,8 @@ def test_a_build_without_a_compiler_installs_and_runs(tmp_path: Path) -> None:
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
     code = (
-        "import sys, dedupe, dedupe.signature as s, dedupe.normalize as n; print(dedupe.__file__, s.KERNEL, n._KEYS); "
+        "import sys, dedupe, dedupe.signature as s, dedupe.normalize as n, dedupe.index as i; "
+        "print(dedupe.__file__, s.KERNEL, n._KEYS, i.RADIX); "
         "sys.stdout.write(dedupe.dedupe_text(sys.stdin.read()))"
     )
     # -S: no .pth files, so an editable install of this tree cannot lend its compiled module;
@@ -156,5 +204,5 @@ def test_a_build_without_a_compiler_installs_and_runs(tmp_path: Path) -> None:
         check=True,
     ).stdout
     first, _, rest = out.partition("\n")
-    assert first == f"{target / 'dedupe' / '__init__.py'} None None"
+    assert first == f"{target / 'dedupe' / '__init__.py'} None None None"
     assert rest == SEED.with_name(SEED.stem + ".expected.txt").read_text(encoding="utf-8")
