@@ -1,4 +1,10 @@
 import numpy as np
 import numpy.typing as npt
 
-def sort(values: npt.NDArray[np.uint64], scratch: npt.NDArray[np.uint64], /) -> None: ...
+def argsort(
+    keys: npt.NDArray[np.uint64],
+    rows: npt.NDArray[np.uint32],
+    keys_to: npt.NDArray[np.uint64],
+    rows_to: npt.NDArray[np.uint32],
+    /,
+) -> None: ...

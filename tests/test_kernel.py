@@ -115,16 +115,17 @@ radix = pytest.mark.skipif(index.RADIX is None, reason="installed without the co
     st.lists(st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 255, 256, 2**63, 2**64 - 1])), max_size=300),
     st.integers(0, 8),
 )
-def test_radix_sort_equals_numpy(values: list[int], common_bits: int) -> None:
-    # Values that share their high bits (as bucket keys with a row's number in the low bits
-    # do) leave digits that every value has alike: the passes that skip them must not
-    # misplace anything.
-    array = np.array(values, dtype=np.uint64) >> np.uint64(8 * common_bits)
-    expected = np.sort(array)
-    scratch = np.empty(len(array), dtype=np.uint64)
+def test_radix_argsort_equals_numpys_stable_argsort(values: list[int], common_bytes: int) -> None:
+    # Keys that share their high bytes (as the bucket keys of a band of few values do) leave
+    # digits that every key has alike: the passes that skip them must not misplace anything;
+    # equal keys must keep their rows in order.
+    keys = np.array(values, dtype=np.uint64) >> np.uint64(8 * common_bytes)
+    expected = np.argsort(keys, kind="stable")
+    sorted_keys, rows = keys.copy(), np.full(len(keys), 7, dtype=np.uint32)
     assert index.RADIX is not None
-    index.RADIX.sort(array, scratch)
-    assert np.array_equal(array, expected)
+    index.RADIX.argsort(sorted_keys, rows, np.empty(len(keys), dtype=np.uint64), np.empty(len(keys), dtype=np.uint32))
+    assert rows.tolist() == expected.tolist()
+    assert np.array_equal(sorted_keys, keys[expected])
 
 
 @radix
@@ -142,14 +143,24 @@ def test_sorted_bucket_keys_are_the_same_with_the_radix_sort(n: int, monkeypatch
 
 
 @radix
-def test_radix_sort_refuses_a_short_scratch_or_values_that_are_not_uint64() -> None:
+@pytest.mark.parametrize(
+    ("keys", "rows", "keys_to", "rows_to"),
+    [
+        (np.zeros(3, dtype=np.uint8), np.zeros(3, dtype=np.uint32), np.zeros(3, np.uint64), np.zeros(3, np.uint32)),
+        (np.arange(3, dtype=np.uint64), np.zeros(2, dtype=np.uint32), np.zeros(3, np.uint64), np.zeros(3, np.uint32)),
+        (np.arange(3, dtype=np.uint64), np.zeros(3, dtype=np.uint32), np.zeros(2, np.uint64), np.zeros(3, np.uint32)),
+        (np.arange(3, dtype=np.uint64), np.zeros(3, dtype=np.uint32), np.zeros(3, np.uint64), np.zeros(2, np.uint32)),
+    ],
+    ids=["keys not uint64", "rows too short", "key scratch too short", "row scratch too short"],
+)
+def test_radix_argsort_refuses_buffers_that_do_not_fit(
+    keys: np.ndarray, rows: np.ndarray, keys_to: np.ndarray, rows_to: np.ndarray
+) -> None:
     assert index.RADIX is not None
-    values = np.array([3, 1, 2], dtype=np.uint64)
+    before = keys.copy()
     with pytest.raises(ValueError, match="scratch"):
-        index.RADIX.sort(values, np.empty(2, dtype=np.uint64))
-    with pytest.raises(ValueError, match="uint64"):
-        index.RADIX.sort(np.zeros(3, dtype=np.uint8), np.empty(3, dtype=np.uint64))
-    assert values.tolist() == [3, 1, 2]
+        index.RADIX.argsort(keys, rows, keys_to, rows_to)
+    assert np.array_equal(keys, before)
 
 
 def test_numpy_fallback_gives_the_same_output() -> None:
