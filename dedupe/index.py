@@ -430,19 +430,31 @@ def window_pairs(
     n: int,
     bucket_cap: int = BUCKET_CAP,
     sieve: _Sieve | None = None,
+    memo: dict[int, tuple[npt.NDArray[np.int64], Pairs]] | None = None,
 ) -> Pairs:
     """Pair the capped buckets again, keeping only ``members`` and in their order.
 
     ``members`` lists the indices that a fresh run would number ``0, 1, 2, …`` (in that
     order); pairs come back as indices of the original batch, ``i < j``. With ``sieve``,
-    only the pairs (packed ``i * n + j``) that it keeps.
+    only the pairs (packed ``i * n + j``) that it keeps. ``memo`` (bucket number -> its
+    members in order, and the pairs they gave) is read and written: a bucket whose members
+    are those of an earlier call gives its pairs again without pairing and sieving them.
     """
     position = np.full(n, -1, dtype=np.int64)
     position[members] = np.arange(len(members))
-    found = _PairSet(sieve)
-    for bucket in capped:
+    found = _PairSet()
+    for number, bucket in enumerate(capped):
         present = bucket[position[bucket] >= 0]
-        found.append(_window(present[np.argsort(position[present], kind="stable")], n, bucket_cap))
+        present = present[np.argsort(position[present], kind="stable")]
+        if memo is not None and number in memo and np.array_equal(memo[number][0], present):
+            found.append(memo[number][1])
+            continue
+        pairs = _window(present, n, bucket_cap)
+        if sieve is not None and len(pairs):
+            pairs = pairs[sieve(pairs)]
+        if memo is not None:
+            memo[number] = present, pairs
+        found.append(pairs)
     return unpack(found.sorted_unique(), n)
 
 

@@ -160,6 +160,9 @@ class Links:
         self._cut: set[tuple[int, int, int]] = set()
         self._outcomes: dict[int, float | Alignment | None] = {}
         self._window_bound: tuple[Callable[[Ids], npt.NDArray[np.bool_]], Ids | None, int] | None = None
+        # The pairs of each capped bucket, and the last verification of them all (see pairs_among).
+        self._windows: dict[int, tuple[Ids, npt.NDArray[np.int64]]] = {}
+        self._windows_verified: tuple[npt.NDArray[np.int64], Verified] | None = None
 
     def _finish(self, members: Ids, capped: list[Ids], verified: Verified, bands: SortedBands | None) -> None:
         self.capped = capped
@@ -251,8 +254,16 @@ class Links:
             if self.truncated:
                 # The capped buckets pair a subset differently: pair them again as a fresh run
                 # would, numbering the units by first occurrence, and keep what verifies.
-                again = window_pairs(self.capped, members, len(self.unit_keys), sieve=self._window_sieve())
-                extra = self._verify(again, np.zeros(len(again), dtype=bool))
+                # A later pass that removed few paragraphs leaves most buckets as they were: their
+                # pairs, and often the verification of them all, are those of the pass before.
+                again = window_pairs(
+                    self.capped, members, len(self.unit_keys), sieve=self._window_sieve(), memo=self._windows
+                )
+                if self._windows_verified is not None and np.array_equal(self._windows_verified[0], again):
+                    extra = self._windows_verified[1]
+                else:
+                    extra = self._verify(again, np.zeros(len(again), dtype=bool))
+                    self._windows_verified = again, extra
                 keep = self.complete[usable]
                 pairs = np.concatenate([pairs[keep], extra.pairs])
                 scores = np.concatenate([scores[keep], extra.scores])

@@ -44,6 +44,7 @@ was a near copy that came back as a partial one when it was only aligned).
 from __future__ import annotations
 
 import contextlib
+import functools
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -614,6 +615,32 @@ MERGED = "\n".join([LEAD, KOREAN[:60], KOREAN[:60].replace("청년", "청녀"), 
 def test_later_passes_find_the_pairs_that_links_never_used_find(text, overrides, data, kept):
     # A Links remembers its lookups of stretches (ranked against every row) and how the pairs
     # they find verify, from pass to pass; each subset must get what is found without them.
+    _check_later_passes(text, overrides, data, kept)
+
+
+# Near copies of one line, each a character apart: with buckets capped at 2 members every
+# band of these paragraphs holds a capped bucket, paired again (as a window) in each subset.
+CROWDED = "\n".join([*(LEAD[:k] + "#" + LEAD[k + 1 :] for k in range(0, 96, 8)), ASK, f"{LEAD} {ASK}"])
+
+
+@given(partial_texts(), CONFIGS, st.data(), st.sampled_from([1, 256]))
+@example(CROWDED, {}, None, 256)
+def test_later_passes_pair_capped_buckets_as_links_never_used_do(text, overrides, data, kept):
+    # A Links remembers the window pairs of each capped bucket and their verification: a
+    # bucket whose members changed must be paired again, and the verification redone.
+    capped = functools.partial(dedupe.matching.candidate_pairs, bucket_cap=2)
+    windows = functools.partial(dedupe.matching.window_pairs, bucket_cap=2)
+    with (
+        mock.patch.object(dedupe.matching, "candidate_pairs", capped),
+        mock.patch.object(dedupe.matching, "window_pairs", windows),
+    ):
+        used = _check_later_passes(text, overrides, data, kept)
+    event(f"capped buckets: {bool(used.capped)}")
+    if text == CROWDED:
+        assert used.capped and used._windows
+
+
+def _check_later_passes(text, overrides, data, kept):
     config = resolve(None, {**overrides, **NO_RULE})
     paragraphs = reference_split(text, config.paragraphs)
     n = len(paragraphs)
@@ -631,3 +658,4 @@ def test_later_passes_find_the_pairs_that_links_never_used_find(text, overrides,
             assert got[0].tolist() == fresh[0].tolist() and got[1].tolist() == fresh[1].tolist()
             assert got[2].pairs.tolist() == fresh[2].pairs.tolist() and got[2].alignments == fresh[2].alignments
         event(f"stretches looked up: {bool(used._ranked)}, cut: {bool(used._cut)}")
+    return used
