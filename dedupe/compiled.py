@@ -25,4 +25,4 @@ MINHASH = _load("_minhash")
 KEYS = _load("_keys")
 """``dedupe._keys``: matching keys (``_keys.c``, with the table of :mod:`dedupe.keytable`)."""
 RADIX = _load("_radix")
-"""``dedupe._radix``: an in-place radix sort of uint64 values, for bucket keys (``_radix.c``)."""
+"""``dedupe._radix``: a stable radix argsort of uint64 keys, for LSH bucket keys (``_radix.c``)."""
