@@ -277,30 +277,34 @@ _ROW_MASK = np.uint64((1 << _ROW_BITS) - 1)
 _RADIX_FROM = 1 << 12  # keys per band: below this numpy is as fast (5,000 keys: 0.1 ms either way)
 
 
-def _radix_sort_keys(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], Pairs, Pairs]:
-    """:func:`_sort_keys` by the compiled stable argsort of each band's whole keys: the rows of a
-    bucket come in order, with no pass that gathers the keys of shared prefixes at random to put
-    them in key order (with that pass and numpy's sort, ``_sort_keys`` took 61 s at ten million
-    paragraphs: 41 s in the sort, 17 s of its own)."""
-    assert RADIX is not None
+def _argsort_bands(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], Pairs]:
+    """Each band's keys (``keys[row, band]``) sorted, and the row of each: equal keys keep their rows in order.
+
+    By the compiled radix argsort where it is built (numpy's stable argsort otherwise).
+    Sorting whole keys puts a bucket's rows in order with no pass that gathers the keys of
+    shared prefixes at random (with that pass and numpy's sort, :func:`_sort_keys` took
+    61 s at ten million paragraphs: 41 s in the sort, 17 s of its own).
+    """
     n = len(keys)
+    if RADIX is None or n > 1 << 32:
+        order = np.argsort(np.ascontiguousarray(keys.T), axis=1, kind="stable")
+        return np.take_along_axis(keys.T, order, axis=1), order
     whole = np.ascontiguousarray(keys.T)
     rows = np.empty(whole.shape, dtype=np.uint32)
     keys_to, rows_to = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint32)
     for band in range(len(whole)):
         RADIX.argsort(whole[band], rows[band], keys_to, rows_to)
-    return whole >> np.uint64(_ROW_BITS), rows.astype(np.int64), _equal_neighbours(whole)
+    return whole, rows.astype(np.int64)
 
 
 def _sort_keys(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], Pairs, Pairs]:
     """Sort each band's keys, ``keys[row, band]``; returns the sorted prefixes, their rows,
     and the positions ``i`` (in the bands laid one after another) whose key is that of ``i + 1``."""
     n = len(keys)
-    if RADIX is not None and _RADIX_FROM <= n <= 1 << 32:
-        return _radix_sort_keys(keys)
-    if n > 1 << _ROW_BITS:  # too many rows to pack with a key
-        order = np.argsort(np.ascontiguousarray(keys.T), axis=1, kind="stable")
-        whole = np.take_along_axis(keys.T, order, axis=1)
+    # Whole keys are argsorted where the radix sort is built, or where there are too many
+    # rows to pack one's number with a key.
+    if (RADIX is not None and n >= _RADIX_FROM) or n > 1 << _ROW_BITS:
+        whole, order = _argsort_bands(keys)
         return whole >> np.uint64(_ROW_BITS), order, _equal_neighbours(whole)
     entries = np.ascontiguousarray(keys.T) >> np.uint64(_ROW_BITS)
     entries <<= np.uint64(_ROW_BITS)
