@@ -25,6 +25,7 @@ from dedupe.blocks import (
     run_copies,
 )
 from dedupe.config import DedupeConfig, resolve
+from dedupe.gc_pause import without_gc
 from dedupe.matching import Copies, Links
 from dedupe.normalize import KeyMap, has_gaps, key_map
 from dedupe.partial import Cover
@@ -136,6 +137,7 @@ def check_text(text: object, name: str = "text") -> None:
         raise TypeError(f"{name} must be a str, got {type(text).__name__}")
 
 
+@without_gc
 def _explain(
     text: str | FileText,
     spans: Spans,

@@ -47,6 +47,7 @@ from dedupe.api import _Partials, check_text, paragraphs_of, report, resolve_wit
 from dedupe.blocks import Findings
 from dedupe.config import DedupeConfig, as_int, resolve
 from dedupe.errors import ConfigError, DedupeError, NotCountedError
+from dedupe.gc_pause import without_gc
 from dedupe.index import band_keys
 from dedupe.matching import Copy, Links, links_of_many
 from dedupe.partial import Cover, adds_new_text, may_add_new_text, partial_alignment
@@ -74,6 +75,7 @@ class Prepared(NamedTuple):
     found: Findings | None = None  # the removal rule within the document (feed needs it, count does not)
 
 
+@without_gc
 def prepare(text: str, config: DedupeConfig, *, within: bool = True) -> Prepared:
     """Split, normalise and sign ``text`` and link its paragraphs, as :meth:`Deduper.feed` does first.
 
@@ -88,6 +90,7 @@ def _prepare_alone(text: str, spans: list[Span], config: DedupeConfig, within: b
     return Prepared(spans, links, resolve_within(links, len(spans)) if within else None)
 
 
+@without_gc
 def prepare_many(texts: Sequence[object], config: DedupeConfig, *, within: bool = True) -> list[Prepared | None]:
     """:func:`prepare` of each text, computed for all of them at once (see :func:`~dedupe.matching.links_of_many`).
 
@@ -313,6 +316,7 @@ class Deduper:
                     explained = self._feed(text, doc_id, site, prepared, found)
                 yield explained
 
+    @without_gc
     def _feed(
         self, text: str, doc_id: str | None, site: str | None, prepared: Prepared | None, near: _Near | None = None
     ) -> Explained:
@@ -351,6 +355,7 @@ class Deduper:
         for (text, doc_id, site), prepared in prefetch.prepared(triples, self.config, jobs, within=False):
             self.count(text, doc_id=doc_id, site=site, prepared=prepared)
 
+    @without_gc
     def _count(self, text: str, doc_id: str | None, site: str | None, prepared: Prepared | None) -> None:
         if self.policy != "boilerplate":
             raise DedupeError("count() belongs to the boilerplate policy: Deduper(policy='boilerplate')")
@@ -650,6 +655,7 @@ class Deduper:
 
     # -- matching against the index ----------------------------------------------------------
 
+    @without_gc
     def _near_ahead(self, batch: list[tuple[Prepared | None, str | None]]) -> list[_Near | None]:
         """The bucket neighbours of every unit of some prepared documents (and their sites), in one lookup.
 

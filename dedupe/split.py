@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedupe.config import ParagraphMode
+from dedupe.gc_pause import without_gc
 from dedupe.results import Paragraph, Span
 
 # Start and end (exclusive, without the line break) of each paragraph, one row per paragraph.
@@ -235,6 +236,7 @@ def join_spans(text: str, spans: Sequence[Span] | Spans, remove: Collection[int]
     return "".join(kept_pieces(text, cuts)) if cuts else text
 
 
+@without_gc  # a cut per removed run: a list of hundreds of thousands at corpus scale
 def cuts_of(spans: Sequence[Span] | Spans, remove: Collection[int]) -> list[list[int]]:
     """The stretches ``[start, end)`` that removing paragraphs ``remove`` cuts out of the text, in order."""
     gone = sorted(i for i in set(remove) if 0 <= i < len(spans))
