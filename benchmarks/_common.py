@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
+import tarfile
+import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -23,3 +26,21 @@ def platform_line() -> str:
     libs = ", ".join(f"{name} {version(name)}" for name in ("news-dedupe", "numpy", "rapidfuzz", "datasketch"))
     machine = platform.processor() or platform.machine()
     return f"# {platform.platform()}, {machine}, Python {platform.python_version()}; {libs}"
+
+
+def package_at(commit: str) -> Path | None:
+    """A folder holding the ``dedupe`` package as it was at ``commit`` (extracted once into the cache,
+    pure Python: no compiled module is built), to run beside this code; ``None`` without git history."""
+    target = CACHE / f"baseline-{commit}"
+    if (target / "dedupe" / "__init__.py").exists():
+        return target
+    with tempfile.TemporaryFile() as archive:
+        done = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "dedupe"], stdout=archive, check=False)
+        if done.returncode:
+            return None
+        archive.seek(0)
+        partial = target.with_suffix(".part")
+        with tarfile.open(fileobj=archive) as tar:
+            tar.extractall(partial, filter="data")
+    partial.replace(target)
+    return target

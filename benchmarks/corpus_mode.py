@@ -17,7 +17,14 @@ memory):
   across documents (its sentence deduplication splitting on lines, a match of one line; the
   three stages through its local executor, files in a temporary folder;
   ``benchmarks.baselines.datatrove_line_dedup`` says which options and how it differs) on the
-  same stream of documents, timed end to end; its rate is compared with the deduper's.
+  same stream of documents, timed end to end; its rate is compared with the deduper's;
+* ``filed``: ``feed`` one document after another with the library as it was when issue 9
+  asked for corpus mode four times as fast (:data:`FILED`, extracted from git into the
+  cache, pure Python), skipped without git history.
+
+The targets of issue 9 for corpus mode are printed last, each met or MISSED: ``feed_many``
+with one job at least 4× the speed of ``filed`` and 0.8 of the speed of ``within``, and
+faster than datatrove.
 
 Run: ``python -m benchmarks.corpus_mode [--paragraphs N] [--baseline M]``.
 """
@@ -36,10 +43,27 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import CACHE, ROOT, platform_line
+from benchmarks._common import CACHE, ROOT, package_at, platform_line
 from benchmarks.run_one import cached_corpus
 
 DOC_SIZE = 25
+FILED = "105ab44"  # the code that issue 9 measured: the last commit before the work on it began
+
+# ``feed`` one document after another with the package in the folder argv[1] (imported
+# before any other: this process imports nothing of this checkout).
+_FEED_WITH = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import dedupe
+paragraphs = open(sys.argv[2], encoding="utf-8").read().split("\\n")
+size = int(sys.argv[3])
+start = time.perf_counter()
+deduper, removed = dedupe.Deduper(), 0
+for k in range(0, len(paragraphs), size):
+    removed += len(deduper.feed("\\n".join(paragraphs[k : k + size]), doc_id=str(k // size)).removed)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "removed": removed, "paragraphs": len(paragraphs), "from": dedupe.__file__}))
+"""
 
 
 def measure(system: str, n: int, seed: int) -> dict[str, Any]:
@@ -95,6 +119,21 @@ def measure(system: str, n: int, seed: int) -> dict[str, Any]:
     out.setdefault("seconds", time.perf_counter() - start)
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["import_and_corpus_mb"] = baseline_rss / 1024
+    return out
+
+
+def at_filing(n: int, seed: int) -> dict[str, Any] | None:
+    """``feed`` one by one with the code of :data:`FILED`, in a fresh process; ``None`` without git history."""
+    tree = package_at(FILED)
+    if tree is None:
+        return None
+    text_path, _ = cached_corpus(n, seed, CACHE)
+    command = [sys.executable, "-c", _FEED_WITH, str(tree), str(text_path), str(DOC_SIZE)]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if not out["from"].startswith(str(tree)):
+        raise RuntimeError(f"the code of {FILED} was not the one imported: {out['from']}")
     return out
 
 
@@ -165,6 +204,21 @@ def main(argv: list[str] | None = None) -> int:
         f"imports and corpus); file {deduper['file_bytes'] / entries:,.0f} bytes each, "
         f"saved in {deduper['save_seconds']:.2f} s, loaded in {deduper['load_seconds']:.2f} s"
     )
+    filed = at_filing(args.paragraphs, args.seed)
+    if filed is not None:
+        print(
+            f"\nfeed one by one with the code of {FILED} (when issue 9 was filed): {filed['seconds']:.2f} s, "
+            f"{filed['removed']:,} removed (today's rules remove {deduper['removed']:,})"
+        )
+    print("\n## Targets (issue 9, corpus mode: seen, documents of 25, in memory, one job)\n")
+    one_job = by_jobs[1]["seconds"]
+    targets = {"0.8 of the speed of the same text as one document": (within["seconds"] / one_job, 0.8)}
+    if filed is not None:
+        targets[f"4x the speed of {FILED}'s feed"] = (filed["seconds"] / one_job, 4.0)
+    if trove is not None:
+        targets["faster than datatrove's exact line dedup"] = (trove["seconds"] / one_job, 1.0)
+    for name, (got, wanted) in targets.items():
+        print(f"- {'met' if got >= wanted else 'MISSED'}: {name}: {got:.2f}x (feed_many {one_job:.2f} s)")
     return 0
 
 

@@ -29,13 +29,10 @@ import json
 import statistics
 import subprocess
 import sys
-import tarfile
-import tempfile
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-from benchmarks._common import CACHE, ROOT, RUNS, platform_line
+from benchmarks._common import CACHE, ROOT, RUNS, package_at, platform_line
 from benchmarks.corpus import KINDS
 from benchmarks.quality import family, score
 from benchmarks.run_one import cached_corpus, labelled
@@ -117,26 +114,9 @@ def quality(n: int, seed: int = 0) -> dict[str, Any]:
     }
 
 
-def baseline_tree() -> Path | None:
-    """The library as it was at :data:`BASELINE`, extracted once into the cache; ``None`` without git history."""
-    target = CACHE / f"baseline-{BASELINE}"
-    if (target / "dedupe" / "__init__.py").exists():
-        return target
-    with tempfile.TemporaryFile() as archive:
-        done = subprocess.run(["git", "-C", str(ROOT), "archive", BASELINE, "dedupe"], stdout=archive, check=False)
-        if done.returncode:
-            return None
-        archive.seek(0)
-        partial = target.with_suffix(".part")
-        with tarfile.open(fileobj=archive) as tar:
-            tar.extractall(partial, filter="data")
-    partial.replace(target)
-    return target
-
-
 def speed(n: int, repeats: int, seed: int = 0) -> dict[str, Any] | None:
     """Median CPU seconds of this code and of :data:`BASELINE` on the corpus, run by turns in fresh processes."""
-    before = baseline_tree()
+    before = package_at(BASELINE)
     if before is None:
         return None
     text_path, _ = cached_corpus(n, seed, CACHE)
