@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,13 @@ def test_the_memory_benchmark_fails_when_ten_million_take_over_12_times_a_millio
     out = capsys.readouterr().out
     assert f"corpus-10m took {large_seconds / 30:.1f}× the time of corpus-1m (target: at most 12×)" in out
     assert ("time 13.0× corpus-1m's" in out) == bool(code)
+
+
+def test_the_measured_command_writes_its_whole_output_to_the_pipe_and_its_status_comes_back() -> None:
+    # The output (more than a pipe's buffer, in several blocks) reaches the hash whole and in
+    # order; the peak is the child's (it holds 100 MB, this process does not).
+    script = "import sys; held = bytearray(100_000_000); sys.stdout.write('ab' * 3_000_000); sys.exit(3)"
+    blocks: list[bytes] = []
+    peak, seconds, status = memory.peak_of([sys.executable, "-c", script], blocks.append)
+    assert b"".join(blocks) == b"ab" * 3_000_000 and len(blocks) > 1
+    assert status == 3 and seconds > 0 and peak > 100e6
