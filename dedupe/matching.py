@@ -249,8 +249,7 @@ class Links:
             if self.truncated:
                 in_part &= self.partial_complete
             found = _select(self.found_partials, in_part)
-            ids = np.flatnonzero(present)
-            members = self._bandable(self._in_first_order(first[ids]))
+            members = self._bandable(self._in_first_order(first[present]))
             if self.truncated:
                 # The capped buckets pair a subset differently: pair them again as a fresh run
                 # would, numbering the units by first occurrence, and keep what verifies.
