@@ -326,6 +326,48 @@ class MemoryStore:
     def stats(self) -> tuple[int, int]:
         return len(self.keys), self._bytes()
 
+    def absorb(self, other: MemoryStore) -> None:
+        """Take in what ``other`` counted, as if its documents had been counted after this store's.
+
+        The entries new here come after this store's, in their order in ``other``; an entry
+        that both hold occurs in the documents of both, at the least location of the two.
+        So stores that counted consecutive parts of a stream, absorbed in the stream's
+        order, make the store that counting the whole stream makes: the same entries under
+        the same ids. The buckets are left empty: they are a function of the signatures,
+        rebuilt by the deduplicator that opens the store (:class:`~dedupe.Deduper`).
+        """
+        if other.params is None:
+            return
+        self.check(other.params)
+        scope_number = {scope: k for k, scope in enumerate(self.scopes)}
+        new: list[int] = []
+        for i, key in enumerate(other.keys):
+            scope = other.scopes[other.scope_of[i]]
+            table = self.exact.setdefault(scope, {})
+            doc, index, span = other.docs[other.loc_doc[i]], other.loc_index[i], other.loc_span[i]
+            j = table.get(key)
+            if j is None:
+                j = table[key] = len(self.keys)
+                new.append(i)
+                self.keys.append(key)
+                self.scope_of.append(scope_number.setdefault(scope, len(scope_number)))
+                self.loc_doc.append(self._doc(doc))
+                self.loc_index.append(index)
+                self.loc_span.append(span)
+                self.doc_sets.append(None)
+            elif (doc, index) < (self.docs[self.loc_doc[j]], self.loc_index[j]):
+                self.loc_doc[j], self.loc_index[j], self.loc_span[j] = self._doc(doc), index, span
+            counted = other.doc_sets[i]
+            if counted is not None:
+                mine = self.doc_sets[j]
+                if mine is None:
+                    self.doc_sets[j] = mine = set()
+                mine.update(self._doc(other.docs[n]) for n in counted)
+        self.scopes = list(scope_number)
+        if new:
+            self._append_signatures(other.signatures[np.asarray(new, dtype=np.int64)])
+        self.buckets = _Buckets()
+
     @property
     def signatures(self) -> Signatures:
         return self._signatures[: len(self.keys)]

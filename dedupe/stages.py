@@ -1,0 +1,255 @@
+"""A corpus run as stages that an engine can schedule on many workers, with the output of one process.
+
+The input, JSON Lines files in a given order, is cut into *parts*: runs of consecutive
+lines (:class:`Part`), numbered in input order. Each stage is a function of its inputs:
+
+1. :func:`read_part`: a part's lines, each blank, bad (a :class:`~dedupe.jsonl.BadLine`)
+   or a record (:mod:`dedupe.jsonl`).
+2. Seen before:
+   :func:`prepare_part` (map, any worker): each record's text prepared (split, normalised,
+   signed, linked and judged within the record: :func:`~dedupe.corpus.prepare_many`);
+   :func:`decide_part` (in input order, one deduplicator): a record's result depends on
+   every record before it, so the decisions are made one record after another, as
+   :meth:`~dedupe.Deduper.feed` makes them.
+3. Boilerplate:
+   :func:`count_part` (map, any worker): the store of what the part's records hold;
+   :func:`merge_counts` (reduce, in input order): the store that counting the whole input
+   makes, entry ids included (:meth:`~dedupe.store.MemoryStore.absorb`);
+   :func:`clean_part` (map, any worker): each record cleaned against that store, which no
+   longer changes.
+
+Every record leaves :func:`decide_part` and :func:`clean_part` as the bytes that
+``dedupe-file --jsonl`` writes for it, and its explanation as the rows of ``--explain``;
+so the parts' outputs, joined in order, are byte for byte those of one local run.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from dedupe import compression, jsonl
+from dedupe.config import DedupeConfig
+from dedupe.corpus import Deduper, Prepared, prepare_many
+from dedupe.errors import DedupeError, InputError
+from dedupe.files import json_line, open_input
+from dedupe.records import judge
+from dedupe.results import Explained
+from dedupe.split import count_paragraphs
+from dedupe.store import MemoryStore
+
+
+class Segment(NamedTuple):
+    """Lines ``first`` to ``last`` (from 1, both included) of the input file ``path``, named ``label``."""
+
+    label: str
+    path: str
+    first: int
+    last: int
+
+
+class Part(NamedTuple):
+    """Consecutive lines of the input: number ``number`` in input order, in one segment per file it spans."""
+
+    number: int
+    segments: tuple[Segment, ...]
+
+
+Line = tuple[Segment, int, bytes, "jsonl.Record | jsonl.BadLine | None"]
+"""A line: its segment, its number in its file, its bytes, and the record it is (``None``: blank)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What decides a record's output besides the deduplicator: the CLI options of the same names."""
+
+    fields: jsonl.Fields = field(default_factory=jsonl.Fields)
+    drop_empty: bool = False
+    min_kept: float | None = None
+    skip_bad_lines: bool = False
+
+
+@dataclass
+class Counts:
+    """What a part did, for the run's summary: records, paragraphs, removals by kind, drops, skips."""
+
+    documents: int = 0
+    paragraphs: int = 0
+    removed: int = 0
+    across: int = 0
+    exact: int = 0
+    partial: int = 0
+    skipped: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: Counts) -> None:
+        for name in ("documents", "paragraphs", "removed", "across", "exact", "partial", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for verdict, n in other.dropped.items():
+            self.dropped[verdict] = self.dropped.get(verdict, 0) + n
+
+
+class Output(NamedTuple):
+    """A part's output: the lines written for its records, per input file label, and their explanations."""
+
+    lines: dict[str, bytes]
+    explanations: dict[str, bytes]
+    counts: Counts
+
+
+def cut(sizes: Sequence[tuple[str, str, int]], parts: int) -> list[Part]:
+    """Cut files of ``(label, path, lines)``, in order, into ``parts`` runs of about equally many lines.
+
+    A run may span files; no part is empty, so there are fewer parts than asked for when
+    there are fewer lines.
+    """
+    total = sum(n for _, _, n in sizes)
+    parts = max(1, min(parts, total))
+    bounds = [total * k // parts for k in range(parts + 1)]  # global line offsets where the parts begin
+    out: list[Part] = []
+    for number, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+        segments = []
+        start = 0  # global offset of the current file's first line
+        for label, path, n in sizes:
+            a, b = max(lo, start), min(hi, start + n)
+            if a < b:
+                segments.append(Segment(label, path, a - start + 1, b - start))
+            start += n
+        out.append(Part(number, tuple(segments)))
+    return out
+
+
+def count_lines(path: str, label: str) -> int:
+    """The number of lines of an input file (a last line without a line break counts)."""
+    lines = 0
+    last = b"\n"
+    with _opened(path, label) as stream:
+        while chunk := stream.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
+
+
+def read_part(part: Part, fields: jsonl.Fields) -> Iterator[Line]:
+    """Each line of ``part``, read from its files, and the record it is."""
+    for segment in part.segments:
+        with _opened(segment.path, segment.label) as stream:
+            for number, raw in enumerate(itertools.islice(stream, segment.first - 1, segment.last), segment.first):
+                if jsonl.is_blank(raw):
+                    yield segment, number, raw, None
+                    continue
+                try:
+                    yield segment, number, raw, jsonl.parse(raw, number, segment.label, fields)
+                except jsonl.BadLine as err:
+                    yield segment, number, raw, err
+
+
+def prepare_part(lines: Sequence[Line], config: DedupeConfig, *, within: bool = True) -> list[Prepared | None]:
+    """Map: what each record's text alone decides (``None`` for a line that is no record)."""
+    texts = [parsed.text if isinstance(parsed, jsonl.Record) else None for _, _, _, parsed in lines]
+    return prepare_many(texts, config, within=within)
+
+
+def decide_part(
+    lines: Sequence[Line], prepared: Sequence[Prepared | None], deduper: Deduper, options: Options
+) -> Output:
+    """Seen before, in input order: feed each record of a part to the one ``deduper``; its output."""
+    return _outputs(
+        lines,
+        (
+            deduper.feed(parsed.text, doc_id=parsed.doc_id, site=parsed.site, prepared=p)
+            for (_, _, _, parsed), p in zip(lines, prepared, strict=True)
+            if isinstance(parsed, jsonl.Record)
+        ),
+        options,
+        deduper.config.paragraphs,
+    )
+
+
+def count_part(lines: Sequence[Line], config: DedupeConfig, min_docs: int) -> MemoryStore:
+    """Map, boilerplate: the store of which paragraphs each record of a part holds."""
+    deduper = Deduper(policy="boilerplate", min_docs=min_docs, config=config)
+    records = [parsed for _, _, _, parsed in lines if isinstance(parsed, jsonl.Record)]
+    deduper.count_many((r.text, r.doc_id, r.site) for r in records)
+    assert isinstance(deduper.store, MemoryStore)
+    return deduper.store
+
+
+def merge_counts(stores: Sequence[MemoryStore]) -> MemoryStore:
+    """Reduce, boilerplate: the stores of consecutive parts, in input order, as one (see :meth:`MemoryStore.absorb`)."""
+    merged = MemoryStore()
+    for store in stores:
+        merged.absorb(store)
+    return merged
+
+
+def clean_part(
+    lines: Sequence[Line], store: MemoryStore, config: DedupeConfig, min_docs: int, options: Options
+) -> Output:
+    """Map, boilerplate: each record of a part cleaned against the store of every part (which no longer changes)."""
+    deduper = Deduper(policy="boilerplate", min_docs=min_docs, index=store, config=config)
+    records = [parsed for _, _, _, parsed in lines if isinstance(parsed, jsonl.Record)]
+    return _outputs(lines, deduper.feed_many((r.text, r.doc_id, r.site) for r in records), options, config.paragraphs)
+
+
+def _outputs(lines: Sequence[Line], explained: Iterator[Explained], options: Options, paragraph_mode: str) -> Output:
+    """Each line's output in order: a blank line as it is, a bad line refused or skipped, a record cleaned."""
+    out: dict[str, io.BytesIO] = {}
+    rows: dict[str, io.BytesIO] = {}
+    counts = Counts()
+    for segment, number, raw, parsed in lines:
+        lines_out = out.setdefault(segment.label, io.BytesIO())
+        rows_out = rows.setdefault(segment.label, io.BytesIO())
+        if parsed is None:
+            lines_out.write(raw)
+        elif isinstance(parsed, jsonl.BadLine):
+            if not options.skip_bad_lines:
+                raise InputError(f"{segment.label}:{number}: {parsed} (--skip-bad-lines leaves such lines out)")
+            counts.skipped += 1
+        else:
+            try:
+                done = next(explained)
+            except DedupeError as err:
+                raise DedupeError(f"{segment.label}:{number}: {err}") from None
+            paragraphs = count_paragraphs(parsed.text, paragraph_mode)
+            outcome = judge(
+                parsed.doc_id, parsed.site, parsed.text, done, paragraphs, drop_empty=options.drop_empty,
+                min_kept=options.min_kept,
+            )  # fmt: skip
+            counts.documents += 1
+            counts.paragraphs += paragraphs
+            counts.removed += len(done.removed)
+            counts.across += sum(m.kept_doc is not None for m in done.removed)
+            counts.exact += sum(m.kind == "exact" for m in done.removed)
+            counts.partial += sum(m.kind == "partial" for m in done.removed)
+            if outcome.dropped is not None:
+                counts.dropped[outcome.dropped] = counts.dropped.get(outcome.dropped, 0) + 1
+            rows_out.write(b"".join(json_line(row) for row in parsed.explain(done)))
+            if outcome.dropped is None:
+                lines_out.write(parsed.output(done))
+    return Output(
+        {label: b.getvalue() for label, b in out.items()}, {label: b.getvalue() for label, b in rows.items()}, counts
+    )
+
+
+class _opened:
+    """An input file opened for its lines, decompressed as its name says (a context manager)."""
+
+    def __init__(self, path: str, label: str) -> None:
+        self.raw = open_input(path)
+        fmt = compression.format_of(path)
+        try:
+            self.stream = compression.reader(self.raw, fmt, label) if fmt is not None else self.raw
+        except BaseException:
+            self.raw.close()
+            raise
+
+    def __enter__(self) -> Any:
+        return self.stream
+
+    def __exit__(self, *exc: object) -> None:
+        self.stream.close()
+        self.raw.close()
