@@ -20,13 +20,13 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import Any, Literal
 
 from dedupe import api
 from dedupe.api import explain_removals, removals
 from dedupe.compression import FORMATS
 from dedupe.config import DedupeConfig
-from dedupe.errors import ConfigError, InputError
+from dedupe.errors import ConfigError, DedupeError, InputError
 from dedupe.files import (
     PROG,
     Source,
@@ -274,6 +274,28 @@ def build_parser() -> argparse.ArgumentParser:
         "of the records it copies, and why it is flagged (with --flag and without --annotate: 'dedupe')",
     )
 
+    engine = parser.add_argument_group(
+        "Engine", "Where a corpus run of JSON Lines runs (--engine ray: pip install 'news-dedupe[ray]')."
+    )
+    engine.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local: this process (and --jobs); ray: the stages on a Ray cluster, the same output: -o names a "
+        "folder that gets one cleaned file per input file and explain/ with the --explain rows (default: local)",
+    )
+    engine.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="with --engine ray: the Ray cluster to run on (default: a Ray instance started on this machine)",
+    )
+    engine.add_argument(
+        "--parts",
+        type=int,
+        metavar="N",
+        help="with --engine ray: cut the input into N runs of lines for the workers (default: 4 per worker)",
+    )
+
     report = parser.add_argument_group("Reporting")
     report.add_argument(
         "--report",
@@ -370,6 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     on_sigterm = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if on_sigterm else None
     try:
+        if args.engine == "ray":
+            return _run_on_ray(args, config)
         _remove_leftovers(args)
         if _corpus_mode(args):
             from dedupe.cli_corpus import run_corpus  # (the index and its stores: only for corpus mode)
@@ -392,6 +416,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if on_sigterm:
             signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _run_on_ray(args: argparse.Namespace, config: DedupeConfig) -> int:
+    """A corpus run of JSON Lines on Ray (:mod:`dedupe.engines.ray`): its summary, or one error line and 2."""
+    from dedupe import jsonl, stages
+    from dedupe.engines import ray as engine
+
+    options = stages.Options(
+        jsonl.Fields(args.field or "text", args.id_field or "id", args.site_field),
+        drop_empty=args.drop_empty,
+        min_kept=args.min_kept,
+        skip_bad_lines=args.skip_bad_lines,
+    )
+    progress = None if args.quiet else lambda line: print(f"{PROG}: ray: {line}", file=sys.stderr)
+    policy: Literal["seen", "boilerplate"] = "boilerplate" if args.boilerplate is not None else "seen"
+    try:
+        done = engine.run(
+            args.files,
+            args.output,
+            policy=policy,
+            min_docs=args.boilerplate or 2,
+            options=options,
+            config=config,
+            parts=args.parts,
+            address=args.address,
+            progress=progress,
+        )
+    except (DedupeError, OSError) as err:
+        return _stopped(one_line(str(err) if isinstance(err, DedupeError) else f"{err.strerror or err}"), 2)
+    if not args.quiet:
+        print(f"{PROG}: {engine.describe(done, args.min_kept, policy)}", file=sys.stderr)
+    return 0
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -590,6 +646,11 @@ def _to_stdout(data: bytes, flush: bool = False) -> None:
 
 
 def _check_usage(args: argparse.Namespace) -> None:
+    if args.engine == "ray":
+        _check_ray_usage(args)
+        return
+    if args.address is not None or args.parts is not None:
+        raise _UsageError(f"{'--address' if args.address is not None else '--parts'} is for --engine ray")
     try:
         "".encode(args.encoding)  # an unknown encoding raises LookupError here, before any work
     except UnicodeError as err:  # a codec that exists but encodes nothing, such as 'undefined'
@@ -605,6 +666,45 @@ def _check_usage(args: argparse.Namespace) -> None:
     _check_parquet(args)
     _check_corpus_usage(args)
     _check_paths(args)
+
+
+_NOT_ON_RAY = (
+    ("--in-place", "in_place"),
+    ("--check", "check"),
+    ("--diff", "diff"),
+    ("--explain", "explain"),  # (a Ray run writes the explanations beside the records)
+    ("--index", "index"),
+    ("--pass", "pass_"),
+    ("--report", "report"),
+    ("--flag", "flag"),
+    ("--annotate", "annotate"),
+    ("--jobs", "jobs"),
+)
+
+
+def _check_ray_usage(args: argparse.Namespace) -> None:
+    """What a Ray run takes: JSON Lines files or folders, a policy, an output folder; not the local run's extras."""
+    if not args.jsonl:
+        raise _UsageError("--engine ray runs JSON Lines records: give --jsonl")
+    if policy_of(args) is None:
+        raise _UsageError("--engine ray is for a corpus run: --scope corpus or --boilerplate N")
+    if args.boilerplate is not None and args.boilerplate < 2:
+        raise _UsageError(f"--boilerplate {args.boilerplate}: N must be at least 2 documents")
+    if not args.output or args.output == "-":
+        raise _UsageError("--engine ray writes a file per input file: -o names the folder for them")
+    if not args.files or "-" in args.files:
+        raise _UsageError("--engine ray reads files and folders, which every worker opens: not standard input")
+    given = [option for option, name in _NOT_ON_RAY if getattr(args, name) not in (None, False)]
+    if given:
+        raise _UsageError(f"{given[0]} is not available with --engine ray")
+    if args.compress not in ("auto", "none"):
+        raise _UsageError(f"--compress {args.compress}: with --engine ray each output is compressed as its input")
+    if args.parts is not None and args.parts < 1:
+        raise _UsageError(f"--parts {args.parts}: N must be at least 1")
+    if args.min_kept is not None and not 0 < args.min_kept <= 1:
+        raise _UsageError(f"--min-kept {args.min_kept}: F is a share of the paragraphs, above 0 and at most 1")
+    if any(_same_file(f, args.output) for f in args.files):
+        raise _UsageError(f"-o {args.output} is also an input: the output folder needs a name of its own")
 
 
 def _check_parquet(args: argparse.Namespace) -> None:

@@ -57,7 +57,7 @@ class _Fatal(Exception):
 
 
 @dataclass
-class _CorpusReport:
+class CorpusReport:
     """Counts of a corpus run, for the summary line."""
 
     unit: str  # "record" or "file"
@@ -264,7 +264,7 @@ class _CorpusRun:
         self.named = {option: name for option, name in named.items() if args.jsonl and name}
         unit = "record" if args.jsonl else "file"
         look = bool(args.check or args.diff or args.explain)
-        self.report = _CorpusReport(unit, self.policy, look, args.flag, args.min_kept or 0.0)
+        self.report = CorpusReport(unit, self.policy, look, args.flag, args.min_kept or 0.0)
         self.full_report: Report | None = None  # --report
         if args.report:
             options = {

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from dedupe import compression, jsonl
-from dedupe.config import DedupeConfig
+from dedupe.config import DedupeConfig, ParagraphMode
 from dedupe.corpus import Deduper, Prepared, prepare_many
 from dedupe.errors import DedupeError, InputError
 from dedupe.files import json_line, open_input
@@ -195,7 +195,9 @@ def clean_part(
     return _outputs(lines, deduper.feed_many((r.text, r.doc_id, r.site) for r in records), options, config.paragraphs)
 
 
-def _outputs(lines: Sequence[Line], explained: Iterator[Explained], options: Options, paragraph_mode: str) -> Output:
+def _outputs(
+    lines: Sequence[Line], explained: Iterator[Explained], options: Options, paragraph_mode: ParagraphMode
+) -> Output:
     """Each line's output in order: a blank line as it is, a bad line refused or skipped, a record cleaned."""
     out: dict[str, io.BytesIO] = {}
     rows: dict[str, io.BytesIO] = {}

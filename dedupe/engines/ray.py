@@ -1,0 +1,275 @@
+"""A corpus run on Ray: the stages of :mod:`dedupe.stages` as Ray tasks, with the output of one process.
+
+Input: JSON Lines files (plain or compressed; a folder stands for its files in name order),
+read in that order. The lines are cut into parts (:func:`dedupe.stages.cut`), which the
+cluster's workers read themselves, so the files must be where every worker sees them (one
+machine, or a shared file system).
+
+- Seen before: the workers prepare the parts (split, normalise, sign, links within each
+  record), a few parts ahead of the decisions; this process feeds the prepared records,
+  in input order, to one deduplicator, as ``dedupe-file`` does with ``--jobs``.
+- Boilerplate: the workers count the parts; this process merges their stores in input
+  order into the store of the whole input (the same entries, under the same ids, as one
+  process counting it); the workers then clean the parts against it, each opening it once.
+
+Output: into a folder, one file per input file under the same name (compressed the same
+way), holding what ``dedupe-file --jsonl`` writes for that file's lines, and
+``explain/<name>`` holding its ``--explain`` rows. Both are written through temporary files
+and renamed when every part is done: a failed run leaves the folder as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dedupe import compression, stages
+from dedupe.config import DedupeConfig
+from dedupe.corpus import Deduper, Policy
+from dedupe.errors import ConfigError, DedupeError, InputError
+from dedupe.files import AtomicFile
+from dedupe.store import MemoryStore
+
+RAY_INSTALL = "pip install 'news-dedupe[ray]'"
+AHEAD = 2  # parts prepared ahead per worker (seen before): the decisions wait for none, memory stays bounded
+
+
+@dataclass
+class Summary:
+    """What a run did: the counts of :class:`dedupe.stages.Counts`, the parts, and seconds per stage."""
+
+    counts: stages.Counts
+    parts: int
+    workers: int
+    seconds: dict[str, float] = field(default_factory=dict)
+    entries: int = 0  # in the index at the end
+
+
+def run(
+    inputs: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    *,
+    policy: Policy = "seen",
+    min_docs: int = 2,
+    options: stages.Options | None = None,
+    config: DedupeConfig | None = None,
+    parts: int | None = None,
+    address: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Summary:
+    """Clean JSON Lines files on Ray into the folder ``output``; return what the run did.
+
+    ``address`` is that of a running Ray cluster (``ray.init(address=...)``); without one a
+    Ray instance on this machine is started for the run and stopped after it. ``parts``:
+    how many runs of lines the input is cut into (default: four per worker). Options are
+    those of ``dedupe-file`` (:class:`dedupe.stages.Options`) and of :class:`DedupeConfig`.
+    """
+    ray = _ray()
+    options = options or stages.Options()
+    config = config or DedupeConfig()
+    if policy not in ("seen", "boilerplate"):
+        raise ConfigError(f"policy={policy!r} is out of range: it must be 'seen' or 'boilerplate'")
+    files = input_files(inputs)
+    out = _Outputs(os.fspath(output), files)
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    try:
+        clock = _Clock()
+        workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        sizes = ray.get([ray.remote(stages.count_lines).remote(f, f) for f in files])
+        cut = stages.cut([(f, f, n) for f, n in zip(files, sizes, strict=True)], parts or 4 * workers)
+        clock.lap("cut")
+        say = progress or (lambda _: None)
+        summary = Summary(stages.Counts(), len(cut), workers)
+        if policy == "seen":
+            deduper = Deduper(policy="seen", config=config)
+            for k, (lines, prepared) in enumerate(_prepared_in_order(ray, cut, config, options, workers)):
+                output_of = stages.decide_part(lines, prepared, deduper, options)
+                out.add(output_of)
+                summary.counts.add(output_of.counts)
+                say(f"part {k + 1}/{len(cut)} decided")
+            clock.lap("prepare and decide")
+            summary.entries = deduper.stats().entries
+        else:
+            count = ray.remote(_count)
+            counted = [count.remote(p, config, options.fields, min_docs) for p in cut]
+            merged = MemoryStore()
+            for k, ref in enumerate(counted):
+                merged.absorb(pickle.loads(ray.get(ref)))
+                say(f"part {k + 1}/{len(cut)} counted")
+            clock.lap("count and merge")
+            summary.entries = len(merged.keys)
+            store = ray.put(pickle.dumps(merged))
+            del merged
+            clean = ray.remote(_clean)
+            cleaned = [clean.remote(p, [store], config, min_docs, options) for p in cut]
+            for k, ref in enumerate(cleaned):
+                output_of = ray.get(ref)
+                out.add(output_of)
+                summary.counts.add(output_of.counts)
+                say(f"part {k + 1}/{len(cut)} cleaned")
+            clock.lap("clean")
+        out.commit()
+        summary.seconds = clock.seconds
+        return summary
+    except BaseException:
+        out.discard()
+        raise
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def input_files(inputs: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """The input files in order: a folder stands for the files in it (not hidden ones), by name."""
+    files: list[str] = []
+    for given in inputs:
+        name = os.fspath(given)
+        if os.path.isdir(name):
+            files += [
+                os.path.join(name, entry)
+                for entry in sorted(os.listdir(name))
+                if not entry.startswith(".") and os.path.isfile(os.path.join(name, entry))
+            ]
+        elif os.path.isfile(name):
+            files.append(name)
+        else:
+            raise InputError(f"{name}: no such file or folder")
+    if not files:
+        raise InputError("no input files")
+    return files
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise DedupeError(f"the Ray engine needs Ray: {RAY_INSTALL}") from None
+    return ray
+
+
+def _prepared_in_order(
+    ray: Any, cut: list[stages.Part], config: DedupeConfig, options: stages.Options, workers: int
+) -> Iterator[tuple[list[stages.Line], list[Any]]]:
+    """Each part's lines and their preparation, in order, with at most ``AHEAD`` parts per worker in flight."""
+    prepare = ray.remote(_prepare)
+    waiting = iter(cut)
+    window: deque[Any] = deque()
+    for part in waiting:
+        window.append(prepare.remote(part, config, options.fields))
+        if len(window) >= AHEAD * workers:
+            break
+    while window:
+        done = ray.get(window.popleft())
+        following = next(waiting, None)
+        if following is not None:
+            window.append(prepare.remote(following, config, options.fields))
+        yield pickle.loads(done)
+
+
+# The tasks. Each returns what it made pickled: numpy arrays that Ray hands over itself come
+# back read-only (views of its object store), and a deduplicator fills some arrays in place.
+
+
+def _prepare(part: stages.Part, config: DedupeConfig, fields: Any) -> bytes:
+    lines = list(stages.read_part(part, fields))
+    return pickle.dumps((lines, stages.prepare_part(lines, config)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _count(part: stages.Part, config: DedupeConfig, fields: Any, min_docs: int) -> bytes:
+    store = stages.count_part(list(stages.read_part(part, fields)), config, min_docs)
+    return pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+_opened: tuple[str, MemoryStore] | None = None  # the store this worker last opened, by its object ref
+
+
+def _clean(part: stages.Part, store: list[Any], config: DedupeConfig, min_docs: int, options: Any) -> stages.Output:
+    # (The ref comes in a list, so that Ray does not fetch the store for every part: a worker
+    # unpickles it and rebuilds its buckets once.)
+    global _opened
+    if _opened is None or _opened[0] != store[0].hex():
+        _opened = None  # the last run's store is let go of first
+        _opened = (store[0].hex(), pickle.loads(_ray().get(store[0])))
+    return stages.clean_part(list(stages.read_part(part, options.fields)), _opened[1], config, min_docs, options)
+
+
+class _Outputs:
+    """One output file and one explanation file per input file, written through temporary files."""
+
+    def __init__(self, folder: str, files: list[str]) -> None:
+        names = [os.path.basename(f) for f in files]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise InputError(f"two input files are named {twice[0]}: their outputs would be one file")
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise InputError(f"{folder}: not a folder")
+        os.makedirs(os.path.join(folder, "explain"), exist_ok=True)
+        self.files: dict[str, tuple[AtomicFile, AtomicFile, compression.Compressor | None]] = {}
+        try:
+            for path, name in zip(files, names, strict=True):
+                fmt = compression.format_of(name)
+                plain = name[: len(name) - len(name.rsplit(".", 1)[1]) - 1] if fmt is not None else name
+                self.files[path] = (
+                    AtomicFile(os.path.join(folder, name)),
+                    AtomicFile(os.path.join(folder, "explain", plain)),
+                    compression.compressor(fmt, name) if fmt is not None else None,
+                )
+        except BaseException:
+            self.discard()
+            raise
+
+    def add(self, output: stages.Output) -> None:
+        for label, data in output.lines.items():
+            lines, _, packer = self.files[label]
+            lines.write(packer.compress(data) if packer is not None else data)
+        for label, data in output.explanations.items():
+            self.files[label][1].write(data)
+
+    def commit(self) -> None:
+        for lines, explain, packer in self.files.values():
+            if packer is not None:
+                lines.write(packer.flush())
+            lines.finish()
+            explain.finish()
+        for lines, explain, _ in self.files.values():
+            lines.commit()
+            explain.commit()
+
+    def discard(self) -> None:
+        for lines, explain, _ in self.files.values():
+            lines.discard()
+            explain.discard()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = now - self._last
+        self._last = now
+
+
+def describe(summary: Summary, min_kept: float | None = None, policy: Policy = "seen") -> str:
+    """The summary line of a run, worded as ``dedupe-file``'s for a local corpus run, then the parts and seconds."""
+    from dedupe.cli_corpus import CorpusReport
+
+    report = CorpusReport("record", policy, look=False, min_kept=min_kept or 0.0)
+    counts = summary.counts
+    for name in ("documents", "paragraphs", "removed", "across", "exact", "partial", "skipped"):
+        setattr(report, name, getattr(counts, name))
+    report.dropped = dict(counts.dropped)
+    stages_took = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in summary.seconds.items())
+    return (
+        f"{report.summary(False, None, 0)}; on Ray: {summary.parts} parts, {summary.workers} workers "
+        f"({stages_took}); index: {summary.entries:,} entries"
+    )
