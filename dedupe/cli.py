@@ -429,7 +429,9 @@ def _run_on_ray(args: argparse.Namespace, config: DedupeConfig) -> int:
         min_kept=args.min_kept,
         skip_bad_lines=args.skip_bad_lines,
     )
-    progress = None if args.quiet else lambda line: print(f"{PROG}: ray: {line}", file=sys.stderr)
+    # On a terminal (or with -v), a line per part as it is done; the summary line in any case (not with -q).
+    shown = not args.quiet and (args.verbose or (sys.stderr is not None and sys.stderr.isatty()))
+    progress = (lambda line: print(f"{PROG}: ray: {line}", file=sys.stderr)) if shown else None
     policy: Literal["seen", "boilerplate"] = "boilerplate" if args.boilerplate is not None else "seen"
     try:
         done = engine.run(

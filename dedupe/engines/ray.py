@@ -20,6 +20,7 @@ and renamed when every part is done: a failed run leaves the folder as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import time
@@ -82,7 +83,7 @@ def run(
     try:
         clock = _Clock()
         workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        sizes = ray.get([ray.remote(stages.count_lines).remote(f, f) for f in files])
+        sizes = _get(ray, [ray.remote(stages.count_lines).remote(f, f) for f in files])
         cut = stages.cut([(f, f, n) for f, n in zip(files, sizes, strict=True)], parts or 4 * workers)
         clock.lap("cut")
         say = progress or (lambda _: None)
@@ -101,7 +102,7 @@ def run(
             counted = [count.remote(p, config, options.fields, min_docs) for p in cut]
             merged = MemoryStore()
             for k, ref in enumerate(counted):
-                merged.absorb(pickle.loads(ray.get(ref)))
+                merged.absorb(pickle.loads(_get(ray, ref)))
                 say(f"part {k + 1}/{len(cut)} counted")
             clock.lap("count and merge")
             summary.entries = len(merged.keys)
@@ -110,7 +111,7 @@ def run(
             clean = ray.remote(_clean)
             cleaned = [clean.remote(p, [store], config, min_docs, options) for p in cut]
             for k, ref in enumerate(cleaned):
-                output_of = ray.get(ref)
+                output_of = _get(ray, ref)
                 out.add(output_of)
                 summary.counts.add(output_of.counts)
                 say(f"part {k + 1}/{len(cut)} cleaned")
@@ -146,6 +147,17 @@ def input_files(inputs: Sequence[str | os.PathLike[str]]) -> list[str]:
     return files
 
 
+def _get(ray: Any, ref: Any) -> Any:
+    """``ray.get(ref)``; a task's error is raised as itself (Ray wraps it with the worker's traceback)."""
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as err:
+        cause = getattr(err, "cause", None)
+        if isinstance(cause, (DedupeError, OSError)):
+            raise cause from None
+        raise
+
+
 def _ray() -> Any:
     try:
         import ray
@@ -166,7 +178,7 @@ def _prepared_in_order(
         if len(window) >= AHEAD * workers:
             break
     while window:
-        done = ray.get(window.popleft())
+        done = _get(ray, window.popleft())
         following = next(waiting, None)
         if following is not None:
             window.append(prepare.remote(following, config, options.fields))
@@ -210,6 +222,8 @@ class _Outputs:
             raise InputError(f"two input files are named {twice[0]}: their outputs would be one file")
         if os.path.exists(folder) and not os.path.isdir(folder):
             raise InputError(f"{folder}: not a folder")
+        # Folders this run makes are removed again if it fails (those that were there stay).
+        self.made = [f for f in (folder, os.path.join(folder, "explain")) if not os.path.isdir(f)]
         os.makedirs(os.path.join(folder, "explain"), exist_ok=True)
         self.files: dict[str, tuple[AtomicFile, AtomicFile, compression.Compressor | None]] = {}
         try:
@@ -246,6 +260,9 @@ class _Outputs:
         for lines, explain, _ in self.files.values():
             lines.discard()
             explain.discard()
+        for folder in reversed(self.made):
+            with contextlib.suppress(OSError):  # (not empty: something else was put there meanwhile)
+                os.rmdir(folder)
 
 
 class _Clock:
