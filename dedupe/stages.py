@@ -186,13 +186,16 @@ def merge_counts(stores: Sequence[MemoryStore]) -> MemoryStore:
     return merged
 
 
-def clean_part(
-    lines: Sequence[Line], store: MemoryStore, config: DedupeConfig, min_docs: int, options: Options
-) -> Output:
-    """Map, boilerplate: each record of a part cleaned against the store of every part (which no longer changes)."""
-    deduper = Deduper(policy="boilerplate", min_docs=min_docs, index=store, config=config)
+def cleaner(store: MemoryStore, config: DedupeConfig, min_docs: int) -> Deduper:
+    """Boilerplate: the deduplicator that cleans against the store of every part (it opens the store once)."""
+    return Deduper(policy="boilerplate", min_docs=min_docs, index=store, config=config)
+
+
+def clean_part(lines: Sequence[Line], deduper: Deduper, options: Options) -> Output:
+    """Map, boilerplate: each record of a part cleaned by :func:`cleaner` (whose store no longer changes)."""
     records = [parsed for _, _, _, parsed in lines if isinstance(parsed, jsonl.Record)]
-    return _outputs(lines, deduper.feed_many((r.text, r.doc_id, r.site) for r in records), options, config.paragraphs)
+    explained = deduper.feed_many((r.text, r.doc_id, r.site) for r in records)
+    return _outputs(lines, explained, options, deduper.config.paragraphs)
 
 
 def _outputs(

@@ -72,12 +72,12 @@ def test_ray_gives_the_local_output_on_the_real_pages(
     ray_instance: Any, tmp_path: Path, capsysbinary: Any, policy: str, parts: int
 ) -> None:
     files = corpus_files(tmp_path, real_rows())
-    argv = ["--scope", "corpus"] if policy == "seen" else ["--boilerplate", 3]
-    on_ray(files, tmp_path / "out", policy, parts, stages.Options(fields=jsonl.Fields(site="url")), 3)
+    argv = ["--scope", "corpus"] if policy == "seen" else ["--boilerplate", 2]
+    on_ray(files, tmp_path / "out", policy, parts, stages.Options(fields=jsonl.Fields(site="url")), 2)
     assert joined(tmp_path / "out", files) == local(capsysbinary, files, *argv, "--site-field", "url")
     explained = local(capsysbinary, files, *argv, "--site-field", "url", "--explain")
     assert joined(tmp_path / "out", files, "explain") == explained
-    assert explained.count(b"\n") > 100
+    assert explained.count(b'"seen before' if policy == "seen" else b'"boilerplate') > 1000
 
 
 @pytest.mark.parametrize("parts", [1, 2, 4])

@@ -23,11 +23,12 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import resource
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from dedupe import compression, stages
 from dedupe.config import DedupeConfig
@@ -49,6 +50,14 @@ class Summary:
     workers: int
     seconds: dict[str, float] = field(default_factory=dict)
     entries: int = 0  # in the index at the end
+    moved: int = 0  # bytes that tasks sent this process, and the merged store (boilerplate) sent to workers
+    worker_peak: int = 0  # the highest peak resident memory of a worker process, in bytes
+
+    def took(self, done: Done) -> Any:
+        """Count what a task sent; return its result."""
+        self.moved += done.size
+        self.worker_peak = max(self.worker_peak, done.peak)
+        return done.result
 
 
 def run(
@@ -90,7 +99,7 @@ def run(
         summary = Summary(stages.Counts(), len(cut), workers)
         if policy == "seen":
             deduper = Deduper(policy="seen", config=config)
-            for k, (lines, prepared) in enumerate(_prepared_in_order(ray, cut, config, options, workers)):
+            for k, (lines, prepared) in enumerate(_prepared_in_order(ray, cut, config, options, workers, summary)):
                 output_of = stages.decide_part(lines, prepared, deduper, options)
                 out.add(output_of)
                 summary.counts.add(output_of.counts)
@@ -102,16 +111,19 @@ def run(
             counted = [count.remote(p, config, options.fields, min_docs) for p in cut]
             merged = MemoryStore()
             for k, ref in enumerate(counted):
-                merged.absorb(pickle.loads(_get(ray, ref)))
+                merged.absorb(pickle.loads(summary.took(_get(ray, ref))))
                 say(f"part {k + 1}/{len(cut)} counted")
             clock.lap("count and merge")
             summary.entries = len(merged.keys)
-            store = ray.put(pickle.dumps(merged))
+            sent = pickle.dumps(merged, protocol=pickle.HIGHEST_PROTOCOL)
             del merged
+            store = ray.put(sent)
+            summary.moved += len(sent) * min(workers, len(cut))  # each worker fetches it once
+            del sent
             clean = ray.remote(_clean)
             cleaned = [clean.remote(p, [store], config, min_docs, options) for p in cut]
             for k, ref in enumerate(cleaned):
-                output_of = _get(ray, ref)
+                output_of = summary.took(_get(ray, ref))
                 out.add(output_of)
                 summary.counts.add(output_of.counts)
                 say(f"part {k + 1}/{len(cut)} cleaned")
@@ -167,7 +179,7 @@ def _ray() -> Any:
 
 
 def _prepared_in_order(
-    ray: Any, cut: list[stages.Part], config: DedupeConfig, options: stages.Options, workers: int
+    ray: Any, cut: list[stages.Part], config: DedupeConfig, options: stages.Options, workers: int, summary: Summary
 ) -> Iterator[tuple[list[stages.Line], list[Any]]]:
     """Each part's lines and their preparation, in order, with at most ``AHEAD`` parts per worker in flight."""
     prepare = ray.remote(_prepare)
@@ -182,34 +194,52 @@ def _prepared_in_order(
         following = next(waiting, None)
         if following is not None:
             window.append(prepare.remote(following, config, options.fields))
-        yield pickle.loads(done)
+        yield pickle.loads(summary.took(done))
 
 
 # The tasks. Each returns what it made pickled: numpy arrays that Ray hands over itself come
 # back read-only (views of its object store), and a deduplicator fills some arrays in place.
 
 
-def _prepare(part: stages.Part, config: DedupeConfig, fields: Any) -> bytes:
+class Done(NamedTuple):
+    """What a task sends back: its result, the bytes it takes, and the peak memory of the worker so far."""
+
+    result: Any
+    size: int
+    peak: int = 0
+
+    @classmethod
+    def pickled(cls, result: Any) -> Done:
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(data, len(data), _peak())
+
+
+def _peak() -> int:
+    """The peak resident memory of this process, in bytes (Linux counts ru_maxrss in kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _prepare(part: stages.Part, config: DedupeConfig, fields: Any) -> Done:
     lines = list(stages.read_part(part, fields))
-    return pickle.dumps((lines, stages.prepare_part(lines, config)), protocol=pickle.HIGHEST_PROTOCOL)
+    return Done.pickled((lines, stages.prepare_part(lines, config)))
 
 
-def _count(part: stages.Part, config: DedupeConfig, fields: Any, min_docs: int) -> bytes:
-    store = stages.count_part(list(stages.read_part(part, fields)), config, min_docs)
-    return pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL)
+def _count(part: stages.Part, config: DedupeConfig, fields: Any, min_docs: int) -> Done:
+    return Done.pickled(stages.count_part(list(stages.read_part(part, fields)), config, min_docs))
 
 
-_opened: tuple[str, MemoryStore] | None = None  # the store this worker last opened, by its object ref
+_opened: tuple[str, Deduper] | None = None  # the cleaner of the store this worker last opened, by its object ref
 
 
-def _clean(part: stages.Part, store: list[Any], config: DedupeConfig, min_docs: int, options: Any) -> stages.Output:
+def _clean(part: stages.Part, store: list[Any], config: DedupeConfig, min_docs: int, options: Any) -> Done:
     # (The ref comes in a list, so that Ray does not fetch the store for every part: a worker
-    # unpickles it and rebuilds its buckets once.)
+    # unpickles it and rebuilds its buckets once, for all the parts it cleans.)
     global _opened
     if _opened is None or _opened[0] != store[0].hex():
         _opened = None  # the last run's store is let go of first
-        _opened = (store[0].hex(), pickle.loads(_ray().get(store[0])))
-    return stages.clean_part(list(stages.read_part(part, options.fields)), _opened[1], config, min_docs, options)
+        _opened = (store[0].hex(), stages.cleaner(pickle.loads(_ray().get(store[0])), config, min_docs))
+    output = stages.clean_part(list(stages.read_part(part, options.fields)), _opened[1], options)
+    return Done(output, sum(map(len, output.lines.values())) + sum(map(len, output.explanations.values())), _peak())
 
 
 class _Outputs:
@@ -288,5 +318,6 @@ def describe(summary: Summary, min_kept: float | None = None, policy: Policy = "
     stages_took = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in summary.seconds.items())
     return (
         f"{report.summary(False, None, 0)}; on Ray: {summary.parts} parts, {summary.workers} workers "
-        f"({stages_took}); index: {summary.entries:,} entries"
+        f"({stages_took}); {summary.moved / 1e6:,.1f} MB moved; worker peak {summary.worker_peak / 1e6:,.0f} MB; "
+        f"index: {summary.entries:,} entries"
     )
