@@ -293,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--parts",
         type=int,
         metavar="N",
-        help="with --engine ray: cut the input into N runs of lines for the workers (default: 4 per worker)",
+        help="with --engine ray: cut the input into N runs of lines for the workers "
+        "(default: 4 per worker, at most 1,000 lines each)",
     )
 
     report = parser.add_argument_group("Reporting")

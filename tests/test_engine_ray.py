@@ -187,3 +187,31 @@ def test_a_failed_run_leaves_no_output_folder_it_made(ray_instance: Any, tmp_pat
         with pytest.raises(InputError, match=r"bad.jsonl:2: .*--skip-bad-lines"):
             engine.run([bad], tmp_path / "out", policy=policy)  # type: ignore[arg-type]
         assert not (tmp_path / "out").exists()
+
+
+def test_a_cluster_that_does_not_answer_is_one_error_line_and_no_folder(tmp_path: Path) -> None:
+    """(Ray itself would try to join it again and again, for ever.)"""
+    pytest.importorskip("ray") if not IN_CI else None
+    import socket
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / "a.jsonl").write_text('{"text": "One."}\n')
+    done = run_script("--jsonl", "--scope", "corpus", "--engine", "ray", "--address", f"127.0.0.1:{port}",
+                      tmp_path / "a.jsonl", "-o", tmp_path / "out")  # fmt: skip
+    assert done.returncode == 2
+    one_error(done.stderr, f"cannot join the Ray cluster at 127.0.0.1:{port}")
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_inputs_of_one_name_are_refused_before_any_work(tmp_path: Path) -> None:
+    from dedupe.engines import ray as engine
+    from dedupe.errors import InputError
+
+    for folder in ("x", "y"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.jsonl").write_text('{"text": "One."}\n')
+    with pytest.raises(InputError, match=r"two input files are named a\.jsonl"):
+        engine.run([tmp_path / "x", tmp_path / "y"], tmp_path / "out")
+    assert not (tmp_path / "out").exists()

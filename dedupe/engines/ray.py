@@ -24,6 +24,7 @@ import contextlib
 import os
 import pickle
 import resource
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -39,6 +40,10 @@ from dedupe.store import MemoryStore
 
 RAY_INSTALL = "pip install 'news-dedupe[ray]'"
 AHEAD = 2  # parts prepared ahead per worker (seen before): the decisions wait for none, memory stays bounded
+# Records per part, at most, by default: what a part holds in flight (its lines, and prepared,
+# about 4 KB more per paragraph) stays near 100 MB for records of 25 paragraphs. Parts of an
+# eighth of a million paragraphs took this process to 5.6 GB.
+PART_LINES = 1000
 
 
 @dataclass
@@ -76,7 +81,8 @@ def run(
 
     ``address`` is that of a running Ray cluster (``ray.init(address=...)``); without one a
     Ray instance on this machine is started for the run and stopped after it. ``parts``:
-    how many runs of lines the input is cut into (default: four per worker). Options are
+    how many runs of lines the input is cut into (default: four per worker, and at most
+    :data:`PART_LINES` lines each). Options are
     those of ``dedupe-file`` (:class:`dedupe.stages.Options`) and of :class:`DedupeConfig`.
     """
     ray = _ray()
@@ -85,15 +91,19 @@ def run(
     if policy not in ("seen", "boilerplate"):
         raise ConfigError(f"policy={policy!r} is out of range: it must be 'seen' or 'boilerplate'")
     files = input_files(inputs)
-    out = _Outputs(os.fspath(output), files)
+    folder = os.fspath(output)
+    _Outputs.check(folder, files)
     started = not ray.is_initialized()
     if started:
-        ray.init(address=address, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+        _start(ray, address)
+    out: _Outputs | None = None  # made once Ray runs: a run that cannot start leaves no folder behind
     try:
+        out = _Outputs(folder, files)
         clock = _Clock()
         workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
         sizes = _get(ray, [ray.remote(stages.count_lines).remote(f, f) for f in files])
-        cut = stages.cut([(f, f, n) for f, n in zip(files, sizes, strict=True)], parts or 4 * workers)
+        parts = parts or max(4 * workers, -(-sum(sizes) // PART_LINES))
+        cut = stages.cut([(f, f, n) for f, n in zip(files, sizes, strict=True)], parts)
         clock.lap("cut")
         say = progress or (lambda _: None)
         summary = Summary(stages.Counts(), len(cut), workers)
@@ -132,11 +142,30 @@ def run(
         summary.seconds = clock.seconds
         return summary
     except BaseException:
-        out.discard()
+        if out is not None:
+            out.discard()
         raise
     finally:
         if started:
             ray.shutdown()
+
+
+def _start(ray: Any, address: str | None) -> None:
+    """Start Ray here, or join the cluster at ``address``; a :class:`DedupeError` saying why not.
+
+    An address where nothing answers is refused at once: Ray itself would try again for ever.
+    """
+    where = f"join the Ray cluster at {address}" if address else "start Ray on this machine"
+    host, _, port = (address or "").removeprefix("ray://").rpartition(":")
+    if host and port.isdigit():
+        try:
+            socket.create_connection((host, int(port)), timeout=10).close()
+        except OSError as err:
+            raise DedupeError(f"cannot {where}: {err.strerror or err}") from None
+    try:
+        ray.init(address=address, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    except Exception as err:  # (Ray raises ConnectionError, RuntimeError, ValueError, ...)
+        raise DedupeError(f"cannot {where}: {_first_line(err)}") from None
 
 
 def input_files(inputs: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -163,11 +192,18 @@ def _get(ray: Any, ref: Any) -> Any:
     """``ray.get(ref)``; a task's error is raised as itself (Ray wraps it with the worker's traceback)."""
     try:
         return ray.get(ref)
-    except ray.exceptions.RayTaskError as err:
+    except ray.exceptions.RayError as err:
         cause = getattr(err, "cause", None)
         if isinstance(cause, (DedupeError, OSError)):
             raise cause from None
-        raise
+        # A worker lost, a task out of memory, a bug: one line, not the worker's traceback.
+        failed = cause if isinstance(cause, BaseException) else err
+        raise DedupeError(f"a Ray task failed: {type(failed).__name__}: {_first_line(failed)}") from None
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else repr(err)
 
 
 def _ray() -> Any:
@@ -245,13 +281,18 @@ def _clean(part: stages.Part, store: list[Any], config: DedupeConfig, min_docs: 
 class _Outputs:
     """One output file and one explanation file per input file, written through temporary files."""
 
-    def __init__(self, folder: str, files: list[str]) -> None:
+    @staticmethod
+    def check(folder: str, files: list[str]) -> None:
+        """Refuse, before any work, outputs that cannot be written: two inputs of one name, a file for a folder."""
         names = [os.path.basename(f) for f in files]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise InputError(f"two input files are named {twice[0]}: their outputs would be one file")
         if os.path.exists(folder) and not os.path.isdir(folder):
             raise InputError(f"{folder}: not a folder")
+
+    def __init__(self, folder: str, files: list[str]) -> None:
+        names = [os.path.basename(f) for f in files]
         # Folders this run makes are removed again if it fails (those that were there stay).
         self.made = [f for f in (folder, os.path.join(folder, "explain")) if not os.path.isdir(f)]
         os.makedirs(os.path.join(folder, "explain"), exist_ok=True)
