@@ -113,6 +113,7 @@ def one(policy: str, files: list[str], parts: int | None) -> dict[str, Any]:
         "parts": summary.parts,
         "workers": summary.workers,
         "moved_bytes": summary.moved,
+        "store_bytes": summary.store,
         "worker_peak_bytes": summary.worker_peak,
         "driver_peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "paragraphs": summary.counts.paragraphs,
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shards", type=int, default=16)
     parser.add_argument("--parts", type=int, help="parts for the engine (default: the engine's)")
     parser.add_argument("--policy", choices=("seen", "boilerplate", "both"), default="both")
-    parser.add_argument("--record", action="store_true", help="write results/ray_engine.json")
+    parser.add_argument("--record", action="store_true", help="write the policies run into results/ray_engine.json")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         there = on_ray(files, policy, args.parts)
         same = here["sha256"] == there["sha256"]
         failed |= not same
-        results[policy] = {"local": here, "ray": there, "identical": same}
+        results[policy] = {"local": here, "ray": there, "identical": same, "at": time.strftime("%Y-%m-%d %H:%M")}
         n, w = there["paragraphs"], there["workers"]
         print(f"## {policy}\n")
         print("| run | seconds | paragraphs/s | per worker | peak MB | output SHA-256 |")
@@ -162,11 +163,16 @@ def main(argv: list[str] | None = None) -> int:
         moved = there["moved_bytes"]
         print(f"\nRay: {there['seconds'] / here['seconds']:.2f}x the local time; "
               f"start {there['ray_start_seconds']:.1f} s, {stages}; moved {moved / 1e6:,.0f} MB "
-              f"({moved / n:,.0f} bytes per paragraph); {there['removed']:,} removed; "
+              f"({moved / n:,.0f} bytes per paragraph; the merged store {there['store_bytes'] / 1e6:,.0f} MB); "
+              f"{there['removed']:,} removed; "
               f"index {there['entries']:,} entries")  # fmt: skip
         print("output: " + ("identical" if same else "**DIFFERENT from the local run**") + "\n")
-    if args.record:
-        (RESULTS / "ray_engine.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    if args.record:  # each policy's latest run of this size is kept (one policy may be run alone)
+        path = RESULTS / "ray_engine.json"
+        recorded = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        if recorded.get("paragraphs") != args.paragraphs:
+            recorded = {}
+        path.write_text(json.dumps({**recorded, **results}, indent=1) + "\n", encoding="utf-8")
     return 1 if failed else 0
 
 

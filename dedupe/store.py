@@ -326,6 +326,13 @@ class MemoryStore:
     def stats(self) -> tuple[int, int]:
         return len(self.keys), self._bytes()
 
+    def drop_buckets(self) -> None:
+        """Let go of the LSH buckets (before the store is sent to be merged: :meth:`absorb` ignores them).
+
+        A deduplicator that opens the store rebuilds them from the signatures.
+        """
+        self.buckets = _Buckets()
+
     def absorb(self, other: MemoryStore) -> None:
         """Take in what ``other`` counted, as if its documents had been counted after this store's.
 
@@ -366,7 +373,7 @@ class MemoryStore:
         self.scopes = list(scope_number)
         if new:
             self._append_signatures(other.signatures[np.asarray(new, dtype=np.int64)])
-        self.buckets = _Buckets()
+        self.drop_buckets()
 
     @property
     def signatures(self) -> Signatures:

@@ -57,6 +57,7 @@ class Summary:
     entries: int = 0  # in the index at the end
     moved: int = 0  # bytes that tasks sent this process, and the merged store (boilerplate) sent to workers
     worker_peak: int = 0  # the highest peak resident memory of a worker process, in bytes
+    store: int = 0  # boilerplate: the bytes of the merged store, which each worker fetches
 
     def took(self, done: Done) -> Any:
         """Count what a task sent; return its result."""
@@ -105,39 +106,11 @@ def run(
         parts = parts or max(4 * workers, -(-sum(sizes) // PART_LINES))
         cut = stages.cut([(f, f, n) for f, n in zip(files, sizes, strict=True)], parts)
         clock.lap("cut")
-        say = progress or (lambda _: None)
         summary = Summary(stages.Counts(), len(cut), workers)
-        if policy == "seen":
-            deduper = Deduper(policy="seen", config=config)
-            for k, (lines, prepared) in enumerate(_prepared_in_order(ray, cut, config, options, workers, summary)):
-                output_of = stages.decide_part(lines, prepared, deduper, options)
-                out.add(output_of)
-                summary.counts.add(output_of.counts)
-                say(f"part {k + 1}/{len(cut)} decided")
-            clock.lap("prepare and decide")
-            summary.entries = deduper.stats().entries
-        else:
-            count = ray.remote(_count)
-            counted = [count.remote(p, config, options.fields, min_docs) for p in cut]
-            merged = MemoryStore()
-            for k, ref in enumerate(counted):
-                merged.absorb(pickle.loads(summary.took(_get(ray, ref))))
-                say(f"part {k + 1}/{len(cut)} counted")
-            clock.lap("count and merge")
-            summary.entries = len(merged.keys)
-            sent = pickle.dumps(merged, protocol=pickle.HIGHEST_PROTOCOL)
-            del merged
-            store = ray.put(sent)
-            summary.moved += len(sent) * min(workers, len(cut))  # each worker fetches it once
-            del sent
-            clean = ray.remote(_clean)
-            cleaned = [clean.remote(p, [store], config, min_docs, options) for p in cut]
-            for k, ref in enumerate(cleaned):
-                output_of = summary.took(_get(ray, ref))
-                out.add(output_of)
-                summary.counts.add(output_of.counts)
-                say(f"part {k + 1}/{len(cut)} cleaned")
-            clock.lap("clean")
+        policy_run = _seen if policy == "seen" else _boilerplate
+        for output_of in policy_run(ray, cut, config, min_docs, options, summary, clock, progress or (lambda _: None)):
+            out.add(output_of)
+            summary.counts.add(output_of.counts)
         out.commit()
         summary.seconds = clock.seconds
         return summary
@@ -148,6 +121,63 @@ def run(
     finally:
         if started:
             ray.shutdown()
+
+
+def _seen(
+    ray: Any,
+    cut: list[stages.Part],
+    config: DedupeConfig,
+    min_docs: int,
+    options: stages.Options,
+    summary: Summary,
+    clock: _Clock,
+    say: Callable[[str], None],
+) -> Iterator[stages.Output]:
+    """Seen before: the parts prepared by the workers, decided here in order by one deduplicator."""
+    deduper = Deduper(policy="seen", config=config)
+    for k, (lines, prepared) in enumerate(_prepared_in_order(ray, cut, config, options, summary)):
+        yield stages.decide_part(lines, prepared, deduper, options)
+        say(f"part {k + 1}/{len(cut)} decided")
+    clock.lap("prepare and decide")
+    summary.entries = deduper.stats().entries
+
+
+def _boilerplate(
+    ray: Any,
+    cut: list[stages.Part],
+    config: DedupeConfig,
+    min_docs: int,
+    options: stages.Options,
+    summary: Summary,
+    clock: _Clock,
+    say: Callable[[str], None],
+) -> Iterator[stages.Output]:
+    """Boilerplate: the parts counted by the workers, their stores merged here in order, the parts cleaned by them."""
+    count = ray.remote(_count)
+    counted = [count.remote(p, config, options.fields, min_docs) for p in cut]
+    merged = MemoryStore()
+    merging = 0.0  # of the time counting takes, what this process spends merging
+    for k, ref in enumerate(counted):
+        part_store = pickle.loads(summary.took(_get(ray, ref)))
+        start = time.perf_counter()
+        merged.absorb(part_store)
+        merging += time.perf_counter() - start
+        say(f"part {k + 1}/{len(cut)} counted")
+    clock.lap("count and merge")
+    clock.seconds["of which merging"] = merging
+    summary.entries = len(merged.keys)
+    sent = pickle.dumps(merged, protocol=pickle.HIGHEST_PROTOCOL)
+    del merged
+    store = ray.put(sent)
+    summary.store = len(sent)
+    summary.moved += len(sent) * min(summary.workers, len(cut))  # each worker fetches it once
+    del sent
+    clean = ray.remote(_clean)
+    cleaned = [clean.remote(p, [store], config, min_docs, options) for p in cut]
+    for k, ref in enumerate(cleaned):
+        yield summary.took(_get(ray, ref))
+        say(f"part {k + 1}/{len(cut)} cleaned")
+    clock.lap("clean")
 
 
 def _start(ray: Any, address: str | None) -> None:
@@ -215,7 +245,7 @@ def _ray() -> Any:
 
 
 def _prepared_in_order(
-    ray: Any, cut: list[stages.Part], config: DedupeConfig, options: stages.Options, workers: int, summary: Summary
+    ray: Any, cut: list[stages.Part], config: DedupeConfig, options: stages.Options, summary: Summary
 ) -> Iterator[tuple[list[stages.Line], list[Any]]]:
     """Each part's lines and their preparation, in order, with at most ``AHEAD`` parts per worker in flight."""
     prepare = ray.remote(_prepare)
@@ -223,7 +253,7 @@ def _prepared_in_order(
     window: deque[Any] = deque()
     for part in waiting:
         window.append(prepare.remote(part, config, options.fields))
-        if len(window) >= AHEAD * workers:
+        if len(window) >= AHEAD * summary.workers:
             break
     while window:
         done = _get(ray, window.popleft())
@@ -261,7 +291,9 @@ def _prepare(part: stages.Part, config: DedupeConfig, fields: Any) -> Done:
 
 
 def _count(part: stages.Part, config: DedupeConfig, fields: Any, min_docs: int) -> Done:
-    return Done.pickled(stages.count_part(list(stages.read_part(part, fields)), config, min_docs))
+    store = stages.count_part(list(stages.read_part(part, fields)), config, min_docs)
+    store.drop_buckets()  # (merging rebuilds none: they are made where the merged store is opened)
+    return Done.pickled(store)
 
 
 _opened: tuple[str, Deduper] | None = None  # the cleaner of the store this worker last opened, by its object ref
