@@ -215,3 +215,20 @@ def test_two_inputs_of_one_name_are_refused_before_any_work(tmp_path: Path) -> N
     with pytest.raises(InputError, match=r"two input files are named a\.jsonl"):
         engine.run([tmp_path / "x", tmp_path / "y"], tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_output_folder_that_would_overwrite_an_input_is_refused(tmp_path: Path) -> None:
+    """``-o`` the input folder itself: the cleaned files would replace the inputs."""
+    from dedupe.engines import ray as engine
+    from dedupe.errors import InputError
+
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    (shards / "a.jsonl").write_text('{"text": "One."}\n')
+    (shards / "explain").mkdir()
+    (shards / "explain" / "b.jsonl").write_text('{"text": "Two."}\n')
+    for inputs in ([shards], [shards / "explain" / "b.jsonl"]):
+        with pytest.raises(InputError, match="the output folder needs files of its own"):
+            engine.run(inputs, shards)
+    assert (shards / "a.jsonl").read_text() == '{"text": "One."}\n'
+    assert sorted(p.name for p in shards.rglob("*")) == ["a.jsonl", "b.jsonl", "explain"]

@@ -322,6 +322,10 @@ class _Outputs:
             raise InputError(f"two input files are named {twice[0]}: their outputs would be one file")
         if os.path.exists(folder) and not os.path.isdir(folder):
             raise InputError(f"{folder}: not a folder")
+        for path, name in zip(files, names, strict=True):
+            for target in (os.path.join(folder, name), os.path.join(folder, "explain", _plain(name))):
+                if os.path.exists(target) and os.path.samefile(path, target):
+                    raise InputError(f"{target} is the input {path}: the output folder needs files of its own")
 
     def __init__(self, folder: str, files: list[str]) -> None:
         names = [os.path.basename(f) for f in files]
@@ -332,10 +336,9 @@ class _Outputs:
         try:
             for path, name in zip(files, names, strict=True):
                 fmt = compression.format_of(name)
-                plain = name[: len(name) - len(name.rsplit(".", 1)[1]) - 1] if fmt is not None else name
                 self.files[path] = (
                     AtomicFile(os.path.join(folder, name)),
-                    AtomicFile(os.path.join(folder, "explain", plain)),
+                    AtomicFile(os.path.join(folder, "explain", _plain(name))),
                     compression.compressor(fmt, name) if fmt is not None else None,
                 )
         except BaseException:
@@ -366,6 +369,11 @@ class _Outputs:
         for folder in reversed(self.made):
             with contextlib.suppress(OSError):  # (not empty: something else was put there meanwhile)
                 os.rmdir(folder)
+
+
+def _plain(name: str) -> str:
+    """A file name without the suffix of its compression (the name of its explanations)."""
+    return name.rsplit(".", 1)[0] if compression.format_of(name) is not None else name
 
 
 class _Clock:
