@@ -40,10 +40,14 @@ def ray_instance() -> Iterator[Any]:
     ray.shutdown()
 
 
-def on_ray(files: list[Path], out: Path, policy: str, parts: int, options: stages.Options, min_docs: int) -> None:
+def on_ray(files: list[Path], out: Path, policy: str, parts: int, options: stages.Options, min_docs: int) -> Any:
     from dedupe.engines import ray as engine
 
-    engine.run(files, out, policy=policy, min_docs=min_docs, options=options, parts=parts)  # type: ignore[arg-type]
+    done = engine.run(files, out, policy=policy, min_docs=min_docs, options=options, parts=parts)  # type: ignore[arg-type]
+    assert done.parts == parts
+    # Each worker opens the merged store once, however many parts it cleans (and a new run's store again).
+    assert 1 <= done.opened <= min(parts, done.workers) if policy == "boilerplate" else done.opened == 0
+    return done
 
 
 def joined(out: Path, files: list[Path], folder: str = "") -> bytes:

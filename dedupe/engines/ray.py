@@ -58,11 +58,13 @@ class Summary:
     moved: int = 0  # bytes that tasks sent this process, and the merged store (boilerplate) sent to workers
     worker_peak: int = 0  # the highest peak resident memory of a worker process, in bytes
     store: int = 0  # boilerplate: the bytes of the merged store, which each worker fetches
+    opened: int = 0  # boilerplate: how many times a worker opened it (once per worker)
 
     def took(self, done: Done) -> Any:
         """Count what a task sent; return its result."""
         self.moved += done.size
         self.worker_peak = max(self.worker_peak, done.peak)
+        self.opened += done.opened
         return done.result
 
 
@@ -273,6 +275,7 @@ class Done(NamedTuple):
     result: Any
     size: int
     peak: int = 0
+    opened: bool = False  # (clean) whether this task opened the merged store
 
     @classmethod
     def pickled(cls, result: Any) -> Done:
@@ -303,11 +306,14 @@ def _clean(part: stages.Part, store: list[Any], config: DedupeConfig, min_docs: 
     # (The ref comes in a list, so that Ray does not fetch the store for every part: a worker
     # unpickles it and rebuilds its buckets once, for all the parts it cleans.)
     global _opened
-    if _opened is None or _opened[0] != store[0].hex():
+    opening = _opened is None or _opened[0] != store[0].hex()
+    if opening:
         _opened = None  # the last run's store is let go of first
         _opened = (store[0].hex(), stages.cleaner(pickle.loads(_ray().get(store[0])), config, min_docs))
+    assert _opened is not None
     output = stages.clean_part(list(stages.read_part(part, options.fields)), _opened[1], options)
-    return Done(output, sum(map(len, output.lines.values())) + sum(map(len, output.explanations.values())), _peak())
+    size = sum(map(len, output.lines.values())) + sum(map(len, output.explanations.values()))
+    return Done(output, size, _peak(), opening)
 
 
 class _Outputs:
