@@ -275,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     engine = parser.add_argument_group(
-        "Engine", "Where a corpus run of JSON Lines runs (--engine ray: pip install 'news-dedupe[ray]')."
+        "Engine", "Where a corpus run of JSON Lines or Parquet runs (--engine ray: pip install 'news-dedupe[ray]')."
     )
     engine.add_argument(
         "--engine",
@@ -420,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_on_ray(args: argparse.Namespace, config: DedupeConfig) -> int:
-    """A corpus run of JSON Lines on Ray (:mod:`dedupe.engines.ray`): its summary, or one error line and 2."""
+    """A corpus run on Ray (:mod:`dedupe.engines.ray`): its summary, or one error line and exit status 2."""
     from dedupe import jsonl, stages
     from dedupe.engines import ray as engine
 
@@ -687,8 +687,15 @@ _NOT_ON_RAY = (
 
 def _check_ray_usage(args: argparse.Namespace) -> None:
     """What a Ray run takes: JSON Lines files or folders, a policy, an output folder; not the local run's extras."""
-    if not args.jsonl:
-        raise _UsageError("--engine ray runs JSON Lines records: give --jsonl")
+    from dedupe.engines.ray import input_files  # (Ray itself is imported when a run starts)
+    from dedupe.parquet import is_parquet
+
+    try:
+        files = input_files(args.files)  # a folder stands for its files
+    except InputError:
+        files = []  # (the run says which input is missing)
+    if not args.jsonl and not (files and all(is_parquet(f) for f in files)):
+        raise _UsageError("--engine ray runs JSON Lines records (give --jsonl) or Parquet files")
     if policy_of(args) is None:
         raise _UsageError("--engine ray is for a corpus run: --scope corpus or --boilerplate N")
     if args.boilerplate is not None and args.boilerplate < 2:

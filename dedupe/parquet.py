@@ -91,14 +91,25 @@ def check_columns(name: str, fields: Fields) -> tuple[str, ...]:
     return columns
 
 
-def rows(name: str, fields: Fields) -> Iterator[Row | tuple[Batch, int, str]]:
-    """Every row of ``name``, one row group at a time; a row without text comes as (batch, number, reason)."""
+def row_groups(name: str) -> int:
+    """The number of row groups of a Parquet file."""
+    pa, pq = _pyarrow()
+    try:
+        return int(pq.ParquetFile(name).num_row_groups)
+    except (OSError, pa.ArrowException) as err:
+        raise InputError(f"{name}: not a Parquet file ({err})") from None
+
+
+def rows(name: str, fields: Fields, groups: range | None = None) -> Iterator[Row | tuple[Batch, int, str]]:
+    """Every row of ``name`` (of row groups ``groups``), one row group at a time; a row without text comes
+    as (batch, number, reason), and the end of a row group as (batch, 0, "")."""
     pa, pq = _pyarrow()
     check_columns(name, fields)
     try:
         source = pq.ParquetFile(name)
-        number = 0
-        for group in range(source.num_row_groups):
+        groups = range(source.num_row_groups) if groups is None else groups
+        number = sum(source.metadata.row_group(g).num_rows for g in range(groups.start))  # rows before the first
+        for group in groups:
             table = source.read_row_group(group)
             batch = Batch(table)
             columns = [fields.text, *(c for c in (fields.id, fields.site) if c is not None and c in table.column_names)]

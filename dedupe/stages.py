@@ -1,10 +1,11 @@
 """A corpus run as stages that an engine can schedule on many workers, with the output of one process.
 
-The input, JSON Lines files in a given order, is cut into *parts*: runs of consecutive
-lines (:class:`Part`), numbered in input order. Each stage is a function of its inputs:
+The input, JSON Lines files or Parquet files in a given order, is cut into *parts*: runs of
+consecutive lines, or row groups of a Parquet file (:class:`Part`), numbered in input order.
+Each stage is a function of its inputs:
 
 1. :func:`read_part`: a part's lines, each blank, bad (a :class:`~dedupe.jsonl.BadLine`)
-   or a record (:mod:`dedupe.jsonl`).
+   or a record (:mod:`dedupe.jsonl`); or a part's Parquet rows (:mod:`dedupe.parquet`).
 2. Seen before:
    :func:`prepare_part` (map, any worker): each record's text prepared (split, normalised,
    signed, linked and judged within the record: :func:`~dedupe.corpus.prepare_many`);
@@ -19,8 +20,9 @@ lines (:class:`Part`), numbered in input order. Each stage is a function of its 
    longer changes.
 
 Every record leaves :func:`decide_part` and :func:`clean_part` as the bytes that
-``dedupe-file --jsonl`` writes for it, and its explanation as the rows of ``--explain``;
-so the parts' outputs, joined in order, are byte for byte those of one local run.
+``dedupe-file --jsonl`` writes for it (a Parquet row in its cleaned row group, as
+``--in-place`` writes it), and its explanation as the rows of ``--explain``; so the parts'
+outputs, joined in order, are byte for byte those of one local run.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from dedupe import compression, jsonl
+from dedupe import compression, jsonl, parquet
 from dedupe.config import DedupeConfig, ParagraphMode
 from dedupe.corpus import Deduper, Prepared, prepare_many
 from dedupe.errors import DedupeError, InputError
@@ -43,7 +45,8 @@ from dedupe.store import MemoryStore
 
 
 class Segment(NamedTuple):
-    """Lines ``first`` to ``last`` (from 1, both included) of the input file ``path``, named ``label``."""
+    """Lines ``first`` to ``last`` (from 1, both included) of the input file ``path``, named ``label``
+    (of a Parquet file, row groups ``first`` to ``last``)."""
 
     label: str
     path: str
@@ -58,8 +61,12 @@ class Part(NamedTuple):
     segments: tuple[Segment, ...]
 
 
-Line = tuple[Segment, int, bytes, "jsonl.Record | jsonl.BadLine | None"]
-"""A line: its segment, its number in its file, its bytes, and the record it is (``None``: blank)."""
+Line = tuple[Segment, int, bytes, jsonl.Record | jsonl.BadLine | parquet.Row | tuple[parquet.Batch, int, str] | None]
+"""A line: its segment, its number in its file, its bytes, and the record it is (``None``: blank).
+
+A Parquet row comes as its :class:`~dedupe.parquet.Row` (no bytes); a row without text as
+``(batch, number, reason)``; the end of a row group as ``(batch, 0, "")``."""
+Document = jsonl.Record | parquet.Row
 
 
 @dataclass(frozen=True)
@@ -93,11 +100,13 @@ class Counts:
 
 
 class Output(NamedTuple):
-    """A part's output: the lines written for its records, per input file label, and their explanations."""
+    """A part's output: the lines written for its records, per input file label, and their explanations;
+    for a Parquet file, its cleaned row groups (pyarrow tables), in order."""
 
     lines: dict[str, bytes]
     explanations: dict[str, bytes]
     counts: Counts
+    tables: dict[str, list[Any]]
 
 
 def cut(sizes: Sequence[tuple[str, str, int]], parts: int) -> list[Part]:
@@ -123,7 +132,10 @@ def cut(sizes: Sequence[tuple[str, str, int]], parts: int) -> list[Part]:
 
 
 def count_lines(path: str, label: str) -> int:
-    """The number of lines of an input file (a last line without a line break counts)."""
+    """The number of lines of an input file (a last line without a line break counts), or of row groups of a
+    Parquet file: what parts are cut from."""
+    if parquet.is_parquet(path):
+        return parquet.row_groups(path)
     lines = 0
     last = b"\n"
     with _opened(path, label) as stream:
@@ -136,6 +148,10 @@ def count_lines(path: str, label: str) -> int:
 def read_part(part: Part, fields: jsonl.Fields) -> Iterator[Line]:
     """Each line of ``part``, read from its files, and the record it is."""
     for segment in part.segments:
+        if parquet.is_parquet(segment.path):
+            for item in parquet.rows(segment.path, fields, range(segment.first - 1, segment.last)):
+                yield segment, item.number if isinstance(item, parquet.Row) else item[1], b"", item
+            continue
         with _opened(segment.path, segment.label) as stream:
             for number, raw in enumerate(itertools.islice(stream, segment.first - 1, segment.last), segment.first):
                 if jsonl.is_blank(raw):
@@ -149,7 +165,7 @@ def read_part(part: Part, fields: jsonl.Fields) -> Iterator[Line]:
 
 def prepare_part(lines: Sequence[Line], config: DedupeConfig, *, within: bool = True) -> list[Prepared | None]:
     """Map: what each record's text alone decides (``None`` for a line that is no record)."""
-    texts = [parsed.text if isinstance(parsed, jsonl.Record) else None for _, _, _, parsed in lines]
+    texts = [parsed.text if isinstance(parsed, Document) else None for _, _, _, parsed in lines]
     return prepare_many(texts, config, within=within)
 
 
@@ -162,7 +178,7 @@ def decide_part(
         (
             deduper.feed(parsed.text, doc_id=parsed.doc_id, site=parsed.site, prepared=p)
             for (_, _, _, parsed), p in zip(lines, prepared, strict=True)
-            if isinstance(parsed, jsonl.Record)
+            if isinstance(parsed, Document)
         ),
         options,
         deduper.config.paragraphs,
@@ -172,7 +188,7 @@ def decide_part(
 def count_part(lines: Sequence[Line], config: DedupeConfig, min_docs: int) -> MemoryStore:
     """Map, boilerplate: the store of which paragraphs each record of a part holds."""
     deduper = Deduper(policy="boilerplate", min_docs=min_docs, config=config)
-    records = [parsed for _, _, _, parsed in lines if isinstance(parsed, jsonl.Record)]
+    records = [parsed for _, _, _, parsed in lines if isinstance(parsed, Document)]
     deduper.count_many((r.text, r.doc_id, r.site) for r in records)
     assert isinstance(deduper.store, MemoryStore)
     return deduper.store
@@ -193,7 +209,7 @@ def cleaner(store: MemoryStore, config: DedupeConfig, min_docs: int) -> Deduper:
 
 def clean_part(lines: Sequence[Line], deduper: Deduper, options: Options) -> Output:
     """Map, boilerplate: each record of a part cleaned by :func:`cleaner` (whose store no longer changes)."""
-    records = [parsed for _, _, _, parsed in lines if isinstance(parsed, jsonl.Record)]
+    records = [parsed for _, _, _, parsed in lines if isinstance(parsed, Document)]
     explained = deduper.feed_many((r.text, r.doc_id, r.site) for r in records)
     return _outputs(lines, explained, options, deduper.config.paragraphs)
 
@@ -204,15 +220,21 @@ def _outputs(
     """Each line's output in order: a blank line as it is, a bad line refused or skipped, a record cleaned."""
     out: dict[str, io.BytesIO] = {}
     rows: dict[str, io.BytesIO] = {}
+    tables: dict[str, list[Any]] = {}
     counts = Counts()
     for segment, number, raw, parsed in lines:
         lines_out = out.setdefault(segment.label, io.BytesIO())
         rows_out = rows.setdefault(segment.label, io.BytesIO())
         if parsed is None:
             lines_out.write(raw)
-        elif isinstance(parsed, jsonl.BadLine):
+        elif isinstance(parsed, tuple) and number == 0:  # a Parquet row group is over: all its rows decided
+            tables.setdefault(segment.label, []).append(parquet.cleaned_table(parsed[0], options.fields.text, None))
+        elif isinstance(parsed, (jsonl.BadLine, tuple)):
             if not options.skip_bad_lines:
-                raise InputError(f"{segment.label}:{number}: {parsed} (--skip-bad-lines leaves such lines out)")
+                reason = parsed if isinstance(parsed, jsonl.BadLine) else parsed[2]
+                raise InputError(f"{segment.label}:{number}: {reason} (--skip-bad-lines leaves such lines out)")
+            if isinstance(parsed, tuple):
+                parsed[0].leave_out()
             counts.skipped += 1
         else:
             try:
@@ -234,9 +256,14 @@ def _outputs(
                 counts.dropped[outcome.dropped] = counts.dropped.get(outcome.dropped, 0) + 1
             rows_out.write(b"".join(json_line(row) for row in parsed.explain(done)))
             if outcome.dropped is None:
-                lines_out.write(parsed.output(done))
+                lines_out.write(parsed.output(done))  # (a Parquet row's text goes into its batch)
+            elif isinstance(parsed, parquet.Row):
+                parsed.batch.leave_out()
     return Output(
-        {label: b.getvalue() for label, b in out.items()}, {label: b.getvalue() for label, b in rows.items()}, counts
+        {label: b.getvalue() for label, b in out.items()},
+        {label: b.getvalue() for label, b in rows.items()},
+        counts,
+        tables,
     )
 
 

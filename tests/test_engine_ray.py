@@ -236,3 +236,43 @@ def test_an_output_folder_that_would_overwrite_an_input_is_refused(tmp_path: Pat
             engine.run(inputs, shards)
     assert (shards / "a.jsonl").read_text() == '{"text": "One."}\n'
     assert sorted(p.name for p in shards.rglob("*")) == ["a.jsonl", "b.jsonl", "explain"]
+
+
+@pytest.mark.parametrize("parts", [1, 3])
+@pytest.mark.parametrize("policy", ["seen", "boilerplate"])
+def test_ray_gives_the_local_output_on_parquet_files(
+    ray_instance: Any, tmp_path: Path, capsysbinary: Any, policy: str, parts: int
+) -> None:
+    """The real pages as three Parquet files of row groups of 7: what ``--in-place`` makes of each, byte for byte."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows = real_rows()
+    (tmp_path / "in").mkdir()
+    (tmp_path / "here").mkdir()
+    files = []
+    for k in range(3):
+        for folder in ("in", "here"):
+            pq.write_table(pa.Table.from_pylist(rows[k * 61 : (k + 1) * 61]), tmp_path / folder / f"p{k}.parquet", 7)
+        files.append(tmp_path / "in" / f"p{k}.parquet")
+    argv = ["--scope", "corpus"] if policy == "seen" else ["--boilerplate", 2]
+    options = stages.Options(fields=jsonl.Fields(site="url"), min_kept=0.5)
+    on_ray(files, tmp_path / "out", policy, parts, options, 2)
+    here = sorted((tmp_path / "here").iterdir())
+    assert run(["-q", *argv, "--site-field", "url", "--min-kept", 0.5, "--in-place", *here]) == 0
+    for k in range(3):
+        assert (tmp_path / "out" / f"p{k}.parquet").read_bytes() == (tmp_path / "here" / f"p{k}.parquet").read_bytes()
+    kept = sum(pq.read_metadata(tmp_path / "out" / f"p{k}.parquet").num_rows for k in range(3))
+    assert 0 < kept < len(rows)  # rows that keep less than half their paragraphs left out
+    explained = b"".join((tmp_path / "out" / "explain" / f"p{k}.parquet.jsonl").read_bytes() for k in range(3))
+    assert explained == local(capsysbinary, files, *argv, "--site-field", "url", "--explain")
+    assert explained.count(b'"seen before' if policy == "seen" else b'"boilerplate') > 1000
+
+
+def test_parquet_and_json_lines_are_not_mixed(tmp_path: Path) -> None:
+    from dedupe.engines import ray as engine
+    from dedupe.errors import InputError
+
+    (tmp_path / "a.jsonl").write_text('{"text": "One."}\n')
+    (tmp_path / "b.parquet").write_bytes(b"")
+    with pytest.raises(InputError, match="Parquet and other inputs cannot be mixed"):
+        engine.run([tmp_path], tmp_path / "out")

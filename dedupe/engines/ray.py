@@ -1,7 +1,7 @@
 """A corpus run on Ray: the stages of :mod:`dedupe.stages` as Ray tasks, with the output of one process.
 
 Input: JSON Lines files (plain or compressed; a folder stands for its files in name order),
-read in that order. The lines are cut into parts (:func:`dedupe.stages.cut`), which the
+or Parquet files, read in that order. The lines (row groups) are cut into parts (:func:`dedupe.stages.cut`), which the
 cluster's workers read themselves, so the files must be where every worker sees them (one
 machine, or a shared file system).
 
@@ -13,8 +13,9 @@ machine, or a shared file system).
   process counting it); the workers then clean the parts against it, each opening it once.
 
 Output: into a folder, one file per input file under the same name (compressed the same
-way), holding what ``dedupe-file --jsonl`` writes for that file's lines, and
-``explain/<name>`` holding its ``--explain`` rows. Both are written through temporary files
+way), holding what ``dedupe-file --jsonl`` writes for that file's lines (for a Parquet file,
+what ``--in-place`` writes), and ``explain/<name>`` (a Parquet file's ``<name>.jsonl``)
+holding its ``--explain`` rows. Both are written through temporary files
 and renamed when every part is done: a failed run leaves the folder as it was.
 """
 
@@ -31,7 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from dedupe import compression, stages
+from dedupe import compression, parquet, stages
 from dedupe.config import DedupeConfig
 from dedupe.corpus import Deduper, Policy
 from dedupe.errors import ConfigError, DedupeError, InputError
@@ -94,6 +95,8 @@ def run(
     if policy not in ("seen", "boilerplate"):
         raise ConfigError(f"policy={policy!r} is out of range: it must be 'seen' or 'boilerplate'")
     files = input_files(inputs)
+    if len({parquet.is_parquet(f) for f in files}) > 1:
+        raise InputError("Parquet and other inputs cannot be mixed: one run reads one kind of records")
     folder = os.fspath(output)
     _Outputs.check(folder, files)
     started = not ray.is_initialized()
@@ -339,6 +342,7 @@ class _Outputs:
         self.made = [f for f in (folder, os.path.join(folder, "explain")) if not os.path.isdir(f)]
         os.makedirs(os.path.join(folder, "explain"), exist_ok=True)
         self.files: dict[str, tuple[AtomicFile, AtomicFile, compression.Compressor | None]] = {}
+        self.tables: dict[str, parquet.Writer] = {}  # the row groups of a Parquet file
         try:
             for path, name in zip(files, names, strict=True):
                 fmt = compression.format_of(name)
@@ -347,6 +351,8 @@ class _Outputs:
                     AtomicFile(os.path.join(folder, "explain", _plain(name))),
                     compression.compressor(fmt, name) if fmt is not None else None,
                 )
+                if parquet.is_parquet(name):
+                    self.tables[path] = parquet.Writer(self.files[path][0].file, None)
         except BaseException:
             self.discard()
             raise
@@ -357,11 +363,16 @@ class _Outputs:
             lines.write(packer.compress(data) if packer is not None else data)
         for label, data in output.explanations.items():
             self.files[label][1].write(data)
+        for label, tables in output.tables.items():
+            for table in tables:
+                self.tables[label].write_table(table, label)
 
     def commit(self) -> None:
-        for lines, explain, packer in self.files.values():
+        for path, (lines, explain, packer) in self.files.items():
             if packer is not None:
                 lines.write(packer.flush())
+            if path in self.tables:
+                self.tables[path].close()  # (the footer)
             lines.finish()
             explain.finish()
         for lines, explain, _ in self.files.values():
@@ -378,7 +389,9 @@ class _Outputs:
 
 
 def _plain(name: str) -> str:
-    """A file name without the suffix of its compression (the name of its explanations)."""
+    """The name of a file's explanations (JSON Lines): without a compression suffix; a Parquet file's + .jsonl."""
+    if parquet.is_parquet(name):
+        return name + ".jsonl"
     return name.rsplit(".", 1)[0] if compression.format_of(name) is not None else name
 
 
