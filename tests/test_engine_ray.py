@@ -276,3 +276,49 @@ def test_parquet_and_json_lines_are_not_mixed(tmp_path: Path) -> None:
     (tmp_path / "b.parquet").write_bytes(b"")
     with pytest.raises(InputError, match="Parquet and other inputs cannot be mixed"):
         engine.run([tmp_path], tmp_path / "out")
+
+
+def test_joining_a_running_cluster_gives_the_local_output(tmp_path: Path) -> None:
+    """``--address``: a Ray head started by ``ray start --head`` (its own processes), joined by the command line."""
+    pytest.importorskip("ray") if not IN_CI else None
+    import signal
+    import socket
+    import time
+
+    ray_cli = Path(sys.executable).with_name("ray")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    head = subprocess.Popen(
+        [ray_cli, "start", "--head", "--block", "--port", str(port), "--num-cpus", "3", "--node-ip-address",
+         "127.0.0.1", "--include-dashboard=false", "--disable-usage-stats"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until the head answers
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.5)
+        files = corpus_files(tmp_path, real_rows()[:90], count=2)
+        env = {**os.environ, "RAY_AUTH_MODE": "token"}  # (`ray start` turns token authentication on)
+        argv = ["--jsonl", "--boilerplate", "2", "--site-field", "url"]
+        done = subprocess.run(
+            [script_path(), *argv, "--engine", "ray", "--address", f"127.0.0.1:{port}", *files, "-o", tmp_path / "out"],
+            capture_output=True, env=env, timeout=300, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert b", 3 workers " in done.stderr.splitlines()[-1]  # the head's 3 CPUs: the cluster joined, not started
+        here = run_script("-q", *argv, *files)
+        assert joined(tmp_path / "out", files) == here.stdout
+        assert here.stdout.count(b"\n") == 91  # 90 records and a blank line
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)  # the head and every process it started
+        head.wait(timeout=60)
+
+
+def script_path() -> str:
+    from tests.test_jsonl import script
+
+    return script()

@@ -200,7 +200,11 @@ def _start(ray: Any, address: str | None) -> None:
     try:
         ray.init(address=address, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     except Exception as err:  # (Ray raises ConnectionError, RuntimeError, ValueError, ...)
-        raise DedupeError(f"cannot {where}: {_first_line(err)}") from None
+        # `ray start` turns token authentication on; a client joins only with it on too.
+        hint = " (a cluster started with `ray start` needs RAY_AUTH_MODE=token here)" if address else ""
+        if os.environ.get("RAY_AUTH_MODE"):
+            hint = ""
+        raise DedupeError(f"cannot {where}: {_first_line(err)}{hint}") from None
 
 
 def input_files(inputs: Sequence[str | os.PathLike[str]]) -> list[str]:
