@@ -91,7 +91,8 @@ def one(policy: str, files: list[str], parts: int | None) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(dir=CACHE) as out:
         start = time.perf_counter()
-        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+        cpus = os.cpu_count()
+        ray.init(address="local", num_cpus=cpus, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
         started = time.perf_counter() - start
         summary = engine.run(
             files,

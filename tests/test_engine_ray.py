@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ def ray_instance() -> Iterator[Any]:
         if IN_CI:
             pytest.fail("ray is not installed; CI=true, so the Ray tests must run", pytrace=False)
         pytest.skip("ray is not installed (pip install 'news-dedupe[ray]')")
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     yield ray
     ray.shutdown()
 
@@ -316,9 +317,29 @@ def test_joining_a_running_cluster_gives_the_local_output(tmp_path: Path) -> Non
     finally:
         os.killpg(head.pid, signal.SIGTERM)  # the head and every process it started
         head.wait(timeout=60)
+        # The head named itself the machine's current cluster; a plain ray.init() would try to join it.
+        named = Path(tempfile.gettempdir(), "ray", "ray_current_cluster")
+        if named.exists() and named.read_text().strip().endswith(f":{port}"):
+            named.unlink()
 
 
 def script_path() -> str:
     from tests.test_jsonl import script
 
     return script()
+
+
+def test_a_cluster_that_a_killed_ray_start_left_named_is_not_joined(ray_instance: Any, tmp_path: Path) -> None:
+    """Without --address the run starts a Ray of its own (a plain ray.init() would try to join that one)."""
+    named = Path(tempfile.gettempdir(), "ray", "ray_current_cluster")
+    if named.exists():
+        pytest.skip("a Ray cluster is named as this machine's current one: it is left alone")
+    named.parent.mkdir(parents=True, exist_ok=True)
+    named.write_text("127.0.0.1:1")  # nothing answers there
+    try:
+        files = corpus_files(tmp_path, generated_rows(20), count=1)
+        done = run_script("--jsonl", "--scope", "corpus", "--engine", "ray", *files, "-o", tmp_path / "out")
+        assert done.returncode == 0, done.stderr
+        assert joined(tmp_path / "out", files) == run_script("-q", "--jsonl", "--scope", "corpus", *files).stdout
+    finally:
+        named.unlink(missing_ok=True)

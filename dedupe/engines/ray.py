@@ -198,7 +198,9 @@ def _start(ray: Any, address: str | None) -> None:
         except OSError as err:
             raise DedupeError(f"cannot {where}: {err.strerror or err}") from None
     try:
-        ray.init(address=address, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+        # Without an address, a Ray instance of this run's own: "local", for Ray would otherwise join a
+        # cluster that `ray start` left running here (or fail on one that a killed `ray start` left named).
+        ray.init(address=address or "local", include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     except Exception as err:  # (Ray raises ConnectionError, RuntimeError, ValueError, ...)
         # `ray start` turns token authentication on; a client joins only with it on too.
         hint = " (a cluster started with `ray start` needs RAY_AUTH_MODE=token here)" if address else ""
