@@ -16,8 +16,8 @@ Each stage is a function of its inputs:
    :func:`count_part` (map, any worker): the store of what the part's records hold;
    :func:`merge_counts` (reduce, in input order): the store that counting the whole input
    makes, entry ids included (:meth:`~dedupe.store.MemoryStore.absorb`);
-   :func:`clean_part` (map, any worker): each record cleaned against that store, which no
-   longer changes.
+   :func:`clean_part` (map, any worker): each record cleaned by :func:`cleaner`, a deduplicator
+   opened once on that store, which no longer changes.
 
 Every record leaves :func:`decide_part` and :func:`clean_part` as the bytes that
 ``dedupe-file --jsonl`` writes for it (a Parquet row in its cleaned row group, as
