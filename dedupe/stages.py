@@ -46,12 +46,29 @@ from dedupe.store import MemoryStore
 
 class Segment(NamedTuple):
     """Lines ``first`` to ``last`` (from 1, both included) of the input file ``path``, named ``label``
-    (of a Parquet file, row groups ``first`` to ``last``)."""
+    (of a Parquet file, row groups ``first`` to ``last``); line ``at_line`` starts at byte ``at``."""
 
     label: str
     path: str
     first: int
     last: int
+    at: int = 0
+    at_line: int = 1
+
+
+STRIDE = 1024
+"""Lines between the line starts that :func:`index_lines` keeps of a plain file."""
+
+
+class Lines(NamedTuple):
+    """An input file as parts are cut from it: its label, path and number of lines (of row groups of a
+    Parquet file), and where every :data:`STRIDE`-th line starts (lines 1, 1 + STRIDE, ...) in a plain
+    file: a part seeks to the nearest one before it instead of reading every line before it."""
+
+    label: str
+    path: str
+    size: int  # lines, or row groups
+    starts: tuple[int, ...] = ()
 
 
 class Part(NamedTuple):
@@ -109,40 +126,55 @@ class Output(NamedTuple):
     tables: dict[str, list[Any]]
 
 
-def cut(sizes: Sequence[tuple[str, str, int]], parts: int) -> list[Part]:
-    """Cut files of ``(label, path, lines)``, in order, into ``parts`` runs of about equally many lines.
+def cut(files: Sequence[Lines], parts: int) -> list[Part]:
+    """Cut files, in order, into ``parts`` runs of about equally many lines.
 
     A run may span files; no part is empty, so there are fewer parts than asked for when
     there are fewer lines.
     """
-    total = sum(n for _, _, n in sizes)
+    total = sum(f.size for f in files)
     parts = max(1, min(parts, total))
     bounds = [total * k // parts for k in range(parts + 1)]  # global line offsets where the parts begin
     out: list[Part] = []
     for number, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         segments = []
         start = 0  # global offset of the current file's first line
-        for label, path, n in sizes:
-            a, b = max(lo, start), min(hi, start + n)
+        for f in files:
+            a, b = max(lo, start), min(hi, start + f.size)
             if a < b:
-                segments.append(Segment(label, path, a - start + 1, b - start))
-            start += n
+                first = a - start + 1
+                k = min((first - 1) // STRIDE, len(f.starts) - 1)  # the last known line start before it
+                at, at_line = (f.starts[k], k * STRIDE + 1) if k >= 0 else (0, 1)
+                segments.append(Segment(f.label, f.path, first, b - start, at, at_line))
+            start += f.size
         out.append(Part(number, tuple(segments)))
     return out
 
 
-def count_lines(path: str, label: str) -> int:
-    """The number of lines of an input file (a last line without a line break counts), or of row groups of a
-    Parquet file: what parts are cut from."""
+def index_lines(path: str, label: str) -> Lines:
+    """The lines of an input file (a last line without a line break counts) and, if it is not compressed,
+    where every :data:`STRIDE`-th one starts; the row groups of a Parquet file."""
     if parquet.is_parquet(path):
-        return parquet.row_groups(path)
-    lines = 0
+        return Lines(label, path, parquet.row_groups(path))
+    plain = compression.format_of(path) is None
+    starts = [0] if plain else []
+    lines = offset = 0
     last = b"\n"
+    mark = STRIDE  # the next line start kept is the one after this many line breaks
     with _opened(path, label) as stream:
         while chunk := stream.read(1 << 20):
-            lines += chunk.count(b"\n")
+            count = chunk.count(b"\n")
+            at, seen = -1, lines  # a line break of this chunk, and the line breaks up to it
+            while plain and lines + count >= mark:
+                for _ in range(mark - seen):
+                    at = chunk.find(b"\n", at + 1)
+                seen = mark
+                starts.append(offset + at + 1)
+                mark += STRIDE
+            lines += count
+            offset += len(chunk)
             last = chunk[-1:]
-    return lines + (last != b"\n")
+    return Lines(label, path, lines + (last != b"\n"), tuple(starts))
 
 
 def read_part(part: Part, fields: jsonl.Fields) -> Iterator[Line]:
@@ -153,7 +185,10 @@ def read_part(part: Part, fields: jsonl.Fields) -> Iterator[Line]:
                 yield segment, item.number if isinstance(item, parquet.Row) else item[1], b"", item
             continue
         with _opened(segment.path, segment.label) as stream:
-            for number, raw in enumerate(itertools.islice(stream, segment.first - 1, segment.last), segment.first):
+            if segment.at:
+                stream.seek(segment.at)
+            wanted = itertools.islice(stream, segment.first - segment.at_line, segment.last - segment.at_line + 1)
+            for number, raw in enumerate(wanted, segment.first):
                 if jsonl.is_blank(raw):
                     yield segment, number, raw, None
                     continue

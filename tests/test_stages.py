@@ -4,6 +4,7 @@ the input is cut."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 from pathlib import Path
@@ -22,8 +23,7 @@ def schedule(
 ) -> tuple[bytes, bytes]:
     """Run the stages as an engine would, the maps one part after another; the output and explanations, joined."""
     config = DedupeConfig()
-    sizes = [(str(f), str(f), stages.count_lines(str(f), str(f))) for f in files]
-    cut = stages.cut(sizes, parts)
+    cut = stages.cut([stages.index_lines(str(f), str(f)) for f in files], parts)
     lines = {p.number: list(stages.read_part(p, options.fields)) for p in cut}
     outputs: list[stages.Output] = []
     if policy == "seen":
@@ -103,10 +103,10 @@ def test_absorbing_the_counts_of_consecutive_parts_makes_the_store_of_the_whole(
     files = corpus_files(tmp_path, rows, count=1)
     config = DedupeConfig()
     fields = jsonl.Fields(site="url")
-    (whole_part,) = stages.cut([(str(files[0]), str(files[0]), stages.count_lines(str(files[0]), "x"))], 1)
+    (whole_part,) = stages.cut([stages.index_lines(str(files[0]), str(files[0]))], 1)
     whole = stages.count_part(list(stages.read_part(whole_part, fields)), config, 3)
     for parts in (2, 5):
-        cut = stages.cut([(str(files[0]), str(files[0]), stages.count_lines(str(files[0]), "x"))], parts)
+        cut = stages.cut([stages.index_lines(str(files[0]), str(files[0]))], parts)
         merged = stages.merge_counts([stages.count_part(list(stages.read_part(p, fields)), config, 3) for p in cut])
         assert described(merged) == described(whole)
     assert len(whole.keys) > 1000
@@ -127,10 +127,33 @@ def described(store: MemoryStore) -> list[tuple[Any, ...]]:
 
 
 def test_cut_covers_every_line_once_in_order() -> None:
-    sizes = [("a", "a", 5), ("b", "b", 0), ("c", "c", 3)]
+    sizes = [stages.Lines("a", "a", 5), stages.Lines("b", "b", 0), stages.Lines("c", "c", 3)]
     for parts in range(1, 11):
         cut = stages.cut(sizes, parts)
         assert [p.number for p in cut] == list(range(len(cut)))
         assert len(cut) == min(parts, 8)
         lines = [(s.label, n) for p in cut for s in p.segments for n in range(s.first, s.last + 1)]
         assert lines == [("a", n) for n in range(1, 6)] + [("c", n) for n in range(1, 4)]
+
+
+@pytest.mark.parametrize("ending", [b"\n", b""])
+def test_a_part_of_a_plain_file_seeks_to_its_lines(tmp_path: Path, ending: bytes) -> None:
+    """Parts of one large file do not each read it from the start (that grows with the square of the parts)."""
+    lines = [json.dumps({"id": str(k), "text": f"Line {k}." + " x" * (k % 7)}).encode() + b"\n" for k in range(5000)]
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b"".join(lines)[: -1 if not ending else None])
+    index = stages.index_lines(str(path), "big")
+    assert index.size == 5000
+    assert index.starts == tuple(sum(map(len, lines[:k])) for k in range(0, 5000, stages.STRIDE))
+    for parts in (1, 3, 7, 40):
+        cut = stages.cut([index], parts)
+        got = [(n, raw) for p in cut for _, n, raw, _ in stages.read_part(p, jsonl.Fields())]
+        expected = [(k + 1, line) for k, line in enumerate(lines)]
+        expected[-1] = (5000, lines[-1][: -1 if not ending else None])
+        assert got == expected
+        segments = [s for p in cut for s in p.segments]
+        assert all(s.at_line <= s.first < s.at_line + stages.STRIDE for s in segments)
+        assert parts == 1 or segments[-1].at > 0
+    packed = tmp_path / "big.jsonl.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    assert stages.index_lines(str(packed), "packed") == stages.Lines("packed", str(packed), 5000)

@@ -107,9 +107,9 @@ def run(
         out = _Outputs(folder, files)
         clock = _Clock()
         workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        sizes = _get(ray, [ray.remote(stages.count_lines).remote(f, f) for f in files])
-        parts = parts or max(4 * workers, -(-sum(sizes) // PART_LINES))
-        cut = stages.cut([(f, f, n) for f, n in zip(files, sizes, strict=True)], parts)
+        indexed = _get(ray, [ray.remote(stages.index_lines).remote(f, f) for f in files])
+        parts = parts or max(4 * workers, -(-sum(f.size for f in indexed) // PART_LINES))
+        cut = stages.cut(indexed, parts)
         clock.lap("cut")
         summary = Summary(stages.Counts(), len(cut), workers)
         policy_run = _seen if policy == "seen" else _boilerplate
