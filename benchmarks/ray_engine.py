@@ -162,10 +162,10 @@ def main(argv: list[str] | None = None) -> int:
               f"worker {there['worker_peak_bytes'] / 1e6:,.0f} | {there['sha256'][:16]} |")  # fmt: skip
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in there["stages"].items())
         moved = there["moved_bytes"]
+        store = f"; the merged store {there['store_bytes'] / 1e6:,.0f} MB" if policy == "boilerplate" else ""
         print(f"\nRay: {there['seconds'] / here['seconds']:.2f}x the local time; "
               f"start {there['ray_start_seconds']:.1f} s, {stages}; moved {moved / 1e6:,.0f} MB "
-              f"({moved / n:,.0f} bytes per paragraph; the merged store {there['store_bytes'] / 1e6:,.0f} MB); "
-              f"{there['removed']:,} removed; "
+              f"({moved / n:,.0f} bytes per paragraph{store}); {there['removed']:,} removed; "
               f"index {there['entries']:,} entries")  # fmt: skip
         print("output: " + ("identical" if same else "**DIFFERENT from the local run**") + "\n")
     if args.record:  # each policy's latest run of this size is kept (one policy may be run alone)
