@@ -449,7 +449,7 @@ def _run_on_ray(args: argparse.Namespace, config: DedupeConfig) -> int:
     except (DedupeError, OSError) as err:
         return _stopped(one_line(str(err) if isinstance(err, DedupeError) else f"{err.strerror or err}"), 2)
     if not args.quiet:
-        print(f"{PROG}: {engine.describe(done, args.min_kept, policy)}", file=sys.stderr)
+        print(f"{PROG}: {engine.describe(done)}", file=sys.stderr)
     return 0
 
 

@@ -18,14 +18,13 @@ import sys
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
 from dedupe import compression, jsonl, parquet, prefetch
 from dedupe.api import explain_removals
 from dedupe.cli import AUTO_JOBS_BYTES, DEFAULT_PREFIX, REDIS_SCHEMES, policy_of
 from dedupe.config import DedupeConfig
-from dedupe.corpus import Deduper, IndexStats, Prepared
+from dedupe.corpus import Deduper, Prepared
 from dedupe.errors import DedupeError, InputError
 from dedupe.files import (
     PROG,
@@ -42,6 +41,7 @@ from dedupe.files import (
 from dedupe.records import Outcome, judge
 from dedupe.report import Report
 from dedupe.results import Explained
+from dedupe.run_summary import CorpusReport, plural
 from dedupe.split import count_paragraphs
 from dedupe.store import StagedIndex
 
@@ -54,74 +54,6 @@ _Line = tuple[str | None, int, bytes, "jsonl.Record | jsonl.BadLine | None"]
 
 class _Fatal(Exception):
     """Stops a corpus run; the message is printed as the run's one error line."""
-
-
-@dataclass
-class CorpusReport:
-    """Counts of a corpus run, for the summary line."""
-
-    unit: str  # "record" or "file"
-    policy: str | None
-    look: bool  # --check, --diff or --explain: nothing is written back, so nothing is removed yet
-    flag: bool = False  # --flag: records that would be dropped are kept, marked
-    min_kept: float = 0.0
-    documents: int = 0
-    paragraphs: int = 0
-    removed: int = 0
-    across: int = 0  # removed because of another document (or, boilerplate, many documents)
-    exact: int = 0
-    partial: int = 0
-    skipped: int = 0
-    missing: dict[str, tuple[str, int]] = field(default_factory=dict)  # option -> (field, records without it)
-    repeated_ids: int = 0  # documents whose id an earlier document of this run had
-    dropped: dict[str, int] = field(default_factory=dict)  # verdict -> records left out (or flagged)
-
-    def add(self, paragraphs: int, explained: Explained | None) -> None:
-        self.documents += 1
-        self.paragraphs += paragraphs
-        if explained is not None:
-            self.removed += len(explained.removed)
-            self.across += sum(m.kept_doc is not None for m in explained.removed)
-            self.exact += sum(m.kind == "exact" for m in explained.removed)
-            self.partial += sum(m.kind == "partial" for m in explained.removed)
-
-    def summary(self, counted_only: bool, stats: IndexStats | None, raced: int) -> str:
-        docs = _plural(self.documents, self.unit)
-        if counted_only:
-            parts = [f"counted {docs} ({_plural(self.paragraphs, 'paragraph')})"]
-        else:
-            verb = "would be removed" if self.look else "removed"
-            kinds = f"{self.exact:,} exact, {self.removed - self.exact - self.partial:,} near"
-            if self.partial:
-                kinds += f", {self.partial:,} partial"
-            if self.policy is not None:
-                across = "seen before" if self.policy == "seen" else "boilerplate"
-                within = self.removed - self.across
-                kinds = f"{self.across:,} {across}, {within:,} within {self.unit}s; {kinds}"
-            parts = [f"{docs}: {self.removed:,} of {self.paragraphs:,} paragraphs {verb} ({kinds})"]
-        if self.dropped:
-            verb = "flagged" if self.flag else "would be dropped" if self.look else "dropped"
-            why = {"empty": "empty", "min_kept": f"below --min-kept {self.min_kept:g}"}
-            details = ", ".join(f"{n:,} {why[v]}" for v, n in sorted(self.dropped.items()))
-            parts.append(f"{_plural(sum(self.dropped.values()), self.unit)} {verb} ({details})")
-        if self.skipped:
-            parts.append(f"{_plural(self.skipped, 'bad line')} skipped")
-        for option, (name, count) in self.missing.items():
-            parts.append(f"{_plural(count, self.unit)} without {option} {name!r}")
-        if self.repeated_ids:
-            parts.append(f"{_plural(self.repeated_ids, self.unit)} with the id of an earlier {self.unit}")
-        if stats is not None:
-            parts.append(
-                f"index: {_plural(stats.entries, 'entry', 'entries')}, {stats.bytes / 1e6:.1f} MB "
-                f"({stats.bytes_per_entry:,.0f} bytes per entry)"
-            )
-        if raced:
-            parts.append(f"{_plural(raced, 'paragraph')} indexed by another worker at the same moment")
-        return "; ".join(parts)
-
-
-def _plural(count: int, word: str, words: str | None = None) -> str:
-    return f"{count:,} {word if count == 1 else words or word + 's'}"
 
 
 class _TextDocument:
@@ -898,7 +830,7 @@ class _CorpusRun:
     def _keep_partial(self) -> str:
         """Keep the output of the documents already recorded in a shared index; say where it is."""
         assert self.sink is not None
-        sink, count = self.sink, _plural(self.written, self.report.unit)
+        sink, count = self.sink, plural(self.written, self.report.unit)
         where = ""
         if self.args.in_place and sink.file is not None:
             # The current file: its cleaned records, then the rest as it was.

@@ -34,12 +34,13 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from dedupe import compression, jsonl, parquet
-from dedupe.config import DedupeConfig, ParagraphMode
+from dedupe.config import DedupeConfig
 from dedupe.corpus import Deduper, Prepared, prepare_many
 from dedupe.errors import DedupeError, InputError
 from dedupe.files import json_line, open_input
 from dedupe.records import judge
 from dedupe.results import Explained
+from dedupe.run_summary import CorpusReport
 from dedupe.split import count_paragraphs
 from dedupe.store import MemoryStore
 
@@ -96,33 +97,13 @@ class Options:
     skip_bad_lines: bool = False
 
 
-@dataclass
-class Counts:
-    """What a part did, for the run's summary: records, paragraphs, removals by kind, drops, skips."""
-
-    documents: int = 0
-    paragraphs: int = 0
-    removed: int = 0
-    across: int = 0
-    exact: int = 0
-    partial: int = 0
-    skipped: int = 0
-    dropped: dict[str, int] = field(default_factory=dict)
-
-    def add(self, other: Counts) -> None:
-        for name in ("documents", "paragraphs", "removed", "across", "exact", "partial", "skipped"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for verdict, n in other.dropped.items():
-            self.dropped[verdict] = self.dropped.get(verdict, 0) + n
-
-
 class Output(NamedTuple):
     """A part's output: the lines written for its records, per input file label, and their explanations;
     for a Parquet file, its cleaned row groups (pyarrow tables), in order."""
 
     lines: dict[str, bytes]
     explanations: dict[str, bytes]
-    counts: Counts
+    counts: CorpusReport
     tables: dict[str, list[Any]]
 
 
@@ -216,7 +197,7 @@ def decide_part(
             if isinstance(parsed, Document)
         ),
         options,
-        deduper.config.paragraphs,
+        deduper,
     )
 
 
@@ -246,17 +227,16 @@ def clean_part(lines: Sequence[Line], deduper: Deduper, options: Options) -> Out
     """Map, boilerplate: each record of a part cleaned by :func:`cleaner` (whose store no longer changes)."""
     records = [parsed for _, _, _, parsed in lines if isinstance(parsed, Document)]
     explained = deduper.feed_many((r.text, r.doc_id, r.site) for r in records)
-    return _outputs(lines, explained, options, deduper.config.paragraphs)
+    return _outputs(lines, explained, options, deduper)
 
 
-def _outputs(
-    lines: Sequence[Line], explained: Iterator[Explained], options: Options, paragraph_mode: ParagraphMode
-) -> Output:
-    """Each line's output in order: a blank line as it is, a bad line refused or skipped, a record cleaned."""
+def _outputs(lines: Sequence[Line], explained: Iterator[Explained], options: Options, deduper: Deduper) -> Output:
+    """Each line's output in order: a blank line as it is, a bad line refused or skipped, a record cleaned
+    (by ``deduper``, as ``explained`` says)."""
     out: dict[str, io.BytesIO] = {}
     rows: dict[str, io.BytesIO] = {}
     tables: dict[str, list[Any]] = {}
-    counts = Counts()
+    counts = CorpusReport("record", deduper.policy, look=False, min_kept=options.min_kept or 0.0)
     for segment, number, raw, parsed in lines:
         lines_out = out.setdefault(segment.label, io.BytesIO())
         rows_out = rows.setdefault(segment.label, io.BytesIO())
@@ -276,17 +256,12 @@ def _outputs(
                 done = next(explained)
             except DedupeError as err:
                 raise DedupeError(f"{segment.label}:{number}: {err}") from None
-            paragraphs = count_paragraphs(parsed.text, paragraph_mode)
+            paragraphs = count_paragraphs(parsed.text, deduper.config.paragraphs)
             outcome = judge(
                 parsed.doc_id, parsed.site, parsed.text, done, paragraphs, drop_empty=options.drop_empty,
                 min_kept=options.min_kept,
             )  # fmt: skip
-            counts.documents += 1
-            counts.paragraphs += paragraphs
-            counts.removed += len(done.removed)
-            counts.across += sum(m.kept_doc is not None for m in done.removed)
-            counts.exact += sum(m.kind == "exact" for m in done.removed)
-            counts.partial += sum(m.kind == "partial" for m in done.removed)
+            counts.add(paragraphs, done)
             if outcome.dropped is not None:
                 counts.dropped[outcome.dropped] = counts.dropped.get(outcome.dropped, 0) + 1
             rows_out.write(b"".join(json_line(row) for row in parsed.explain(done)))

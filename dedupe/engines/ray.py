@@ -37,6 +37,7 @@ from dedupe.config import DedupeConfig
 from dedupe.corpus import Deduper, Policy
 from dedupe.errors import ConfigError, DedupeError, InputError
 from dedupe.files import AtomicFile
+from dedupe.run_summary import CorpusReport
 from dedupe.store import MemoryStore
 
 RAY_INSTALL = "pip install 'news-dedupe[ray]'"
@@ -49,9 +50,9 @@ PART_LINES = 1000
 
 @dataclass
 class Summary:
-    """What a run did: the counts of :class:`dedupe.stages.Counts`, the parts, and seconds per stage."""
+    """What a run did: the counts of its summary line, the parts, and seconds per stage."""
 
-    counts: stages.Counts
+    counts: CorpusReport
     parts: int
     workers: int
     seconds: dict[str, float] = field(default_factory=dict)
@@ -67,6 +68,19 @@ class Summary:
         self.worker_peak = max(self.worker_peak, done.peak)
         self.opened += done.opened
         return done.result
+
+
+class _Job(NamedTuple):
+    """One run's Ray, parts and options, and where it counts what it does."""
+
+    ray: Any
+    cut: list[stages.Part]
+    config: DedupeConfig
+    min_docs: int
+    options: stages.Options
+    summary: Summary
+    clock: _Clock
+    say: Callable[[str], None]
 
 
 def run(
@@ -111,11 +125,12 @@ def run(
         parts = parts or max(4 * workers, -(-sum(f.size for f in indexed) // PART_LINES))
         cut = stages.cut(indexed, parts)
         clock.lap("cut")
-        summary = Summary(stages.Counts(), len(cut), workers)
-        policy_run = _seen if policy == "seen" else _boilerplate
-        for output_of in policy_run(ray, cut, config, min_docs, options, summary, clock, progress or (lambda _: None)):
+        report = CorpusReport("record", policy, look=False, min_kept=options.min_kept or 0.0)
+        summary = Summary(report, len(cut), workers)
+        job = _Job(ray, cut, config, min_docs, options, summary, clock, progress or (lambda _: None))
+        for output_of in (_seen if policy == "seen" else _boilerplate)(job):
             out.add(output_of)
-            summary.counts.add(output_of.counts)
+            summary.counts.merge(output_of.counts)
         out.commit()
         summary.seconds = clock.seconds
         return summary
@@ -128,38 +143,21 @@ def run(
             ray.shutdown()
 
 
-def _seen(
-    ray: Any,
-    cut: list[stages.Part],
-    config: DedupeConfig,
-    min_docs: int,
-    options: stages.Options,
-    summary: Summary,
-    clock: _Clock,
-    say: Callable[[str], None],
-) -> Iterator[stages.Output]:
+def _seen(job: _Job) -> Iterator[stages.Output]:
     """Seen before: the parts prepared by the workers, decided here in order by one deduplicator."""
-    deduper = Deduper(policy="seen", config=config)
-    for k, (lines, prepared) in enumerate(_prepared_in_order(ray, cut, config, options, summary)):
-        yield stages.decide_part(lines, prepared, deduper, options)
-        say(f"part {k + 1}/{len(cut)} decided")
-    clock.lap("prepare and decide")
-    summary.entries = deduper.stats().entries
+    deduper = Deduper(policy="seen", config=job.config)
+    for k, (lines, prepared) in enumerate(_prepared_in_order(job)):
+        yield stages.decide_part(lines, prepared, deduper, job.options)
+        job.say(f"part {k + 1}/{len(job.cut)} decided")
+    job.clock.lap("prepare and decide")
+    job.summary.entries = deduper.stats().entries
 
 
-def _boilerplate(
-    ray: Any,
-    cut: list[stages.Part],
-    config: DedupeConfig,
-    min_docs: int,
-    options: stages.Options,
-    summary: Summary,
-    clock: _Clock,
-    say: Callable[[str], None],
-) -> Iterator[stages.Output]:
+def _boilerplate(job: _Job) -> Iterator[stages.Output]:
     """Boilerplate: the parts counted by the workers, their stores merged here in order, the parts cleaned by them."""
+    ray, cut, summary = job.ray, job.cut, job.summary
     count = ray.remote(_count)
-    counted = [count.remote(p, config, options.fields, min_docs) for p in cut]
+    counted = [count.remote(p, job.config, job.options.fields, job.min_docs) for p in cut]
     merged = MemoryStore()
     merging = 0.0  # of the time counting takes, what this process spends merging
     for k, ref in enumerate(counted):
@@ -167,9 +165,9 @@ def _boilerplate(
         start = time.perf_counter()
         merged.absorb(part_store)
         merging += time.perf_counter() - start
-        say(f"part {k + 1}/{len(cut)} counted")
-    clock.lap("count and merge")
-    clock.seconds["of which merging"] = merging
+        job.say(f"part {k + 1}/{len(cut)} counted")
+    job.clock.lap("count and merge")
+    job.clock.seconds["of which merging"] = merging
     summary.entries = len(merged.keys)
     sent = pickle.dumps(merged, protocol=pickle.HIGHEST_PROTOCOL)
     del merged
@@ -178,11 +176,11 @@ def _boilerplate(
     summary.moved += len(sent) * min(summary.workers, len(cut))  # each worker fetches it once
     del sent
     clean = ray.remote(_clean)
-    cleaned = [clean.remote(p, [store], config, min_docs, options) for p in cut]
+    cleaned = [clean.remote(p, [store], job.config, job.min_docs, job.options) for p in cut]
     for k, ref in enumerate(cleaned):
         yield summary.took(_get(ray, ref))
-        say(f"part {k + 1}/{len(cut)} cleaned")
-    clock.lap("clean")
+        job.say(f"part {k + 1}/{len(cut)} cleaned")
+    job.clock.lap("clean")
 
 
 def _start(ray: Any, address: str | None) -> None:
@@ -255,23 +253,21 @@ def _ray() -> Any:
     return ray
 
 
-def _prepared_in_order(
-    ray: Any, cut: list[stages.Part], config: DedupeConfig, options: stages.Options, summary: Summary
-) -> Iterator[tuple[list[stages.Line], list[Any]]]:
+def _prepared_in_order(job: _Job) -> Iterator[tuple[list[stages.Line], list[Any]]]:
     """Each part's lines and their preparation, in order, with at most ``AHEAD`` parts per worker in flight."""
-    prepare = ray.remote(_prepare)
-    waiting = iter(cut)
+    prepare = job.ray.remote(_prepare)
+    waiting = iter(job.cut)
     window: deque[Any] = deque()
     for part in waiting:
-        window.append(prepare.remote(part, config, options.fields))
-        if len(window) >= AHEAD * summary.workers:
+        window.append(prepare.remote(part, job.config, job.options.fields))
+        if len(window) >= AHEAD * job.summary.workers:
             break
     while window:
-        done = _get(ray, window.popleft())
+        done = _get(job.ray, window.popleft())
         following = next(waiting, None)
         if following is not None:
-            window.append(prepare.remote(following, config, options.fields))
-        yield pickle.loads(summary.took(done))
+            window.append(prepare.remote(following, job.config, job.options.fields))
+        yield pickle.loads(job.summary.took(done))
 
 
 # The tasks. Each returns what it made pickled: numpy arrays that Ray hands over itself come
@@ -412,18 +408,11 @@ class _Clock:
         self._last = now
 
 
-def describe(summary: Summary, min_kept: float | None = None, policy: Policy = "seen") -> str:
+def describe(summary: Summary) -> str:
     """The summary line of a run, worded as ``dedupe-file``'s for a local corpus run, then the parts and seconds."""
-    from dedupe.cli_corpus import CorpusReport
-
-    report = CorpusReport("record", policy, look=False, min_kept=min_kept or 0.0)
-    counts = summary.counts
-    for name in ("documents", "paragraphs", "removed", "across", "exact", "partial", "skipped"):
-        setattr(report, name, getattr(counts, name))
-    report.dropped = dict(counts.dropped)
     stages_took = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in summary.seconds.items())
     return (
-        f"{report.summary(False, None, 0)}; on Ray: {summary.parts} parts, {summary.workers} workers "
+        f"{summary.counts.summary(False, None, 0)}; on Ray: {summary.parts} parts, {summary.workers} workers "
         f"({stages_took}); {summary.moved / 1e6:,.1f} MB moved; worker peak {summary.worker_peak / 1e6:,.0f} MB; "
         f"index: {summary.entries:,} entries"
     )
